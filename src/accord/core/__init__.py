@@ -1,0 +1,1 @@
+"""Processes, parties, members, roles, labels and the access policy, accounts."""

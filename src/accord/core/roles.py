@@ -1,0 +1,87 @@
+"""Roles and what they allow. Roles decide what a member may *do*; labels decide what they see."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Perm(StrEnum):
+    """Permissions, scoped to one process."""
+
+    MANAGE_PROCESS = "process.manage"
+    MANAGE_MEMBERS = "members.manage"
+    ASSIGN_ROLES = "roles.assign"
+    VIEW_MEMBERS = "members.view"
+    POST_MESSAGES = "messages.post"
+    STATE_POSITIONS = "positions.state"
+    RELEASE_POSITIONS = "positions.release"
+    RECORD_STANCE = "text.stance"
+    HOLD_PEN = "text.pen"
+    SIGN_TEXT = "text.sign"
+    RUN_ANALYSIS = "analysis.run"
+    PLAN_ACTIONS = "actions.plan"
+    DRAFT_PUBLIC_LINES = "publiclines.draft"
+    ASSESS_CLAIMS = "claims.assess"
+    FILE_REPORTS = "reports.file"
+    RUN_MEETINGS = "meetings.run"
+    VERIFY_LEDGER = "ledger.verify"
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    HEAD_OF_DELEGATION = "head_of_delegation"
+    NEGOTIATOR = "negotiator"
+    MEDIATOR = "mediator"
+    MILITARY_LIAISON = "military_liaison"
+    COMMUNICATIONS_OFFICER = "communications_officer"
+    ANALYST = "analyst"
+    MONITOR = "monitor"
+    OBSERVER = "observer"
+
+    @property
+    def title(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+_BASE = {Perm.VIEW_MEMBERS, Perm.VERIFY_LEDGER}
+_DELEGATE = _BASE | {Perm.POST_MESSAGES, Perm.STATE_POSITIONS, Perm.RECORD_STANCE}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.COORDINATOR: frozenset(
+        _BASE
+        | {
+            Perm.MANAGE_PROCESS,
+            Perm.MANAGE_MEMBERS,
+            Perm.ASSIGN_ROLES,
+            Perm.POST_MESSAGES,
+            Perm.HOLD_PEN,
+            Perm.RUN_MEETINGS,
+            Perm.RUN_ANALYSIS,
+        }
+    ),
+    Role.HEAD_OF_DELEGATION: frozenset(
+        _DELEGATE | {Perm.RELEASE_POSITIONS, Perm.SIGN_TEXT, Perm.DRAFT_PUBLIC_LINES}
+    ),
+    Role.NEGOTIATOR: frozenset(_DELEGATE),
+    Role.MEDIATOR: frozenset(
+        _BASE | {Perm.POST_MESSAGES, Perm.HOLD_PEN, Perm.RUN_ANALYSIS, Perm.RUN_MEETINGS}
+    ),
+    Role.MILITARY_LIAISON: frozenset(_BASE | {Perm.POST_MESSAGES, Perm.PLAN_ACTIONS}),
+    Role.COMMUNICATIONS_OFFICER: frozenset(_BASE | {Perm.POST_MESSAGES, Perm.DRAFT_PUBLIC_LINES}),
+    Role.ANALYST: frozenset(_BASE | {Perm.POST_MESSAGES, Perm.ASSESS_CLAIMS, Perm.RUN_ANALYSIS}),
+    Role.MONITOR: frozenset(_BASE | {Perm.POST_MESSAGES, Perm.FILE_REPORTS}),
+    Role.OBSERVER: frozenset(_BASE),
+}
+
+# Roles whose holders must sign in with a second factor (TOTP).
+MFA_ROLES: frozenset[Role] = frozenset(
+    {Role.COORDINATOR, Role.MEDIATOR, Role.HEAD_OF_DELEGATION}
+)
+
+
+def permissions_for(roles: set[Role] | frozenset[Role]) -> frozenset[Perm]:
+    """Union of the permissions of the given roles."""
+    out: set[Perm] = set()
+    for role in roles:
+        out |= ROLE_PERMISSIONS[role]
+    return frozenset(out)

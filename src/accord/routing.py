@@ -1,0 +1,3 @@
+"""WebSocket routes; the apps that deliver live events add theirs here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,11 @@
+"""pytest plugin (registered as an entry point): test-mode environment before settings load.
+
+pytest-django imports the settings before any conftest runs, so the environment that selects
+the fast password hasher, immediate background jobs and a separate data dir is set here.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("ACCORD_TESTS", "1")
+os.environ.setdefault("ACCORD_DATA_DIR", str(Path.cwd() / "var" / "test"))

@@ -1,0 +1,1 @@
+"""Web UI: base templates, shared components, the label banner, static pipeline."""

@@ -1,0 +1,41 @@
+"""Template tags: label badges that also feed the page banner."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from accord.core.labels import DEFAULT_COLOURS, DEFAULT_LEVELS
+from accord.core.models import Label
+from accord.ui.middleware import note_label
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def label_badge(context, label, process=None) -> str:
+    """Render a label badge and register it so the page banner shows the highest label."""
+    request = context.get("request")
+    if label is None:
+        return ""
+    value = label.value if isinstance(label, Label) else label
+    proc = process or context.get("process")
+    names = proc.level_names if proc else DEFAULT_LEVELS
+    colours = proc.level_colours if proc else DEFAULT_COLOURS
+    if request is not None:
+        note_label(request, value, proc)
+    colour = colours[min(value.level, len(colours) - 1)]
+    return format_html(
+        '<span class="label-badge" style="--label-colour:{}" data-level="{}">{}</span>',
+        colour,
+        value.level,
+        value.display(names),
+    )
+
+
+@register.filter
+def level_name(level: int, process) -> str:
+    names = process.level_names if process else DEFAULT_LEVELS
+    return names[level] if 0 <= level < len(names) else str(level)
+
+

@@ -1,0 +1,19 @@
+"""URL wiring: REST API, web UI, Django admin, health."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+
+from accord.api import api
+
+
+def healthz(request):
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+    path("", include("accord.ui.urls")),
+]
