@@ -1,6 +1,5 @@
 """The REST API (/api/v1/): authentication, consistent error bodies, and the app routers."""
 
-
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -32,7 +31,9 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 @api.exception_handler(AccordError)
 def on_accord_error(request: HttpRequest, exc: AccordError):
-    return api.create_response(request, error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.fields), status=exc.status
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -51,7 +52,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError):
 def on_auth_error(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(
         request,
-        error_body("unauthenticated", "sign in, or send a valid API token (Authorization: Bearer …)"),
+        error_body(
+            "unauthenticated", "sign in, or send a valid API token (Authorization: Bearer …)"
+        ),
         status=401,
     )
 

@@ -144,11 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    run = sub.add_parser("run", help="serve Accord (migrates; loads the demo into an empty database)")
+    run = sub.add_parser(
+        "run", help="serve Accord (migrates; loads the demo into an empty database)"
+    )
     run.add_argument("--host", help="bind address (default ACCORD_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default ACCORD_PORT or 8000)")
-    run.add_argument("--no-demo", action="store_true", help="do not load the demo into an empty database")
-    run.add_argument("--no-worker", action="store_true", help="do not run background jobs in-process")
+    run.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo into an empty database"
+    )
+    run.add_argument(
+        "--no-worker", action="store_true", help="do not run background jobs in-process"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="load (or with --reset, reload) the demo process")

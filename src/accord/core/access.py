@@ -136,19 +136,29 @@ def parse_label(process: Process, data: dict | None, default: LabelValue) -> Lab
             raise Invalid(f"unknown classification {level!r}", {"label.level": "unknown level"})
         level = names.index(level.upper())
     if not isinstance(level, int) or not 0 <= level < len(names):
-        raise Invalid(f"classification level must be 0..{len(names) - 1}", {"label.level": "out of range"})
+        raise Invalid(
+            f"classification level must be 0..{len(names) - 1}", {"label.level": "out of range"}
+        )
     rel = data.get("rel_to")
     if rel is not None:
         codes = {p.upper() for p in process.parties.values_list("code", flat=True)}
         unknown = sorted({c.upper() for c in rel} - codes)
         if unknown:
-            raise Invalid(f"REL TO names unknown parties: {', '.join(unknown)}", {"label.rel_to": "unknown party"})
+            raise Invalid(
+                f"REL TO names unknown parties: {', '.join(unknown)}",
+                {"label.rel_to": "unknown party"},
+            )
         if not rel:
-            raise Invalid("REL TO must name at least one party (omit it to release to all)", {"label.rel_to": "empty"})
+            raise Invalid(
+                "REL TO must name at least one party (omit it to release to all)",
+                {"label.rel_to": "empty"},
+            )
     cav = data.get("caveats") or []
     unknown_cav = sorted({c.upper() for c in cav} - {c.upper() for c in process.caveats})
     if unknown_cav:
-        raise Invalid(f"unknown caveats: {', '.join(unknown_cav)}", {"label.caveats": "unknown caveat"})
+        raise Invalid(
+            f"unknown caveats: {', '.join(unknown_cav)}", {"label.caveats": "unknown caveat"}
+        )
     return LabelValue.of(level, rel, cav)
 
 
@@ -164,4 +174,3 @@ def check_can_apply(viewer: Viewer, label: LabelValue) -> None:
         raise Forbidden(f"you do not hold the caveat(s) {', '.join(missing)}")
     if label.rel_to is not None and viewer.party_code not in label.rel_to:
         raise Forbidden(f"REL TO must include your own party {viewer.party_code}")
-

@@ -1,12 +1,11 @@
 """REST API of the core app: parse → service/query → schema. No logic here."""
 
-
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
 
 from accord.core import access, queries, services
 from accord.core.errors import NotFound
@@ -16,11 +15,10 @@ from accord.core.roles import MFA_ROLES, ROLE_PERMISSIONS, Role
 from accord.core.schemas import (
     ActivityOut,
     LabelIn,
-    LabelOut,
-    MembershipOut,
     MemberIn,
     MemberOut,
     MemberPatch,
+    MembershipOut,
     MeOut,
     PartyIn,
     PartyOut,
@@ -34,6 +32,7 @@ from accord.core.schemas import (
     TokenOut,
 )
 from accord.ledger import queries as ledger_queries
+from accord.pagination import Page
 
 router = Router(tags=["core"])
 
@@ -134,7 +133,7 @@ def list_tokens(request: HttpRequest):
 @router.post("/tokens", response={201: TokenCreated}, summary="Create an API token (shown once)")
 def create_token(request: HttpRequest, data: TokenIn):
     tok, secret = services.create_token(request.user, name=data.name, expires_at=data.expires_at)
-    return 201, {**TokenOut.from_orm(tok).dict(), "token": secret}
+    return Status(201, {**TokenOut.from_orm(tok).dict(), "token": secret})
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke an API token")
@@ -144,7 +143,7 @@ def revoke_token(request: HttpRequest, token_id: int):
 
 # --- processes --------------------------------------------------------------------------------
 @router.get("/processes", response=list[ProcessOut], summary="Processes I am a member of")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_processes(request: HttpRequest, status: str | None = None):
     qs = queries.processes_for(request.user)
     return qs.filter(status=status) if status else qs
@@ -152,7 +151,7 @@ def list_processes(request: HttpRequest, status: str | None = None):
 
 @router.post("/processes", response={201: ProcessOut}, summary="Create a process (operators)")
 def create_process(request: HttpRequest, data: ProcessIn):
-    return 201, services.create_process(request.user, **data.dict())
+    return Status(201, services.create_process(request.user, **data.dict()))
 
 
 @router.get("/processes/{slug}", response=ProcessOut)
@@ -174,12 +173,12 @@ def list_parties(request: HttpRequest, slug: str, kind: str | None = None):
 @router.post("/processes/{slug}/parties", response={201: PartyOut})
 def create_party(request: HttpRequest, slug: str, data: PartyIn):
     viewer = queries.viewer_for_slug(request.user, slug)
-    return 201, services.add_party(viewer, viewer.process, **data.dict())
+    return Status(201, services.add_party(viewer, viewer.process, **data.dict()))
 
 
 # --- members ----------------------------------------------------------------------------------
 @router.get("/processes/{slug}/members", response=list[MemberOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_members(
     request: HttpRequest,
     slug: str,
@@ -211,7 +210,7 @@ def add_member(request: HttpRequest, slug: str, data: MemberIn):
         title=data.title,
         label=_label(viewer, data.label),
     )
-    return 201, member_out(queries.member(viewer, member.pk))
+    return Status(201, member_out(queries.member(viewer, member.pk)))
 
 
 @router.get("/processes/{slug}/members/{member_id}", response=MemberOut)
@@ -234,7 +233,7 @@ def patch_member(request: HttpRequest, slug: str, member_id: int, data: MemberPa
 def assign_role(request: HttpRequest, slug: str, member_id: int, data: RoleIn):
     viewer = queries.viewer_for_slug(request.user, slug)
     services.assign_role(viewer, queries.member(viewer, member_id), data.role)
-    return 201, member_out(queries.member(viewer, member_id))
+    return Status(201, member_out(queries.member(viewer, member_id)))
 
 
 @router.delete("/processes/{slug}/members/{member_id}/roles/{assignment_id}", response=MemberOut)
@@ -246,8 +245,10 @@ def renounce_role(request: HttpRequest, slug: str, member_id: int, assignment_id
 
 
 # --- activity ---------------------------------------------------------------------------------
-@router.get("/processes/{slug}/activity", response=list[ActivityOut], summary="Recorded acts I may read")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/processes/{slug}/activity", response=list[ActivityOut], summary="Recorded acts I may read"
+)
+@paginate(Page)
 def activity(
     request: HttpRequest,
     slug: str,

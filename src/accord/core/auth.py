@@ -45,7 +45,9 @@ def lockout_response(request: HttpRequest, credentials=None, *args, **kwargs):
     """Answer a locked-out sign-in clearly (429), for the API and the login page alike."""
     message = "too many failed sign-in attempts; try again in 15 minutes"
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "locked_out", "message": message, "fields": {}}}, status=429)
+        return JsonResponse(
+            {"error": {"code": "locked_out", "message": message, "fields": {}}}, status=429
+        )
     return render(request, "ui/login.html", {"error": message, "locked": True}, status=429)
 
 

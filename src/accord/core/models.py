@@ -41,6 +41,8 @@ class Process(models.Model):
     caveats = models.JSONField(default=default_caveats)
     created_at = models.DateTimeField(default=timezone.now)
 
+    ledger_fields = ("name", "slug", "description", "status", "level_names", "caveats")
+
     class Meta:
         ordering = ["name"]
 
@@ -63,6 +65,8 @@ class Party(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("process", "code", "name", "kind")
 
     class Meta:
         ordering = ["code"]
@@ -112,6 +116,8 @@ class Member(models.Model):
     active = models.BooleanField(default=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
+    ledger_fields = ("process", "user", "party", "title", "clearance", "caveats", "label", "active")
+
     class Meta:
         ordering = ["party__code", "user__username"]
         constraints = [
@@ -147,6 +153,8 @@ class RoleAssignment(models.Model):
     assigned_by = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    ledger_fields = ("member", "role", "assumed_at", "renounced_at")
 
     class Meta:
         ordering = ["assumed_at"]

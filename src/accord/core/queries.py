@@ -39,13 +39,19 @@ def party(viewer: Viewer, code: str) -> Party:
 
 def _member_qs(viewer: Viewer) -> QuerySet[Member]:
     base = Member.objects.filter(process=viewer.process).select_related("user", "party", "label")
-    base = base.prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("assumed_at")))
+    base = base.prefetch_related(
+        Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("assumed_at"))
+    )
     # Members always see their own membership, whatever its label.
     return base.filter(Q(label__in=access.readable_label_ids(viewer)) | Q(pk=viewer.member.pk))
 
 
 def members(
-    viewer: Viewer, *, party: str | None = None, role: str | None = None, q: str | None = None,
+    viewer: Viewer,
+    *,
+    party: str | None = None,
+    role: str | None = None,
+    q: str | None = None,
     include_inactive: bool = False,
 ) -> QuerySet[Member]:
     """Members of the process whose membership label the viewer may read."""
@@ -57,11 +63,15 @@ def members(
     if party:
         qs = qs.filter(party__code=party.upper())
     if role:
-        qs = qs.filter(role_assignments__role=role, role_assignments__renounced_at__isnull=True).distinct()
+        qs = qs.filter(
+            role_assignments__role=role, role_assignments__renounced_at__isnull=True
+        ).distinct()
     if q:
         qs = qs.filter(
-            Q(user__username__icontains=q) | Q(user__first_name__icontains=q)
-            | Q(user__last_name__icontains=q) | Q(title__icontains=q)
+            Q(user__username__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(title__icontains=q)
         )
     return qs
 

@@ -74,9 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 }
 
 # Roles whose holders must sign in with a second factor (TOTP).
-MFA_ROLES: frozenset[Role] = frozenset(
-    {Role.COORDINATOR, Role.MEDIATOR, Role.HEAD_OF_DELEGATION}
-)
+MFA_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.MEDIATOR, Role.HEAD_OF_DELEGATION})
 
 
 def permissions_for(roles: set[Role] | frozenset[Role]) -> frozenset[Perm]:

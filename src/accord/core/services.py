@@ -93,7 +93,9 @@ def add_party(viewer: Viewer | None, process: Process, *, code: str, name: str, 
     if not code.isalnum() or not 2 <= len(code) <= 12:
         raise Invalid("party code must be 2–12 letters or digits", {"code": "invalid"})
     if kind not in Party.Kind.values:
-        raise Invalid(f"party kind must be one of {', '.join(Party.Kind.values)}", {"kind": "invalid"})
+        raise Invalid(
+            f"party kind must be one of {', '.join(Party.Kind.values)}", {"kind": "invalid"}
+        )
     if not (name or "").strip():
         raise Invalid("a party needs a name", {"name": "required"})
     try:
@@ -113,7 +115,9 @@ def add_party(viewer: Viewer | None, process: Process, *, code: str, name: str, 
 
 
 # --- members and roles ------------------------------------------------------------------------
-def _check_grant(viewer: Viewer | None, process: Process, clearance: int, caveats: list[str]) -> list[str]:
+def _check_grant(
+    viewer: Viewer | None, process: Process, clearance: int, caveats: list[str]
+) -> list[str]:
     if not 0 <= clearance < len(process.level_names):
         raise Invalid(
             f"clearance must be 0..{len(process.level_names) - 1}", {"clearance": "out of range"}
@@ -181,7 +185,8 @@ def _parse_roles(roles: list[str]) -> list[str]:
             values.append(Role(r).value)
         except ValueError as exc:
             raise Invalid(
-                f"unknown role {r!r}; roles are {', '.join(x.value for x in Role)}", {"roles": "invalid"}
+                f"unknown role {r!r}; roles are {', '.join(x.value for x in Role)}",
+                {"roles": "invalid"},
             ) from exc
     return sorted(set(values))
 
@@ -227,7 +232,9 @@ def update_member(
         member.save()
         action = "member.relabel" if set(changed) == {"label"} else "member.update"
         record(viewer.member, action, member, {"changed": changed})
-    events.publish(member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id})
+    events.publish(
+        member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
+    )
     return member
 
 
@@ -240,7 +247,9 @@ def assign_role(viewer: Viewer, member: Member, role: str) -> RoleAssignment:
     with transaction.atomic():
         ra = RoleAssignment.objects.create(member=member, role=value, assigned_by=viewer.member)
         record(viewer.member, "role.assume", ra, {"member": member.pk, "role": value}, member.label)
-    events.publish(member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id})
+    events.publish(
+        member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
+    )
     return ra
 
 
@@ -264,9 +273,15 @@ def renounce_role(viewer: Viewer, assignment: RoleAssignment) -> RoleAssignment:
         assignment.renounced_at = timezone.now()
         assignment.save(update_fields=["renounced_at"])
         record(
-            viewer.member, "role.renounce", assignment, {"member": member.pk, "role": assignment.role}, member.label
+            viewer.member,
+            "role.renounce",
+            assignment,
+            {"member": member.pk, "role": assignment.role},
+            member.label,
         )
-    events.publish(member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id})
+    events.publish(
+        member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
+    )
     return assignment
 
 
@@ -291,11 +306,20 @@ def create_user(
         raise Invalid("; ".join(exc.messages), {"password": "weak"}) from exc
     first, _, last = full_name.strip().partition(" ")
     with transaction.atomic():
-        user = User(username=username, email=email, first_name=first, last_name=last, is_staff=is_staff, is_superuser=is_staff)
+        user = User(
+            username=username,
+            email=email,
+            first_name=first,
+            last_name=last,
+            is_staff=is_staff,
+            is_superuser=is_staff,
+        )
         user.set_password(password)
         user.save()
         SecurityProfile.objects.create(user=user)
-        record(None, "user.create", ("auth.user", str(user.pk)), {"username": username}, process=None)
+        record(
+            None, "user.create", ("auth.user", str(user.pk)), {"username": username}, process=None
+        )
     return user
 
 
@@ -303,9 +327,13 @@ def requires_mfa(user) -> bool:
     """True if any active role of the user, in any process, demands a second factor."""
     mfa = {r.value for r in MFA_ROLES}
     now = timezone.now()
-    return RoleAssignment.objects.filter(
-        member__user=user, member__active=True, role__in=mfa, assumed_at__lte=now
-    ).exclude(renounced_at__lte=now).exists()
+    return (
+        RoleAssignment.objects.filter(
+            member__user=user, member__active=True, role__in=mfa, assumed_at__lte=now
+        )
+        .exclude(renounced_at__lte=now)
+        .exists()
+    )
 
 
 def security_profile(user) -> SecurityProfile:
@@ -320,7 +348,9 @@ def begin_totp_enrolment(user) -> str:
         raise Conflict("two-factor authentication is already enabled")
     prof.totp_secret = pyotp.random_base32()
     prof.save(update_fields=["totp_secret"])
-    return pyotp.TOTP(prof.totp_secret).provisioning_uri(name=user.get_username(), issuer_name="Accord")
+    return pyotp.TOTP(prof.totp_secret).provisioning_uri(
+        name=user.get_username(), issuer_name="Accord"
+    )
 
 
 def _totp_ok(prof: SecurityProfile, code: str) -> int | None:
@@ -333,7 +363,9 @@ def _totp_ok(prof: SecurityProfile, code: str) -> int | None:
     for drift in (0, -1, 1):
         t = now.timestamp() + drift * totp.interval
         counter = int(t // totp.interval)
-        if counter > prof.totp_last_counter and secrets.compare_digest(totp.at(counter * totp.interval), code):
+        if counter > prof.totp_last_counter and secrets.compare_digest(
+            totp.at(counter * totp.interval), code
+        ):
             return counter
     return None
 
@@ -345,7 +377,10 @@ def confirm_totp(user, code: str) -> list[str]:
         raise Conflict("two-factor authentication is already enabled")
     counter = _totp_ok(prof, code)
     if counter is None:
-        raise Invalid("that code is not valid; check the time on your device and try again", {"code": "invalid"})
+        raise Invalid(
+            "that code is not valid; check the time on your device and try again",
+            {"code": "invalid"},
+        )
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
     with transaction.atomic():
         prof.totp_last_counter = counter
@@ -366,7 +401,13 @@ def verify_second_factor(user, code: str) -> bool:
         if counter is not None:
             prof.totp_last_counter = counter
             prof.save(update_fields=["totp_last_counter"])
-            record(user, "auth.mfa.success", ("auth.user", str(user.pk)), {"method": "totp"}, process=None)
+            record(
+                user,
+                "auth.mfa.success",
+                ("auth.user", str(user.pk)),
+                {"method": "totp"},
+                process=None,
+            )
             return True
         cleaned = (code or "").strip().lower()
         for i, hashed in enumerate(prof.recovery_codes):

@@ -38,4 +38,10 @@ def on_failure(sender, credentials, request=None, **kwargs) -> None:
 @receiver(user_locked_out)
 def on_lockout(sender, request, username, ip_address, **kwargs) -> None:
     log.warning("locked out %r from %s after repeated failures", username, ip_address)
-    record(None, "auth.lockout", ("auth.username", str(username)[:150]), {"ip": ip_address}, process=None)
+    record(
+        None,
+        "auth.lockout",
+        ("auth.username", str(username)[:150]),
+        {"ip": ip_address},
+        process=None,
+    )

@@ -41,8 +41,11 @@ class Entry(models.Model):
     subject_type = models.CharField(max_length=80)
     subject_id = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
-    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    label = models.ForeignKey(
+        Label, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     label_data = models.JSONField(null=True, blank=True)
+    salt = models.BinaryField(default=b"")
     leaf_hash = models.BinaryField()
 
     class Meta:

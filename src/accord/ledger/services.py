@@ -7,6 +7,7 @@ sequence is gap-free under concurrent writers; a signed tree head follows each c
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from accord.ledger.compact import Frontier
 from accord.ledger.entry import entry_bytes
 from accord.ledger.merkle import leaf_hash
 from accord.ledger.models import Entry, Head, Log, Node
-from accord.ledger.state import snapshot, subject_type
+from accord.ledger.state import commit, seal, snapshot, subject_type
 
 log = logging.getLogger("accord.ledger")
 SYSTEM_LOG = "system"
@@ -78,7 +79,9 @@ def _process_of(subject: Any) -> Process | None:
     return getattr(subject, "process", None)
 
 
-def _label_of(process: Process | None, label: Any, subject: Any) -> tuple[Label | None, dict | None]:
+def _label_of(
+    process: Process | None, label: Any, subject: Any
+) -> tuple[Label | None, dict | None]:
     from accord.core.access import label_row
 
     if isinstance(label, Label):
@@ -91,6 +94,28 @@ def _label_of(process: Process | None, label: Any, subject: Any) -> tuple[Label 
     if process is None:
         return None, label.as_dict()
     return label_row(process, label), label.as_dict()
+
+
+def is_sealed(label_data: dict | None) -> bool:
+    """Entries with any label stricter than the public one hold commitments, not content."""
+    return bool(label_data) and LabelValue.from_dict(label_data) != PUBLIC
+
+
+def leaf_bytes(entry: Entry, log_name: str) -> bytes:
+    """The Merkle leaf of an entry, recomputed from its columns (also used by verify)."""
+    salt = bytes(entry.salt)
+    sealed = is_sealed(entry.label_data)
+    return entry_bytes(
+        process=log_name,
+        seq=entry.seq,
+        time=entry.time,
+        actor=commit(salt + b"actor", entry.actor_name) if sealed else entry.actor_name,
+        action=entry.action,
+        subject_type=entry.subject_type,
+        subject_id=entry.subject_id,
+        payload=seal(entry.payload, salt) if sealed else entry.payload,
+        label=entry.label_data or {},
+    )
 
 
 def record(
@@ -130,37 +155,26 @@ def record_many(acts: Sequence[Act], *, process: Process | None = None) -> list[
             if state is not None:
                 body["state"] = state
             label_obj, label_data = _label_of(process, act.label, act.subject)
+            salt = os.urandom(16)
             time = now_iso()
-            data = entry_bytes(
-                process=locked.name,
+            entry = Entry(
+                log=locked,
                 seq=seq,
                 time=time,
-                actor=actor_name,
+                actor=user,
+                actor_name=actor_name,
                 action=act.action,
                 subject_type=stype,
                 subject_id=sid,
                 payload=body,
-                label=label_data or {},
+                label=label_obj,
+                label_data=label_data,
+                salt=salt,
             )
-            digest = leaf_hash(data)
+            entry.leaf_hash = digest = leaf_hash(leaf_bytes(entry, locked.name))
             for level, index, h in frontier.append(digest):
                 nodes.append(Node(log=locked, level=level, index=index, hash=h))
-            entries.append(
-                Entry(
-                    log=locked,
-                    seq=seq,
-                    time=time,
-                    actor=user,
-                    actor_name=actor_name,
-                    action=act.action,
-                    subject_type=stype,
-                    subject_id=sid,
-                    payload=body,
-                    label=label_obj,
-                    label_data=label_data,
-                    leaf_hash=digest,
-                )
-            )
+            entries.append(entry)
             locked.size += 1
         Entry.objects.bulk_create(entries)
         Node.objects.bulk_create(nodes)

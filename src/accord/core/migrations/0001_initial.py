@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,121 +16,270 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=500)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('rel_to', models.JSONField(blank=True, null=True)),
-                ('caveats', models.JSONField(default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=500)),
+                ("level", models.PositiveSmallIntegerField()),
+                ("rel_to", models.JSONField(blank=True, null=True)),
+                ("caveats", models.JSONField(default=list)),
             ],
         ),
         migrations.CreateModel(
-            name='Process',
+            name="Process",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('preparation', 'Preparation'), ('active', 'Active'), ('suspended', 'Suspended'), ('concluded', 'Concluded'), ('implementation', 'Implementation')], default='active', max_length=20)),
-                ('level_names', models.JSONField(default=accord.core.models.default_levels)),
-                ('level_colours', models.JSONField(default=accord.core.models.default_colours)),
-                ('caveats', models.JSONField(default=accord.core.models.default_caveats)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("preparation", "Preparation"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("concluded", "Concluded"),
+                            ("implementation", "Implementation"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("level_names", models.JSONField(default=accord.core.models.default_levels)),
+                ("level_colours", models.JSONField(default=accord.core.models.default_colours)),
+                ("caveats", models.JSONField(default=accord.core.models.default_caveats)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(max_length=16, unique=True)),
-                ('digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("prefix", models.CharField(max_length=16, unique=True)),
+                ("digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('ally', 'Ally'), ('conflict_party', 'conflict party'), ('mediator', 'Mediator'), ('guarantor', 'Guarantor'), ('observer', 'Observer')], max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='core.process')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=12)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ally", "Ally"),
+                            ("conflict_party", "conflict party"),
+                            ("mediator", "Mediator"),
+                            ("guarantor", "Guarantor"),
+                            ("observer", "Observer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "process",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="core.process",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('clearance', models.PositiveSmallIntegerField(default=0)),
-                ('caveats', models.JSONField(blank=True, default=list)),
-                ('active', models.BooleanField(default=True)),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('label', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.label')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='core.party')),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='core.process')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("clearance", models.PositiveSmallIntegerField(default=0)),
+                ("caveats", models.JSONField(blank=True, default=list)),
+                ("active", models.BooleanField(default=True)),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "label",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.label",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="core.party",
+                    ),
+                ),
+                (
+                    "process",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="core.process",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['party__code', 'user__username'],
+                "ordering": ["party__code", "user__username"],
             },
         ),
         migrations.AddField(
-            model_name='label',
-            name='process',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='core.process'),
+            model_name="label",
+            name="process",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="labels",
+                to="core.process",
+            ),
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Coordinator'), ('head_of_delegation', 'Head of delegation'), ('negotiator', 'Negotiator'), ('mediator', 'Mediator'), ('military_liaison', 'Military liaison'), ('communications_officer', 'Communications officer'), ('analyst', 'Analyst'), ('monitor', 'Monitor'), ('observer', 'Observer')], max_length=40)),
-                ('assumed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('renounced_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.member')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='core.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Coordinator"),
+                            ("head_of_delegation", "Head of delegation"),
+                            ("negotiator", "Negotiator"),
+                            ("mediator", "Mediator"),
+                            ("military_liaison", "Military liaison"),
+                            ("communications_officer", "Communications officer"),
+                            ("analyst", "Analyst"),
+                            ("monitor", "Monitor"),
+                            ("observer", "Observer"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("assumed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("renounced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.member",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="core.member",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assumed_at'],
+                "ordering": ["assumed_at"],
             },
         ),
         migrations.CreateModel(
-            name='SecurityProfile',
+            name="SecurityProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('totp_secret', models.CharField(blank=True, max_length=64)),
-                ('totp_confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('totp_last_counter', models.BigIntegerField(default=0)),
-                ('recovery_codes', models.JSONField(blank=True, default=list)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='security', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("totp_secret", models.CharField(blank=True, max_length=64)),
+                ("totp_confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("totp_last_counter", models.BigIntegerField(default=0)),
+                ("recovery_codes", models.JSONField(blank=True, default=list)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="security",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.UniqueConstraint(fields=('process', 'code'), name='party_code_unique'),
+            model_name="party",
+            constraint=models.UniqueConstraint(
+                fields=("process", "code"), name="party_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('process', 'user'), name='member_once_per_process'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                fields=("process", "user"), name="member_once_per_process"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.UniqueConstraint(fields=('process', 'key'), name='label_key_unique'),
+            model_name="label",
+            constraint=models.UniqueConstraint(fields=("process", "key"), name="label_key_unique"),
         ),
     ]
