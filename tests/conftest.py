@@ -59,8 +59,13 @@ def api_for(member):
     """api_for("ana.costa") → a test client sending a fresh API token of that member."""
     from accord.core import services
 
+    made: dict[str, Client] = {}
+
     def make(username: str) -> Client:
+        if username in made:
+            return made[username]
         _, secret = services.create_token(member(username).user, name=f"test-{username}")
-        return Client(headers={"Authorization": f"Bearer {secret}"})
+        made[username] = Client(headers={"Authorization": f"Bearer {secret}"})
+        return made[username]
 
     return make

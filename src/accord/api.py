@@ -8,6 +8,7 @@ from accord import __version__
 from accord.core.api import router as core_router
 from accord.core.auth import CompleteSessionAuth, TokenAuth
 from accord.core.errors import AccordError
+from accord.ledger.api import router as ledger_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -70,3 +71,4 @@ def on_404(request: HttpRequest, exc: Http404):
 
 
 api.add_router("/v1", core_router)
+api.add_router("/v1", ledger_router)

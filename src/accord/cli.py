@@ -181,15 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _plugins():
     """Sub-command groups contributed by apps (each exposes `register(subparsers)`)."""
     from accord.analysis.cli import register as analysis
+    from accord.ledger.cli import register as ledger
 
-    out = [analysis]
-    try:
-        from accord.ledger.cli import register as ledger
-
-        out.append(ledger)
-    except ImportError:
-        pass
-    return out
+    return [ledger, analysis]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,6 +67,7 @@ class Party(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     ledger_fields = ("process", "code", "name", "kind")
+    ledger_scope = "process"
 
     class Meta:
         ordering = ["code"]
@@ -117,6 +118,7 @@ class Member(models.Model):
     joined_at = models.DateTimeField(default=timezone.now)
 
     ledger_fields = ("process", "user", "party", "title", "clearance", "caveats", "label", "active")
+    ledger_scope = "process"
 
     class Meta:
         ordering = ["party__code", "user__username"]
@@ -155,6 +157,7 @@ class RoleAssignment(models.Model):
     )
 
     ledger_fields = ("member", "role", "assumed_at", "renounced_at")
+    ledger_scope = "member__process"
 
     class Meta:
         ordering = ["assumed_at"]

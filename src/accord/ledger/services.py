@@ -74,9 +74,13 @@ def _actor(actor: Any) -> tuple[Any, str]:
 
 
 def _process_of(subject: Any) -> Process | None:
+    """The process a subject belongs to: itself, or along its model's `ledger_scope` path."""
     if isinstance(subject, Process):
         return subject
-    return getattr(subject, "process", None)
+    obj = subject
+    for attr in getattr(subject, "ledger_scope", "process").split("__"):
+        obj = getattr(obj, attr, None)
+    return obj if isinstance(obj, Process) else None
 
 
 def _label_of(

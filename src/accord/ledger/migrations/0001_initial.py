@@ -6,77 +6,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Log',
+            name="Log",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=60, unique=True)),
-                ('size', models.BigIntegerField(default=0)),
-                ('frontier', models.BinaryField(default=b'')),
-                ('head_size', models.BigIntegerField(default=0)),
-                ('process', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='ledger_log', to='core.process')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=60, unique=True)),
+                ("size", models.BigIntegerField(default=0)),
+                ("frontier", models.BinaryField(default=b"")),
+                ("head_size", models.BigIntegerField(default=0)),
+                (
+                    "process",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger_log",
+                        to="core.process",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Head',
+            name="Head",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('size', models.BigIntegerField()),
-                ('root', models.BinaryField()),
-                ('timestamp', models.CharField(max_length=40)),
-                ('key_id', models.CharField(max_length=32)),
-                ('signature', models.BinaryField()),
-                ('log', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='heads', to='ledger.log')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("size", models.BigIntegerField()),
+                ("root", models.BinaryField()),
+                ("timestamp", models.CharField(max_length=40)),
+                ("key_id", models.CharField(max_length=32)),
+                ("signature", models.BinaryField()),
+                (
+                    "log",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="heads",
+                        to="ledger.log",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['log', 'size'],
-                'constraints': [models.UniqueConstraint(fields=('log', 'size'), name='head_size_unique')],
+                "ordering": ["log", "size"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("log", "size"), name="head_size_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField()),
-                ('time', models.CharField(max_length=40)),
-                ('actor_name', models.CharField(blank=True, max_length=200)),
-                ('action', models.CharField(db_index=True, max_length=80)),
-                ('subject_type', models.CharField(max_length=80)),
-                ('subject_id', models.CharField(max_length=80)),
-                ('payload', models.JSONField(default=dict)),
-                ('label_data', models.JSONField(blank=True, null=True)),
-                ('salt', models.BinaryField(default=b'')),
-                ('leaf_hash', models.BinaryField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('label', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.label')),
-                ('log', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.log')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField()),
+                ("time", models.CharField(max_length=40)),
+                ("actor_name", models.CharField(blank=True, max_length=200)),
+                ("action", models.CharField(db_index=True, max_length=80)),
+                ("subject_type", models.CharField(max_length=80)),
+                ("subject_id", models.CharField(max_length=80)),
+                ("payload", models.JSONField(default=dict)),
+                ("label_data", models.JSONField(blank=True, null=True)),
+                ("salt", models.BinaryField(default=b"")),
+                ("leaf_hash", models.BinaryField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "label",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.label",
+                    ),
+                ),
+                (
+                    "log",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.log",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['log', 'seq'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='ledger_entr_subject_de49b5_idx')],
-                'constraints': [models.UniqueConstraint(fields=('log', 'seq'), name='entry_seq_unique')],
+                "ordering": ["log", "seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id"], name="ledger_entr_subject_de49b5_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("log", "seq"), name="entry_seq_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Node',
+            name="Node",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField()),
-                ('index', models.BigIntegerField()),
-                ('hash', models.BinaryField()),
-                ('log', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nodes', to='ledger.log')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("index", models.BigIntegerField()),
+                ("hash", models.BinaryField()),
+                (
+                    "log",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nodes",
+                        to="ledger.log",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('log', 'level', 'index'), name='node_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("log", "level", "index"), name="node_unique")
+                ],
             },
         ),
     ]
