@@ -164,6 +164,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'"],
+        # label colours are per process: inline style *attributes* only, never <style> or scripts
+        "style-src-attr": ["'unsafe-inline'"],
         "script-src": ["'self'"],
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],

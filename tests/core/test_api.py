@@ -136,7 +136,7 @@ def test_coordinator_flow_over_api(demo, api_for, member):
     assert [x["role"] for x in body["roles"]] == ["observer"]
     r = post(c, f"{BASE}/members/{body['id']}/roles", {"role": "analyst"})
     assert r.status_code == 201
-    ra = [x for x in r.json()["roles"] if x["role"] == "analyst"][0]
+    ra = next(x for x in r.json()["roles"] if x["role"] == "analyst")
     r = c.delete(f"{BASE}/members/{body['id']}/roles/{ra['id']}")
     assert [x["active"] for x in r.json()["roles"] if x["role"] == "analyst"] == [False]
     r = post(c, f"{BASE}/members/{body['id']}", {"clearance": 2, "title": "Expert"}, "patch")

@@ -165,3 +165,32 @@ def test_member_listing_filters(viewer):
     assert [m.user.username for m in queries.members(v, q="Dahl")] == ["ingrid.dahl"]
     assert Member.objects.filter(process=v.process).count() == 16
     assert access.viewer_of(None, v.process).is_member is False
+
+
+def test_second_factor_locks_after_five_wrong_codes(member):
+    import pyotp
+
+    from accord.core.errors import TooManyAttempts
+
+    user = member("lena.haas").user
+    uri = services.begin_totp_enrolment(user)
+    secret = pyotp.parse_uri(uri).secret
+    services.confirm_totp(user, pyotp.TOTP(secret).now())
+    for _ in range(5):
+        assert services.verify_second_factor(user, "000000") is False
+    with pytest.raises(TooManyAttempts):
+        services.verify_second_factor(user, pyotp.TOTP(secret).now())
+
+
+def test_viewer_sees_rows_under_a_label_created_after_it_was_resolved(viewer, member):
+    from accord.core import queries
+    from accord.core.labels import LabelValue
+
+    amara = viewer("amara.okafor")
+    assert queries.members(amara).count() == 15
+    target = member("col.marsh")
+    # relabel col.marsh to a label amara can read (new label row created now)
+    ana = viewer("james.whitfield")  # ARD head: can read CONFIDENTIAL // REL TO ARD
+    services.update_member(amara, member("erik.lund"), label=LabelValue.of(2, ["MED", "NOR"]))
+    assert queries.members(amara).filter(pk=member("erik.lund").pk).exists()
+    assert target and ana

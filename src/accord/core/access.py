@@ -28,6 +28,7 @@ class Viewer:
     caveats: frozenset[str] = frozenset()
     perms: frozenset[Perm] = frozenset()
     _label_ids: list[int] | None = field(default=None, repr=False)
+    _label_version: int = field(default=-1, repr=False)
 
     @property
     def is_member(self) -> bool:
@@ -75,9 +76,15 @@ def can_read(viewer: Viewer, label: LabelValue) -> bool:
     return label.caveats <= viewer.caveats
 
 
+# Bumped whenever this process creates a label, so cached readable sets are recomputed.
+_label_versions: dict[int, int] = {}
+
+
 def readable_label_ids(viewer: Viewer) -> list[int]:
-    """Ids of the process's labels the viewer may read (computed once per viewer)."""
-    if viewer._label_ids is None:
+    """Ids of the process's labels the viewer may read (cached until a new label appears)."""
+    version = _label_versions.get(viewer.process.pk, 0)
+    if viewer._label_ids is None or viewer._label_version != version:
+        viewer._label_version = version
         if viewer.member is None:
             viewer._label_ids = []
         else:
@@ -113,7 +120,7 @@ def require(viewer: Viewer, perm: Perm) -> None:
 
 def label_row(process: Process, value: LabelValue) -> Label:
     """The stored Label for a value (created on first use; labels are deduplicated)."""
-    obj, _ = Label.objects.get_or_create(
+    obj, created = Label.objects.get_or_create(
         process=process,
         key=value.key,
         defaults={
@@ -122,6 +129,8 @@ def label_row(process: Process, value: LabelValue) -> Label:
             "caveats": sorted(value.caveats),
         },
     )
+    if created:
+        _label_versions[process.pk] = _label_versions.get(process.pk, 0) + 1
     return obj
 
 

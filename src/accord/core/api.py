@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from accord.core import access, queries, services
@@ -254,7 +254,7 @@ def activity(
     slug: str,
     actor: str | None = None,
     action: str | None = None,
-    since: date | None = Query(None, description="YYYY-MM-DD"),
+    since: date | None = None,
 ):
     viewer = queries.viewer_for_slug(request.user, slug)
     return [

@@ -40,3 +40,8 @@ class Conflict(AccordError):
 class Unauthenticated(AccordError):
     status = 401
     code = "unauthenticated"
+
+
+class TooManyAttempts(AccordError):
+    status = 429
+    code = "too_many_attempts"

@@ -94,12 +94,12 @@ class Label(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["process", "key"], name="label_key_unique")]
 
+    def __str__(self) -> str:
+        return self.value.display(self.process.level_names)
+
     @property
     def value(self) -> LabelValue:
         return LabelValue.of(self.level, self.rel_to, self.caveats)
-
-    def __str__(self) -> str:
-        return self.value.display(self.process.level_names)
 
 
 class Member(models.Model):
@@ -162,6 +162,9 @@ class RoleAssignment(models.Model):
     class Meta:
         ordering = ["assumed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.role} ({self.assumed_at:%Y-%m-%d}–{self.renounced_at or ''})"
+
     @property
     def is_active(self) -> bool:
         now = timezone.now()
@@ -178,6 +181,9 @@ class SecurityProfile(models.Model):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_counter = models.BigIntegerField(default=0)
     recovery_codes = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"second factor of user {self.user_id}"
 
     @property
     def mfa_enabled(self) -> bool:
@@ -200,6 +206,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"token {self.name} ({self.prefix})"
 
     @property
     def is_live(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 from django.contrib.auth import get_user_model
@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from accord.core import access, events
 from accord.core.access import Viewer
-from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
+from accord.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import ApiToken, Member, Party, Process, RoleAssignment, SecurityProfile
 from accord.core.roles import MFA_ROLES, Perm, Role
@@ -391,11 +391,37 @@ def confirm_totp(user, code: str) -> list[str]:
     return codes
 
 
+MFA_FAILURE_LIMIT = 5
+MFA_LOCKOUT = timedelta(minutes=15)
+
+
+def mfa_locked(user) -> bool:
+    """True after MFA_FAILURE_LIMIT failed second-factor attempts within MFA_LOCKOUT."""
+    from accord.ledger.models import Entry
+
+    since = (timezone.now() - MFA_LOCKOUT).isoformat().replace("+00:00", "Z")
+    return (
+        Entry.objects.filter(
+            log__process__isnull=True,
+            action="auth.mfa.failure",
+            subject_type="auth.user",
+            subject_id=str(user.pk),
+            time__gte=since,
+        ).count()
+        >= MFA_FAILURE_LIMIT
+    )
+
+
 def verify_second_factor(user, code: str) -> bool:
-    """Check a TOTP code or consume a recovery code; every outcome is recorded."""
+    """Check a TOTP code or consume a recovery code; every outcome is recorded.
+
+    After five failures in fifteen minutes every code is refused (TooManyAttempts, 429).
+    """
     prof = security_profile(user)
     if not prof.mfa_enabled:
         return False
+    if mfa_locked(user):
+        raise TooManyAttempts("too many wrong codes; try again in 15 minutes")
     with transaction.atomic():
         counter = _totp_ok(prof, code)
         if counter is not None:

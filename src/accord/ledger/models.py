@@ -70,6 +70,9 @@ class Node(models.Model):
             models.UniqueConstraint(fields=["log", "level", "index"], name="node_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"node ({self.level}, {self.index})"
+
 
 class Head(models.Model):
     """A signed tree head: (process, size, root, time) signed with the deployment's Ed25519 key."""
@@ -84,3 +87,6 @@ class Head(models.Model):
     class Meta:
         ordering = ["log", "size"]
         constraints = [models.UniqueConstraint(fields=["log", "size"], name="head_size_unique")]
+
+    def __str__(self) -> str:
+        return f"head at size {self.size}"

@@ -9,4 +9,16 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("mfa/", views.mfa_view, name="mfa"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/", views.account, name="account"),
+    path("account/tokens/", views.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("p/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("p/<slug:slug>/members/", views.members_admin, name="members"),
+    path("p/<slug:slug>/members/<int:member_id>/", views.member_update, name="member_update"),
+    path("p/<slug:slug>/members/<int:member_id>/roles/", views.role_assign, name="role_assign"),
+    path(
+        "p/<slug:slug>/members/<int:member_id>/roles/<int:assignment_id>/renounce/",
+        views.role_renounce,
+        name="role_renounce",
+    ),
 ]

@@ -37,5 +37,3 @@ def label_badge(context, label, process=None) -> str:
 def level_name(level: int, process) -> str:
     names = process.level_names if process else DEFAULT_LEVELS
     return names[level] if 0 <= level < len(names) else str(level)
-
-

@@ -1,0 +1,87 @@
+"""Negotiation analysis for Accord: pure numpy/scipy/scikit-learn, no Django.
+
+Pareto frontiers and bargaining points over negotiation packages, common ground, Adjusted
+Winner, Bueno de Mesquita forecasts and Pol.is-style opinion groups. See docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+from .bargaining import (
+    all_points,
+    egalitarian_points,
+    kalai_smorodinsky_points,
+    nash_points,
+    point_summary,
+    utilitarian_points,
+)
+from .common_ground import acceptable_packages, common_options, logrolls
+from .errors import AnalysisError, ProblemTooLarge
+from .fair_division import AdjustedWinnerResult, adjusted_winner
+from .forecast import ForecastResult, forecast, pairwise_median, sensitivity, weighted_mean
+from .frontier import (
+    Frontier,
+    brute_force_frontier,
+    enumerate_frontier,
+    pareto_frontier,
+    pareto_mask,
+)
+from .genius import load_genius, load_genius_dir
+from .io import (
+    load_problem,
+    problem_from_dict,
+    read_actors_csv,
+    read_points_csv,
+    read_problem_file,
+    read_votes_csv,
+)
+from .opinion import OpinionResult, opinion_groups
+from .problem import Issue, Party, Problem, Rectangle
+
+__all__ = [
+    "AdjustedWinnerResult",
+    "AnalysisError",
+    "ForecastResult",
+    "Frontier",
+    "Issue",
+    "OpinionResult",
+    "Party",
+    "Problem",
+    "ProblemTooLarge",
+    "Rectangle",
+    "acceptable_packages",
+    "adjusted_winner",
+    "all_points",
+    "analyze_packages",
+    "brute_force_frontier",
+    "common_options",
+    "egalitarian_points",
+    "enumerate_frontier",
+    "forecast",
+    "kalai_smorodinsky_points",
+    "load_genius",
+    "load_genius_dir",
+    "load_problem",
+    "logrolls",
+    "nash_points",
+    "opinion_groups",
+    "pairwise_median",
+    "pareto_frontier",
+    "pareto_mask",
+    "point_summary",
+    "problem_from_dict",
+    "read_actors_csv",
+    "read_points_csv",
+    "read_problem_file",
+    "read_votes_csv",
+    "sensitivity",
+    "utilitarian_points",
+    "weighted_mean",
+]
+
+
+def analyze_packages(problem: Problem, **frontier_options: object) -> dict:
+    """Frontier plus all bargaining points in the CLI's JSON shape."""
+    front = pareto_frontier(problem, **frontier_options)  # type: ignore[arg-type]
+    out: dict = {"parties": problem.party_names, "frontier": front.entries()}
+    out.update(all_points(front))
+    return out
