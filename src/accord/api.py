@@ -5,10 +5,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accord import __version__
+from accord.comms.api import router as comms_router
 from accord.core.api import router as core_router
 from accord.core.auth import CompleteSessionAuth, TokenAuth
 from accord.core.errors import AccordError
 from accord.ledger.api import router as ledger_router
+from accord.negotiation.api import router as negotiation_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -72,3 +74,5 @@ def on_404(request: HttpRequest, exc: Http404):
 
 api.add_router("/v1", core_router)
 api.add_router("/v1", ledger_router)
+api.add_router("/v1", comms_router)
+api.add_router("/v1", negotiation_router)

@@ -1,3 +1,5 @@
-"""WebSocket routes; the apps that deliver live events add theirs here."""
+"""WebSocket routes; each app that delivers live events contributes its own."""
 
-websocket_urlpatterns: list = []
+from accord.comms.routing import websocket_urlpatterns as comms_ws
+
+websocket_urlpatterns: list = [*comms_ws]

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "axes",
     "accord.core",
     "accord.ledger",
+    "accord.comms",
+    "accord.negotiation",
     "accord.ui",
 ]
 

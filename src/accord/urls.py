@@ -15,5 +15,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    path("", include("accord.ledger.urls")),
+    path("", include("accord.comms.urls")),
+    path("", include("accord.negotiation.urls")),
     path("", include("accord.ui.urls")),
 ]

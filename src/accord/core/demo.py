@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -178,6 +179,9 @@ def load_demo() -> Process:
                 title=m.title,
                 label=m.label,
             )
+        for app in apps.get_app_configs():
+            if hasattr(app, "load_demo"):
+                app.load_demo(proc)
     return proc
 
 

@@ -1,0 +1,1 @@
+"""Secure channels: labelled messages, precedence, acknowledgement, live delivery, search, briefings."""

@@ -1,0 +1,3 @@
+"""WebSocket routes of comms."""
+
+websocket_urlpatterns: list = []

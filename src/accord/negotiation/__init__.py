@@ -1,0 +1,1 @@
+"""Negotiation workspace: agenda, confidential positions, the single negotiating text."""
