@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             log_level="warning",
             proxy_headers=True,
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
         )
     finally:
         if consumer is not None:

@@ -194,3 +194,15 @@ def test_viewer_sees_rows_under_a_label_created_after_it_was_resolved(viewer, me
     services.update_member(amara, member("erik.lund"), label=LabelValue.of(2, ["MED", "NOR"]))
     assert queries.members(amara).filter(pk=member("erik.lund").pk).exists()
     assert target and ana
+
+
+def test_admin_shows_processes_but_no_labelled_data(db, client):
+    from django.contrib import admin
+
+    from accord.core.models import Label, Member
+
+    op = services.create_user(username="operator1", password="operator-pass-2026", is_staff=True)
+    client.force_login(op)
+    assert client.get("/admin/core/process/").status_code == 200
+    assert Member not in admin.site._registry and Label not in admin.site._registry
+    assert Entry not in admin.site._registry
