@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def _progress(label: str):
-    """A rich progress bar on stderr (only on a terminal); returns (callback, stop)."""
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr while the block runs (only on a terminal)."""
     if not sys.stderr.isatty():
-        return None, lambda: None
+        yield None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(
@@ -20,13 +24,17 @@ def _progress(label: str):
         TimeRemainingColumn(),
         transient=True,
     )
-    bar.start()
     task = bar.add_task(label, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
-    def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
 
-    return update, bar.stop
+def _finish(problems: list[str], summary: str) -> int:
+    """Print every problem, then one status line; exit code 0 when intact, 1 otherwise."""
+    for p in problems:
+        print(f"FAIL {p}", file=sys.stderr)
+    print(f"{'FAILED' if problems else 'OK'}: {summary}, {len(problems)} problem(s)")
+    return 1 if problems else 0
 
 
 def _log_for_slug(slug: str):
@@ -52,11 +60,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     log = _log_for_slug(args.process)
     sign_head(log.pk)  # the bundle ends with a head covering every entry
     log.refresh_from_db()
-    update, stop = _progress("exporting")
-    try:
+    with _progress("exporting") as update:
         n = export_log(log, Path(args.out), update)
-    finally:
-        stop()
     print(f"wrote {n} entries of {log.name!r} to {args.out}")
     return 0
 
@@ -68,19 +73,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         _django()
         from accord.ledger.verify import verify_log
 
-        update, stop = _progress("verifying")
-        try:
+        with _progress("verifying") as update:
             report = verify_log(_log_for_slug(args.process), update)
-        finally:
-            stop()
-        for p in report.problems:
-            print(f"FAIL {p}", file=sys.stderr)
-        status = "OK" if report.ok else "FAILED"
-        print(
-            f"{status}: log {report.log!r}: {report.entries} entries, {report.heads} signed heads, "
-            f"{report.rows_checked} recorded rows checked, {len(report.problems)} problem(s)"
+        return _finish(
+            report.problems,
+            f"log {report.log!r}: {report.entries} entries, {report.heads} signed heads, "
+            f"{report.rows_checked} recorded rows checked",
         )
-        return 0 if report.ok else 1
     if not args.bundle:
         print("accord ledger verify: error: give a BUNDLE file or --process SLUG", file=sys.stderr)
         return 2
@@ -91,19 +90,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"accord ledger verify: error: {path}: no such file", file=sys.stderr)
         return 2
-    update, stop = _progress("verifying")
-    try:
+    with _progress("verifying") as update:
         report = verify_bundle(path, update, expected_key=args.key)
-    finally:
-        stop()
-    for p in report.problems:
-        print(f"FAIL {p}", file=sys.stderr)
-    status = "OK" if report.ok else "FAILED"
-    print(
-        f"{status}: bundle {path} ({report.process}): {report.entry_count} entries, "
-        f"{report.heads_checked} signed heads, key {report.key_id}, {len(report.problems)} problem(s)"
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return _finish(
+        report.problems,
+        f"bundle {path} ({report.process}): {report.entry_count} entries, "
+        f"{report.heads_checked} signed heads, key {report.key_id}",
     )
-    return 0 if report.ok else 1
 
 
 def register(subparsers) -> None:
