@@ -109,11 +109,11 @@ class Member(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="members")
+    party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="members")
     title = models.CharField(max_length=200, blank=True)
     clearance = models.PositiveSmallIntegerField(default=0)
     caveats = models.JSONField(default=list, blank=True)
-    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     active = models.BooleanField(default=True)
     joined_at = models.DateTimeField(default=timezone.now)
 

@@ -30,7 +30,7 @@ class Log(models.Model):
 class Entry(models.Model):
     """One recorded act. The leaf bytes are recomputed from these columns (see entry.py)."""
 
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="entries")
+    log = models.ForeignKey(Log, on_delete=models.RESTRICT, related_name="entries")
     seq = models.BigIntegerField()
     time = models.CharField(max_length=40)
     actor = models.ForeignKey(
@@ -42,7 +42,7 @@ class Entry(models.Model):
     subject_id = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
     label = models.ForeignKey(
-        Label, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Label, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     label_data = models.JSONField(null=True, blank=True)
     salt = models.BinaryField(default=b"")
