@@ -1,0 +1,176 @@
+"""Exports of a version: print-friendly HTML, PDF (fpdf2) and DOCX (python-docx).
+
+Reads go through queries (the same access checks as the pages); every export carries the
+combined label of what it shows, at the top and bottom of each format. The clean text (brackets
+resolved, no stances) exists only once everything is agreed.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from accord.core.access import Viewer
+from accord.core.errors import Conflict, Invalid
+from accord.core.labels import LabelValue, combine
+from accord.negotiation import queries
+from accord.negotiation.models import Document
+
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+
+
+def export_label(view: queries.TextView) -> LabelValue:
+    """The document's label combined with every stance and signature shown (same label today,
+    combined anyway so a per-stance label added later cannot leak through an export)."""
+    labels = [view.document.label.value]
+    for a in view.articles:
+        for c in a.clauses:
+            labels += [st.label.value for st in c.stances.values()]
+    labels += [sg.label.value for sg in view.signatures]
+    return combine(labels)
+
+
+def export(
+    viewer: Viewer, doc: Document, number: int | None, *, fmt: str, clean: bool = False
+) -> tuple[bytes, str, str]:
+    """(body, content type, file name) of a version in the requested format."""
+    if fmt not in FORMATS:
+        raise Invalid(f"format must be one of {', '.join(FORMATS)}", {"format": "unknown"})
+    view = queries.text(viewer, doc, number)
+    if clean and view.status.status != "agreed":
+        raise Conflict(
+            "the clean text exists only when everything is agreed "
+            f"(version {view.version.number} is {view.status.status})",
+            {"status": view.status.status},
+        )
+    label = export_label(view)
+    banner = label.display(doc.process.level_names)
+    name = f"{slugify(doc.title)[:60]}-v{view.version.number}{'-clean' if clean else ''}.{fmt}"
+    if fmt == "html":
+        body = render_to_string(
+            "negotiation/export.html",
+            {"view": view, "banner": banner, "label": label, "clean": clean, "doc": doc},
+        ).encode()
+    else:
+        try:
+            body = _docx(view, banner, clean) if fmt == "docx" else _pdf(view, banner, clean)
+        except ImportError as exc:  # optional library missing on this server: say so, no 500
+            raise Invalid(
+                f"{fmt.upper()} export is not installed on this server ({exc.name}); "
+                "use format=html",
+                {"format": "unavailable"},
+            ) from exc
+    return body, FORMATS[fmt], name
+
+
+def _clause_text(c, clean: bool) -> str:
+    return c.text  # clean text is only allowed without brackets, so the text is already clean
+
+
+def _stance_rows(view) -> list[tuple[str, str, str]]:
+    rows = []
+    for a in view.articles:
+        for c in a.clauses:
+            parts = [f"{p}: {st.get_stance_display()}" for p, st in sorted(c.stances.items())]
+            rows.append((c.number, c.status.replace("_", " "), "; ".join(parts) or "—"))
+    return rows
+
+
+def _docx(view, banner: str, clean: bool) -> bytes:
+    from docx import Document as Docx
+
+    d = Docx()
+    section = d.sections[0]
+    section.header.paragraphs[0].text = banner
+    section.footer.paragraphs[0].text = banner
+    d.add_heading(view.document.title, level=0)
+    d.add_paragraph(
+        f"Version {view.version.number} · sha256 {view.version.content_hash} · "
+        f"status: {view.status.status.replace('_', ' ')}"
+    )
+    for a in view.articles:
+        d.add_heading(f"Article {a.number}. {a.heading}", level=1)
+        for c in a.clauses:
+            d.add_paragraph(f"{c.number}  {_clause_text(c, clean)}")
+    if not clean:
+        d.add_heading("Stances", level=1)
+        table = d.add_table(rows=1, cols=3)
+        for cell, text in zip(table.rows[0].cells, ("Clause", "Status", "Stances"), strict=True):
+            cell.text = text
+        for row in _stance_rows(view):
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row, strict=True):
+                cell.text = text
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def _pdf(view, banner: str, clean: bool) -> bytes:
+    from fpdf import FPDF
+
+    font = next((p for p in FONT_DIRS if (p / "DejaVuSans.ttf").exists()), None)
+
+    class Pdf(FPDF):
+        def header(self):
+            self.set_font(family, "B", 9)
+            self.cell(0, 6, txt(banner), align="C", new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self):
+            self.set_y(-12)
+            self.set_font(family, "B", 9)
+            self.cell(0, 6, txt(banner), align="C")
+
+    pdf = Pdf(format="A4")
+    if font is not None:
+        family = "DejaVu"
+        pdf.add_font("DejaVu", "", str(font / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(font / "DejaVuSans-Bold.ttf"))
+
+        def txt(s: str) -> str:
+            return s
+    else:  # core fonts are Latin-1 only
+        family = "Helvetica"
+
+        def txt(s: str) -> str:
+            return (
+                s.replace("—", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
+            )
+
+    pdf.set_title(view.document.title)
+    pdf.add_page()
+    pdf.set_font(family, "B", 15)
+    pdf.multi_cell(0, 8, txt(view.document.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 8)
+    pdf.multi_cell(
+        0,
+        5,
+        txt(f"Version {view.version.number} - sha256 {view.version.content_hash}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    for a in view.articles:
+        pdf.set_font(family, "B", 11)
+        pdf.multi_cell(0, 7, txt(f"Article {a.number}. {a.heading}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 10)
+        for c in a.clauses:
+            pdf.multi_cell(
+                0, 5.5, txt(f"{c.number}  {_clause_text(c, clean)}"), new_x="LMARGIN", new_y="NEXT"
+            )
+    if not clean:
+        pdf.set_font(family, "B", 11)
+        pdf.multi_cell(0, 8, "Stances", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        for number, status, stances in _stance_rows(view):
+            pdf.multi_cell(
+                0, 5, txt(f"{number} ({status}): {stances}"), new_x="LMARGIN", new_y="NEXT"
+            )
+    return bytes(pdf.output())

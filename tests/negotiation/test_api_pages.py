@@ -1,0 +1,271 @@
+"""The REST API and the web pages end to end (through services; access as in the other tests)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from accord.ledger.models import Entry
+from accord.negotiation import queries, services
+from accord.negotiation.models import Issue, PositionRevision, Stance
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/processes/lake-varna/negotiation"
+JSON = "application/json"
+
+
+def test_agenda_positions_and_history_over_the_api(demo, api_for):
+    lena, ingrid = api_for("lena.haas"), api_for("ingrid.dahl")
+    r = lena.post(
+        f"{BASE}/issues",
+        {
+            "title": "Ceasefire line maps",
+            "kind": "discrete",
+            "cluster": "Security",
+            "options": ["1:50k maps", "1:100k maps"],
+        },
+        content_type=JSON,
+    )
+    assert r.status_code == 201, r.content
+    issue = r.json()
+    assert issue["cluster"] == "security" and [o["name"] for o in issue["options"]] == [
+        "1:50k maps",
+        "1:100k maps",
+    ]
+    assert (
+        ingrid.post(
+            f"{BASE}/issues", {"title": "x", "kind": "numeric"}, content_type=JSON
+        ).status_code
+        == 403
+    )
+    keys = [o["key"] for o in issue["options"]]
+    r = ingrid.post(
+        f"{BASE}/positions",
+        {
+            "issue_id": issue["id"],
+            "preferred_option": keys[0],
+            "acceptable_options": keys,
+            "salience": 30,
+            "interests": "Precision",
+        },
+        content_type=JSON,
+    )
+    assert r.status_code == 200, r.content
+    pos = r.json()
+    assert pos["label"]["display"] == "CONFIDENTIAL // REL TO NOR" and pos["revision"] == 1
+    r = ingrid.post(
+        f"{BASE}/positions", {"issue_id": issue["id"], "salience": 45}, content_type=JSON
+    )
+    assert r.json()["revision"] == 2 and r.json()["preferred_option"] == keys[0]
+    hist = ingrid.get(f"{BASE}/positions/{pos['id']}/revisions").json()
+    assert hist["count"] == 2
+    assert hist["items"][0]["changed"] == {"salience": [30, 45]}
+    assert hist["items"][0]["by"] == "ingrid.dahl@NOR"
+    assert PositionRevision.objects.filter(position_id=pos["id"]).count() == 2
+    # the mediator reads it and sees under which label
+    got = lena.get(f"{BASE}/positions/{pos['id']}").json()
+    assert got["read_as"]["display"] == "CONFIDENTIAL // MEDIATION"
+    # status of an issue
+    r = lena.patch(f"{BASE}/issues/{issue['id']}", {"status": "parked"}, content_type=JSON)
+    assert r.json()["status"] == "parked"
+    assert (
+        lena.patch(
+            f"{BASE}/issues/{issue['id']}", {"status": "done"}, content_type=JSON
+        ).status_code
+        == 422
+    )
+    assert Entry.objects.filter(action="issue.status", subject_id=str(issue["id"])).exists()
+
+
+def test_numeric_issue_validation(demo, api_for):
+    lena = api_for("lena.haas")
+    bad = lena.post(
+        f"{BASE}/issues",
+        {"title": "Days", "kind": "numeric", "minimum": 5, "maximum": 1},
+        content_type=JSON,
+    )
+    assert bad.status_code == 422 and "below maximum" in bad.json()["error"]["message"]
+    ok = lena.post(
+        f"{BASE}/issues",
+        {
+            "title": "Days",
+            "kind": "numeric",
+            "minimum": 0,
+            "maximum": 90,
+            "step": 15,
+            "unit": "days",
+        },
+        content_type=JSON,
+    )
+    assert ok.status_code == 201 and Issue.objects.get(pk=ok.json()["id"]).step == 15
+
+
+def test_matrix_api_marks_hidden_cells(demo, api_for):
+    body = api_for("daria.vol").get(f"{BASE}/matrix").json()
+    assert body["label"]["display"] == "CONFIDENTIAL // REL TO NVF"
+    row = next(r for r in body["rows"] if r["issue"]["title"].startswith("Withdrawal"))
+    cells = {c["party"]: c for c in row["cells"]}
+    assert cells["NVF"]["state"] == "full"
+    assert cells["ARD"]["state"] == "HIDDEN" and cells["ARD"]["values"] == {}
+    assert cells["KES"]["state"] == "HIDDEN"  # KES released its range to MED and allies only
+
+
+def test_document_over_the_api_and_pagination(demo, api_for):
+    lena = api_for("lena.haas")
+    r = lena.post(
+        f"{BASE}/documents",
+        {
+            "title": "Annex A",
+            "required_parties": ["kes", "NVF"],
+            "articles": [
+                {"heading": "Corridors", "clauses": ["Corridor [1 {KES} / 2 {NVF}] opens."]}
+            ],
+        },
+        content_type=JSON,
+    )
+    assert r.status_code == 201, r.content
+    t = r.json()
+    assert t["version"] == 1 and t["label"]["display"] == "RESTRICTED"
+    seg = t["articles"][0]["clauses"][0]["segments"][1]
+    assert seg["alternatives"] == [{"text": "1", "by": "KES"}, {"text": "2", "by": "NVF"}]
+    listing = lena.get(f"{BASE}/documents?limit=1").json()
+    assert listing["count"] == 2 and len(listing["items"]) == 1
+    assert lena.get(f"{BASE}/documents?limit=501").status_code == 422
+    cid = t["articles"][0]["clauses"][0]["id"]
+    r = lena.put(
+        f"{BASE}/documents/{t['document_id']}/clauses/{cid}",
+        {"text": "Corridor 1 opens.", "base_version": 1},
+        content_type=JSON,
+    )
+    assert r.json()["version"] == 2
+    cmp = lena.get(f"{BASE}/documents/{t['document_id']}/compare?a=1&b=2").json()
+    assert not cmp["identical"] and cmp["clauses"][0]["status"] == "changed"
+    assert lena.get(f"{BASE}/documents/{t['document_id']}/compare?a=2&b=2").json()["identical"]
+    assert lena.get(f"{BASE}/documents/{t['document_id']}/versions").json()["count"] == 2
+    assert lena.get(f"{BASE}/documents/{t['document_id']}?version=9").status_code == 404
+
+
+def test_htmx_stance_updates_the_clause_badges(doc, client_for, clause_no):
+    c = client_for("daria.vol", enforce_csrf=False)
+    clause = clause_no("1.2")
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/stance/",
+        {"stance": "reject", "comment": "72 hours is the minimum", "version": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert html.lstrip().startswith(f'<div class="clause clause-open" id="clause-{clause.pk}"')
+    assert re.search(r'stance-badge stance-reject" data-party="NVF"', html)
+    assert "stance recorded" in html
+    assert Stance.objects.filter(clause=clause, party__code="NVF", stance="reject").exists()
+    # an error comes back into the clause, and nothing is written
+    n = Stance.objects.count()
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/stance/",
+        {"stance": "accept", "version": "9"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 409 and "current version is 1" in r.content.decode()
+    assert Stance.objects.count() == n
+
+
+def test_text_page_shows_brackets_stances_and_forms_by_role(doc, client_for):
+    url = f"/p/lake-varna/negotiation/text/{doc.pk}/"
+    kes = client_for("viktor.kess").get(url).content.decode()
+    assert 'class="bracket" data-bracket="1"' in kes
+    assert 'title="proposed by NVF">10 km' in kes
+    assert "stance-form" in kes and "resolve-form" not in kes
+    lena = client_for("lena.haas").get(url).content.decode()
+    assert "resolve-form" in lena and "stance-form" not in lena
+    assert re.search(r'class="banner"[^>]*>RESTRICTED<', lena)
+    assert client_for("mei.tanaka").get(url).status_code == 404
+
+
+def test_pen_resolves_bracket_and_accepts_amendment_in_the_ui(doc, client_for, clause_no):
+    c = client_for("lena.haas")
+    clause = clause_no("6.1")
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/resolve/",
+        {"bracket": "1", "choice": "1", "base_version": "1"},
+    )
+    assert r.status_code == 302
+    page = c.get(f"/p/lake-varna/negotiation/text/{doc.pk}/").content.decode()
+    assert "held within 18 months of signature" in page
+    # stale form (base version 1) on the same clause: 409 on the page, nothing changed
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/edit/",
+        {"text": "Elections soon.", "base_version": "1"},
+    )
+    assert r.status_code == 409 and "changed since version 1" in r.content.decode()
+    am = doc.amendments.get()
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/amendments/",
+        {"action": "accept", "amendment": str(am.pk)},
+    )
+    assert r.status_code == 302
+    am.refresh_from_db()
+    assert am.status == "accepted" and am.result_version.number == 3
+    cmp = c.get(f"/p/lake-varna/negotiation/text/{doc.pk}/compare/?a=2&b=3").content.decode()
+    assert "<ins>" in cmp and "Annex" in cmp
+    # a delegate's accept button does nothing but say why
+    r = client_for("viktor.kess").post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/amendments/",
+        {"action": "reject", "amendment": str(am.pk)},
+    )
+    assert r.status_code in (403, 409)
+
+
+def test_exports_carry_the_label_and_clean_text_needs_agreement(doc, api_for, viewer):
+    api = api_for("viktor.kess")
+    html = api.get(f"{BASE}/documents/{doc.pk}/export?format=html")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    body = html.content.decode()
+    assert body.count('<div class="banner"') == 2 and ">RESTRICTED<" in body
+    assert '[10 km <span class="by">(NVF)</span> / 15 km' in body
+    assert "accept ad referendum" in body  # stances table
+    clean = api.get(f"{BASE}/documents/{doc.pk}/export?format=html&clean=true")
+    assert (
+        clean.status_code == 409
+        and "only when everything is agreed" in clean.json()["error"]["message"]
+    )
+    assert api.get(f"{BASE}/documents/{doc.pk}/export?format=odt").status_code == 422
+    # an agreed text exports clean, without the stances table
+    lena = viewer("lena.haas")
+    small = services.create_document(
+        lena, title="Note", required_parties=["KES"], articles=[("A", ["Calm."])]
+    )
+    cl = queries.clause(small, queries.text(lena, small).articles[0].clauses[0].clause_id)
+    services.record_stance(viewer("viktor.kess"), small, cl, stance="accept", version=1)
+    ok = api.get(f"{BASE}/documents/{small.pk}/export?format=html&clean=1")
+    assert (
+        ok.status_code == 200
+        and "Calm." in ok.content.decode()
+        and "Stances" not in ok.content.decode()
+    )
+    # and nobody who cannot read the text can export it
+    assert api_for("mei.tanaka").get(f"{BASE}/documents/{doc.pk}/export").status_code == 404
+
+
+def test_pdf_and_docx_exports(doc, api_for):
+    pytest.importorskip("fpdf", reason="fpdf2 is an optional dependency of the PDF export")
+    docx_mod = pytest.importorskip("docx", reason="python-docx: optional, for the DOCX export")
+    api = api_for("viktor.kess")
+    pdf = api.get(f"{BASE}/documents/{doc.pk}/export?format=pdf")
+    assert pdf.content[:5] == b"%PDF-"
+    docx = api.get(f"{BASE}/documents/{doc.pk}/export?format=docx")
+    d = docx_mod.Document(io.BytesIO(docx.content))
+    assert d.sections[0].header.paragraphs[0].text == "RESTRICTED"
+    assert any("[10 km / 15 km / 20 km]" in p.text for p in d.paragraphs)
+    assert docx["Content-Disposition"].endswith('-v1.docx"')
+
+
+def test_workspace_requires_membership(demo, client):
+    from accord.core import services as core
+
+    outsider = core.create_user(username="outsider", password="another-long-pass-9")
+    client.force_login(outsider)
+    assert client.get("/p/lake-varna/negotiation/").status_code == 404
+    assert client.get(f"{BASE}/matrix").status_code == 404
