@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_version():
-    out = subprocess.run([sys.executable, "-m", "accord.cli", "--version"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "accord.cli", "--version"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"accord {__version__}"
 
 

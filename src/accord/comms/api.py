@@ -1,5 +1,337 @@
-"""REST API of this app."""
+"""REST API of comms: parse → service/query → schema. No logic here."""
 
-from ninja import Router
+from collections.abc import Callable
+from datetime import date
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from accord.comms import files, queries, services
+from accord.comms.models import Channel, Message
+from accord.comms.schemas import (
+    AckOut,
+    AckStatusOut,
+    AttachmentOut,
+    ChannelIn,
+    ChannelOut,
+    HandlingIn,
+    HandlingOut,
+    MessageIn,
+    MessageOut,
+    MessagePatch,
+    NotificationOut,
+    NotificationsReadIn,
+    PostedOut,
+    ReadIn,
+    ReadOut,
+    SearchHit,
+)
+from accord.core.access import Viewer
+from accord.core.api import label_out
+from accord.core.queries import viewer_for_slug
+from accord.pagination import Page
 
 router = Router(tags=["comms"])
+
+
+class _Mapped:
+    """A queryset seen through a per-viewer serialiser, counted and sliced in the database."""
+
+    def __init__(self, qs, fn: Callable) -> None:
+        self.qs, self.fn = qs, fn
+
+    def all(self) -> "_Mapped":
+        return self
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, s: slice) -> list:
+        return [self.fn(x) for x in self.qs[s]]
+
+
+def channel_out(viewer: Viewer, c: Channel) -> dict:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "description": c.description,
+        "parties": sorted(p.code for p in c.parties.all()),
+        "label": label_out(viewer.process, c.label),
+        "unread": getattr(c, "unread", None),
+    }
+
+
+def message_out(viewer: Viewer, m: Message, acked: set[int] | None = None) -> dict:
+    if acked is None:
+        acked = {m.pk} if queries.has_acked(viewer, m) else set()
+    return {
+        "id": m.pk,
+        "channel_id": m.channel_id,
+        "sender_id": m.sender_id,
+        "sender": m.sender.display_name,
+        "sender_party": m.sender.party.code,
+        "body": m.body,
+        "body_html": m.body_html,
+        "label": label_out(viewer.process, m.label),
+        "precedence": m.precedence,
+        "requires_ack": m.requires_ack,
+        "acknowledged": m.pk in acked,
+        "reply_to": m.reply_to_id,
+        "mentions": sorted(x.pk for x in m.mentions.all()),
+        "attachments": [attachment_out(a) for a in queries.attachments(viewer, m)],
+        "created_at": m.created_at,
+        "edited_at": m.edited_at,
+        "deleted_at": m.deleted_at,
+    }
+
+
+def attachment_out(a) -> dict:
+    return {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
+
+
+def _acked_ids(viewer: Viewer) -> set[int]:
+    from accord.comms.models import Acknowledgement
+
+    return set(
+        Acknowledgement.objects.filter(member=viewer.member).values_list("message_id", flat=True)
+    )
+
+
+# --- channels ---------------------------------------------------------------------------------
+@router.get("/processes/{slug}/channels", response=list[ChannelOut], summary="Channels I may read")
+@paginate(Page)
+def list_channels(request: HttpRequest, slug: str, kind: str | None = None):
+    viewer = viewer_for_slug(request.user, slug)
+    qs = queries.channels_with_unread(viewer)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _Mapped(qs, lambda c: channel_out(viewer, c))
+
+
+@router.post("/processes/{slug}/channels", response={201: ChannelOut}, summary="Create a channel")
+def create_channel(request: HttpRequest, slug: str, data: ChannelIn):
+    viewer = viewer_for_slug(request.user, slug)
+    chan = services.create_channel(
+        viewer,
+        name=data.name,
+        kind=data.kind,
+        label=data.label,
+        parties=data.parties,
+        description=data.description,
+    )
+    return Status(201, channel_out(viewer, chan))
+
+
+@router.get("/processes/{slug}/channels/handling", response=HandlingOut)
+def get_handling(request: HttpRequest, slug: str):
+    return queries.handling_policy(viewer_for_slug(request.user, slug).process)
+
+
+@router.put("/processes/{slug}/channels/handling", response=HandlingOut)
+def put_handling(request: HttpRequest, slug: str, data: HandlingIn):
+    viewer = viewer_for_slug(request.user, slug)
+    return services.set_handling_objectives(viewer, **data.dict())
+
+
+@router.get(
+    "/processes/{slug}/channels/search",
+    response=list[SearchHit],
+    summary="Full-text search over the messages I may read",
+)
+@paginate(Page)
+def search(
+    request: HttpRequest,
+    slug: str,
+    q: str,
+    channel: int | None = None,
+    sender: int | None = None,
+    party: str | None = None,
+    precedence: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    max_level: int | None = None,
+):
+    viewer = viewer_for_slug(request.user, slug)
+    filters = queries.SearchFilters(channel, sender, party, precedence, since, until, max_level)
+    qs = queries.search(viewer, q, filters).prefetch_related("mentions")
+    acked = _acked_ids(viewer)
+    return _Mapped(
+        qs,
+        lambda m: {
+            "message": message_out(viewer, m, acked),
+            "snippet": str(queries.snippet(m.body, q)),
+        },
+    )
+
+
+@router.get("/processes/{slug}/channels/notifications", response=list[NotificationOut])
+@paginate(Page)
+def list_notifications(request: HttpRequest, slug: str, unread_only: bool = False):
+    viewer = viewer_for_slug(request.user, slug)
+    qs = queries.notifications(viewer, unread_only=unread_only)
+    return _Mapped(
+        qs,
+        lambda n: {
+            "id": n.pk,
+            "kind": n.kind,
+            "message_id": n.message_id,
+            "channel_id": n.message.channel_id,
+            "about": n.about.display_name if n.about else None,
+            "read": n.read,
+            "created_at": n.created_at,
+        },
+    )
+
+
+@router.post("/processes/{slug}/channels/notifications/read", response=dict)
+def read_notifications(request: HttpRequest, slug: str, data: NotificationsReadIn):
+    viewer = viewer_for_slug(request.user, slug)
+    return {"marked": services.mark_notifications_read(viewer, data.ids)}
+
+
+@router.get("/processes/{slug}/channels/{channel_id}", response=ChannelOut)
+def get_channel(request: HttpRequest, slug: str, channel_id: int):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.channel(viewer, channel_id)  # 404 for an unreadable (or impossible) id
+    return channel_out(viewer, queries.channels_with_unread(viewer).get(pk=channel_id))
+
+
+@router.get(
+    "/processes/{slug}/channels/{channel_id}/messages",
+    response=list[MessageOut],
+    summary="Messages I may read, oldest first; after_id for catch-up",
+)
+@paginate(Page)
+def list_messages(request: HttpRequest, slug: str, channel_id: int, after_id: int | None = None):
+    viewer = viewer_for_slug(request.user, slug)
+    chan = queries.channel(viewer, channel_id)
+    qs = queries.messages(viewer, chan, after_id=after_id).prefetch_related("mentions")
+    acked = _acked_ids(viewer)
+    return _Mapped(qs, lambda m: message_out(viewer, m, acked))
+
+
+@router.post(
+    "/processes/{slug}/channels/{channel_id}/messages",
+    response={201: PostedOut},
+    summary="Post a message (FLASH/IMMEDIATE over 200 words are accepted with a warning)",
+)
+def post_message(request: HttpRequest, slug: str, channel_id: int, data: MessageIn):
+    viewer = viewer_for_slug(request.user, slug)
+    posted = services.post_message(
+        viewer,
+        channel_id,
+        body=data.body,
+        label=data.label,
+        precedence=data.precedence,
+        requires_ack=data.requires_ack,
+        reply_to=data.reply_to,
+    )
+    return Status(
+        201, {"message": message_out(viewer, posted.message), "warnings": posted.warnings}
+    )
+
+
+@router.post("/processes/{slug}/channels/{channel_id}/read", response=ReadOut)
+def mark_read(request: HttpRequest, slug: str, channel_id: int, data: ReadIn):
+    viewer = viewer_for_slug(request.user, slug)
+    state = services.mark_read(viewer, channel_id, data.last_read_id)
+    chan = queries.channel(viewer, channel_id)
+    return {
+        "channel_id": channel_id,
+        "last_read_id": state.last_read_id,
+        "unread": queries.unread_count(viewer, chan),
+    }
+
+
+@router.get("/processes/{slug}/channels/{channel_id}/messages/{message_id}", response=MessageOut)
+def get_message(request: HttpRequest, slug: str, channel_id: int, message_id: int):
+    viewer = viewer_for_slug(request.user, slug)
+    return message_out(viewer, queries.message(viewer, message_id, channel_id))
+
+
+@router.patch("/processes/{slug}/channels/{channel_id}/messages/{message_id}", response=MessageOut)
+def edit_message(
+    request: HttpRequest, slug: str, channel_id: int, message_id: int, data: MessagePatch
+):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.message(viewer, message_id, channel_id)
+    return message_out(
+        viewer, services.edit_message(viewer, message_id, body=data.body, label=data.label)
+    )
+
+
+@router.delete("/processes/{slug}/channels/{channel_id}/messages/{message_id}", response=MessageOut)
+def delete_message(request: HttpRequest, slug: str, channel_id: int, message_id: int):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.message(viewer, message_id, channel_id)
+    return message_out(viewer, services.delete_message(viewer, message_id))
+
+
+@router.post("/processes/{slug}/channels/{channel_id}/messages/{message_id}/ack", response=AckOut)
+def acknowledge(request: HttpRequest, slug: str, channel_id: int, message_id: int):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.message(viewer, message_id, channel_id)
+    ack = services.acknowledge(viewer, message_id)
+    return {"message_id": ack.message_id, "member_id": ack.member_id, "at": ack.at}
+
+
+@router.get(
+    "/processes/{slug}/channels/{channel_id}/messages/{message_id}/acks", response=AckStatusOut
+)
+def ack_status(request: HttpRequest, slug: str, channel_id: int, message_id: int):
+    viewer = viewer_for_slug(request.user, slug)
+    msg = queries.message(viewer, message_id, channel_id)
+    st = queries.ack_status(viewer, msg)
+
+    def line(m, at=None) -> dict:
+        return {"member_id": m.pk, "name": m.display_name, "party": m.party.code, "at": at}
+
+    return {
+        "message_id": msg.pk,
+        "acknowledged": [line(m, at) for m, at in st.acknowledged],
+        "pending": [line(m) for m in st.pending],
+    }
+
+
+@router.post(
+    "/processes/{slug}/channels/{channel_id}/messages/{message_id}/attachments",
+    response={201: AttachmentOut},
+    summary="Attach a file to your message (type sniffed from content; size limit applies)",
+)
+def add_attachment(
+    request: HttpRequest,
+    slug: str,
+    channel_id: int,
+    message_id: int,
+    file: UploadedFile = File(...),
+):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.message(viewer, message_id, channel_id)
+    limit = files.max_bytes()
+    data = file.read(limit + 1)
+    att = services.attach(viewer, message_id, name=file.name or "", data=data)
+    return Status(201, attachment_out(att))
+
+
+@router.get(
+    "/processes/{slug}/channels/{channel_id}/messages/{message_id}/attachments/{attachment_id}",
+    summary="Download an attachment (404 unless you may read it)",
+)
+def get_attachment(
+    request: HttpRequest, slug: str, channel_id: int, message_id: int, attachment_id: int
+):
+    viewer = viewer_for_slug(request.user, slug)
+    queries.message(viewer, message_id, channel_id)
+    att = queries.attachment(viewer, message_id, attachment_id)
+    resp = FileResponse(
+        open(files.path_of(att.sha256), "rb"),
+        content_type=att.content_type,
+        as_attachment=True,
+        filename=att.name,
+    )
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "private, no-store"
+    return resp

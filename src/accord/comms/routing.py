@@ -1,3 +1,9 @@
 """WebSocket routes of comms."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from accord.comms.consumers import ProcessConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/p/<slug:slug>/", ProcessConsumer.as_asgi()),
+]

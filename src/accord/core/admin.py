@@ -33,7 +33,15 @@ class ProcessAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Operators may see and revoke tokens; never their secrets (only digests are stored)."""
 
-    list_display = ("user", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_display = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     list_filter = ("revoked_at",)
     readonly_fields = ("user", "name", "prefix", "digest", "created_at", "last_used_at")
     search_fields = ("user__username", "name", "prefix")

@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='member',
-            name='label',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='core.label'),
+            model_name="member",
+            name="label",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="core.label"
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='party',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='members', to='core.party'),
+            model_name="member",
+            name="party",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="members",
+                to="core.party",
+            ),
         ),
     ]

@@ -5,21 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_restrict_not_protect'),
-        ('ledger', '0001_initial'),
+        ("core", "0002_restrict_not_protect"),
+        ("ledger", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='entry',
-            name='label',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='core.label'),
+            model_name="entry",
+            name="label",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="+",
+                to="core.label",
+            ),
         ),
         migrations.AlterField(
-            model_name='entry',
-            name='log',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='entries', to='ledger.log'),
+            model_name="entry",
+            name="log",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="entries",
+                to="ledger.log",
+            ),
         ),
     ]

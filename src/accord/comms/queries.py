@@ -1,0 +1,369 @@
+"""Reads of comms data, always through core.access: a message is visible only when its label
+and its channel's label are readable by the viewer. Lists, counts, search, notifications and
+live delivery all start from `messages()` so no side path can see more than the list does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accord.comms.models import (
+    Acknowledgement,
+    Attachment,
+    Channel,
+    HandlingPolicy,
+    Message,
+    MessageRevision,
+    Notification,
+    ReadState,
+)
+from accord.core import access
+from accord.core.access import Viewer
+from accord.core.errors import Invalid, NotFound
+from accord.core.labels import LabelValue
+from accord.core.models import Member
+from accord.core.roles import Perm
+
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: int | None) -> bool:
+    """Ids beyond a 64-bit integer cannot exist (and SQLite refuses to even compare them)."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+def _clamp(value: int) -> int:
+    return max(-MAX_ID, min(MAX_ID, value))
+
+
+# --- channels ---------------------------------------------------------------------------------
+def channels(viewer: Viewer) -> QuerySet[Channel]:
+    """Channels the viewer may read (nobody outside the process sees any)."""
+    if viewer.member is None:
+        return Channel.objects.none()
+    qs = Channel.objects.filter(process=viewer.process)
+    return access.readable(qs, viewer).select_related("label").prefetch_related("parties")
+
+
+def channel(viewer: Viewer, channel_id: int) -> Channel:
+    """One readable channel (404 otherwise, as for one that does not exist)."""
+    if viewer.member is None or not valid_id(channel_id):
+        raise NotFound("channel not found")
+    qs = Channel.objects.filter(process=viewer.process).select_related("label")
+    return access.get_readable(qs, viewer, "channel", pk=channel_id)
+
+
+def channels_with_unread(viewer: Viewer) -> QuerySet[Channel]:
+    """Channels annotated with `unread` = readable messages after the member's last read one."""
+    qs = channels(viewer)
+    if viewer.member is None:
+        return qs
+    last = ReadState.objects.filter(member=viewer.member, channel=OuterRef("pk")).values(
+        "last_read_id"
+    )[:1]
+    readable = access.readable_label_ids(viewer)
+    return qs.annotate(
+        last_read=Coalesce(Subquery(last, output_field=IntegerField()), 0),
+    ).annotate(
+        unread=Count(
+            "messages",
+            filter=Q(
+                messages__label__in=readable,
+                messages__deleted_at__isnull=True,
+                messages__id__gt=F("last_read"),
+            )
+            & ~Q(messages__sender=viewer.member),
+        )
+    )
+
+
+def unread_count(viewer: Viewer, channel_obj: Channel) -> int:
+    """Unread readable messages in one channel (used by live delivery)."""
+    state = ReadState.objects.filter(member=viewer.member, channel=channel_obj).first()
+    last = state.last_read_id if state else 0
+    return (
+        messages(viewer, channel_obj)
+        .filter(id__gt=last, deleted_at__isnull=True)
+        .exclude(sender=viewer.member)
+        .count()
+    )
+
+
+# --- messages ---------------------------------------------------------------------------------
+def all_messages(viewer: Viewer) -> QuerySet[Message]:
+    """Every message of the process the viewer may read (message label and channel label)."""
+    if viewer.member is None:
+        return Message.objects.none()
+    ids = access.readable_label_ids(viewer)
+    return (
+        Message.objects.filter(
+            channel__process=viewer.process, label__in=ids, channel__label__in=ids
+        )
+        .select_related("sender__user", "sender__party", "label", "channel", "channel__label")
+        .order_by("id")
+    )
+
+
+def messages(
+    viewer: Viewer, channel_obj: Channel, *, after_id: int | None = None
+) -> QuerySet[Message]:
+    """The channel's readable messages in order; `after_id` gives the catch-up after a gap."""
+    qs = all_messages(viewer).filter(channel=channel_obj)
+    if after_id is not None:
+        qs = qs.filter(id__gt=_clamp(after_id))
+    return qs
+
+
+def message(viewer: Viewer, message_id: int, channel_id: int | None = None) -> Message:
+    """One readable message, or NotFound (404 also when it exists but may not be read)."""
+    if not valid_id(message_id) or (channel_id is not None and not valid_id(channel_id)):
+        raise NotFound("message not found")
+    qs = all_messages(viewer)
+    if channel_id is not None:
+        qs = qs.filter(channel_id=channel_id)
+    obj = qs.filter(pk=message_id).first()
+    if obj is None:
+        raise NotFound("message not found")
+    return obj
+
+
+def readable_or_none(viewer: Viewer, message_id: int) -> Message | None:
+    """For live delivery: the message if THIS viewer may read it now, else None."""
+    if not valid_id(message_id):
+        return None
+    return all_messages(viewer).filter(pk=message_id).first()
+
+
+def attachments(viewer: Viewer, message_obj: Message) -> QuerySet[Attachment]:
+    """A readable message's attachments, each through its own label."""
+    return access.readable(Attachment.objects.filter(message=message_obj), viewer).order_by("id")
+
+
+def attachment(viewer: Viewer, message_id: int, attachment_id: int) -> Attachment:
+    """One attachment of a readable message, or NotFound."""
+    msg = message(viewer, message_id)
+    if not valid_id(attachment_id):
+        raise NotFound("attachment not found")
+    obj = attachments(viewer, msg).filter(pk=attachment_id).first()
+    if obj is None or msg.deleted_at is not None:
+        raise NotFound("attachment not found")
+    return obj
+
+
+def revisions(viewer: Viewer, message_obj: Message) -> QuerySet[MessageRevision]:
+    """Earlier versions of a readable message, each filtered by its own label."""
+    return access.readable(MessageRevision.objects.filter(message=message_obj), viewer).order_by(
+        "id"
+    )
+
+
+def recipients(message_obj: Message) -> list[Member]:
+    """Active members, other than the sender, who may read the message (and its channel)."""
+    label = message_obj.label.value
+    chan = message_obj.channel.label.value
+    out = []
+    for m in (
+        Member.objects.filter(process_id=message_obj.channel.process_id, active=True)
+        .exclude(pk=message_obj.sender_id)
+        .select_related("party", "user", "process")
+    ):
+        # the label part of a Viewer (roles do not decide what a member may read)
+        v = Viewer(
+            process=m.process,
+            member=m,
+            party_code=m.party.code.upper(),
+            clearance=m.clearance,
+            caveats=frozenset(c.upper() for c in m.caveats),
+        )
+        if access.can_read(v, label) and access.can_read(v, chan):
+            out.append(m)
+    return out
+
+
+@dataclass
+class AckStatus:
+    acknowledged: list[tuple[Member, datetime]]
+    pending: list[Member]
+
+
+def ack_status(viewer: Viewer, message_obj: Message) -> AckStatus:
+    """Who has / has not acknowledged, among the recipients (the sender and coordinators see
+    all; any other reader sees only their own line, so nobody learns more than the message)."""
+    acks = {a.member_id: a.at for a in Acknowledgement.objects.filter(message=message_obj)}
+    people = recipients(message_obj)
+    if viewer.member is None:
+        return AckStatus([], [])
+    sees_all = viewer.member.pk == message_obj.sender_id or viewer.can(Perm.MANAGE_PROCESS)
+    if not sees_all:
+        people = [m for m in people if m.pk == viewer.member.pk]
+    return AckStatus(
+        acknowledged=[(m, acks[m.pk]) for m in people if m.pk in acks],
+        pending=[m for m in people if m.pk not in acks],
+    )
+
+
+def has_acked(viewer: Viewer, message_obj: Message) -> bool:
+    if viewer.member is None:
+        return False
+    return Acknowledgement.objects.filter(message=message_obj, member=viewer.member).exists()
+
+
+def unacknowledged(viewer: Viewer) -> QuerySet[Message]:
+    """Readable messages that ask this member for an acknowledgement not yet given."""
+    if viewer.member is None:
+        return Message.objects.none()
+    mine = Acknowledgement.objects.filter(message=OuterRef("pk"), member=viewer.member)
+    return (
+        all_messages(viewer)
+        .filter(requires_ack=True, deleted_at__isnull=True)
+        .exclude(sender=viewer.member)
+        .exclude(Exists(mine))
+    )
+
+
+def notifications(viewer: Viewer, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The member's notifications whose message they may still read (labels can tighten)."""
+    if viewer.member is None:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(
+        member=viewer.member, message__in=all_messages(viewer).values("pk")
+    ).select_related("message", "message__channel", "message__label", "about__user")
+    if unread_only:
+        qs = qs.filter(read=False)
+    return qs.order_by("-id")
+
+
+def handling_policy(process) -> HandlingPolicy:
+    return HandlingPolicy.objects.filter(process=process).first() or HandlingPolicy(process=process)
+
+
+# --- search -----------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _terms(q: str) -> list[str]:
+    return [t for t in _TOKEN.findall(q or "")][:12]
+
+
+def _match_ids(terms: list[str]):
+    """Ids of messages whose body matches every term, from the backend's full-text index."""
+    if connection.vendor == "sqlite":
+        expr = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT rowid FROM comms_message_fts WHERE comms_message_fts MATCH %s", [expr]
+            )
+            return [r[0] for r in cur.fetchall()]
+    return None
+
+
+@dataclass
+class SearchFilters:
+    channel_id: int | None = None
+    sender_id: int | None = None
+    party: str | None = None
+    precedence: str | None = None
+    since: date | None = None
+    until: date | None = None
+    max_level: int | None = None
+
+
+def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> QuerySet[Message]:
+    """Full-text search over the messages the viewer may read, newest first.
+
+    The readable filter is applied to the same queryset that is counted and snippeted, so a
+    count or a snippet can never come from a message the viewer may not read.
+    """
+    terms = _terms(q)
+    if not terms:
+        raise Invalid("search needs at least one word", {"q": "empty"})
+    f = filters or SearchFilters()
+    qs = all_messages(viewer).filter(deleted_at__isnull=True)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        qs = qs.annotate(_sv=SearchVector("body", config="english")).filter(
+            _sv=SearchQuery(" ".join(terms), config="english", search_type="plain")
+        )
+    else:
+        ids = _match_ids(terms)
+        qs = qs.filter(pk__in=ids)
+    if f.channel_id:
+        qs = qs.filter(channel_id=f.channel_id) if valid_id(f.channel_id) else qs.none()
+    if f.sender_id:
+        qs = qs.filter(sender_id=f.sender_id) if valid_id(f.sender_id) else qs.none()
+    if f.party:
+        qs = qs.filter(sender__party__code=f.party.upper())
+    if f.precedence:
+        qs = qs.filter(precedence=f.precedence.upper())
+    if f.since:
+        qs = qs.filter(created_at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(created_at__date__lte=f.until)
+    if f.max_level is not None:
+        qs = qs.filter(label__level__lte=max(-1, min(f.max_level, 32767)))
+    return qs.order_by("-id")
+
+
+def snippet(body: str, q: str, width: int = 160) -> SafeString:
+    """An escaped excerpt of a (readable) body around the first term, terms in <mark>."""
+    terms = _terms(q)
+    low = body.lower()
+    pos = min((low.find(t.lower()) for t in terms if low.find(t.lower()) >= 0), default=0)
+    start = max(0, pos - width // 3)
+    text = body[start : start + width]
+    out = escape(text)
+    for t in sorted(set(terms), key=len, reverse=True):
+        out = re.sub(r"(?i)(" + re.escape(escape(t)) + r")", r"<mark>\1</mark>", out)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(body) else ""
+    return mark_safe(prefix + out + suffix)  # noqa: S308 - built from escaped text only
+
+
+# --- briefing ---------------------------------------------------------------------------------
+@dataclass
+class Briefing:
+    member: Member
+    since: datetime
+    urgent: list[Message]
+    unacknowledged: list[Message]
+    mentions: list[Message]
+    per_channel: list[tuple[Channel, int]]
+    label: LabelValue
+
+
+def briefing(viewer: Viewer, since: datetime) -> Briefing:
+    """A digest of what the member may read since `since`; its label combines its inputs."""
+    from accord.core.labels import PUBLIC, combine
+
+    recent = all_messages(viewer).filter(created_at__gte=since, deleted_at__isnull=True)
+    urgent = list(recent.filter(precedence__in=["FLASH", "IMMEDIATE"]).order_by("id")[:50])
+    unacked = list(unacknowledged(viewer).order_by("id")[:50])
+    mentions = list(recent.filter(mentions=viewer.member).order_by("id")[:50])
+    counts = dict(
+        recent.values("channel_id").annotate(n=Count("id")).values_list("channel_id", "n")
+    )
+    per_channel = [(c, counts[c.pk]) for c in channels(viewer) if c.pk in counts]
+    shown = {m.pk: m for m in [*urgent, *unacked, *mentions]}
+    labels = [m.label.value for m in shown.values()] + [c.label.value for c, _ in per_channel]
+    return Briefing(
+        member=viewer.member,
+        since=since,
+        urgent=urgent,
+        unacknowledged=unacked,
+        mentions=mentions,
+        per_channel=per_channel,
+        label=combine(labels) if labels else PUBLIC,
+    )
+
+
+def default_since(now: datetime) -> datetime:
+    return now - timedelta(days=1)

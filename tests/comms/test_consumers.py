@@ -1,0 +1,188 @@
+"""Live delivery through the real ASGI stack: access re-checked per event, catch-up on resume."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from accord.asgi import application
+from accord.comms import services
+from accord.core import access
+from accord.core import services as core_services
+from accord.core.models import Member
+from tests.comms.wsclient import WebsocketCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = [(b"origin", b"http://testserver")]
+
+
+@pytest.fixture(autouse=True)
+async def close_worker_connections():
+    """The consumer's queries run in asgiref's sync thread; close its connection afterwards so
+    the test database can be dropped (PostgreSQL keeps persistent connections)."""
+    yield
+    from django.db import connections
+
+    await database_sync_to_async(connections.close_all)()
+
+
+def _member(username: str) -> Member:
+    return Member.objects.select_related("user", "party", "process").get(user__username=username)
+
+
+@database_sync_to_async
+def token_of(username: str) -> str:
+    import secrets
+
+    name = f"ws-{secrets.token_hex(4)}"
+    return core_services.create_token(_member(username).user, name=name)[1]
+
+
+@database_sync_to_async
+def post(username: str, channel: str, body: str, **kw) -> int:
+    from accord.comms.models import Channel
+
+    chan = Channel.objects.get(name=channel)
+    return services.post_message(
+        access.viewer_of(_member(username)), chan.pk, body=body, **kw
+    ).message.pk
+
+
+async def connect(username: str, *, how: str = "query") -> WebsocketCommunicator:
+    tok = await token_of(username)
+    if how == "query":
+        comm = WebsocketCommunicator(application, f"/ws/p/lake-varna/?token={tok}", headers=ORIGIN)
+    else:
+        headers = [*ORIGIN, (b"authorization", f"Bearer {tok}".encode())]
+        comm = WebsocketCommunicator(application, "/ws/p/lake-varna/", headers=headers)
+    ok, _ = await comm.connect()
+    assert ok
+    hello = await comm.receive_json_from(timeout=5)
+    assert hello["type"] == "hello"
+    return comm
+
+
+async def frames(comm: WebsocketCommunicator, wait: float = 0.5) -> list[dict]:
+    """Every frame the socket received until it has been quiet for `wait` seconds."""
+    out = []
+    while not await comm.receive_nothing(timeout=wait):
+        out.append(await comm.receive_json_from())
+    return out
+
+
+async def test_rel_to_message_reaches_only_its_readers(demo):
+    ana = await connect("ana.costa")  # ARD
+    erik = await connect("erik.lund", how="header")  # NOR
+    viktor = await connect("viktor.kess")  # KES: cannot read the allies channel
+
+    @database_sync_to_async
+    def unread_of(username: str) -> int:
+        from accord.comms import queries
+        from accord.comms.models import Channel
+
+        return queries.unread_count(
+            access.viewer_of(_member(username)), Channel.objects.get(name="Allies coordination")
+        )
+
+    erik_before = await unread_of("erik.lund")
+    ard_only = await post(
+        "james.whitfield",
+        "Allies coordination",
+        "ARD eyes only",
+        label={"level": 1, "rel_to": ["ARD"]},
+    )
+    shared = await post("james.whitfield", "Allies coordination", "For all allies")
+    got_ana = await frames(ana)
+    got_erik = await frames(erik)
+    got_viktor = await frames(viktor)
+    assert [f["message"]["id"] for f in got_ana if f["type"] == "message"] == [ard_only, shared]
+    assert [f["message"]["id"] for f in got_erik if f["type"] == "message"] == [shared]
+    assert got_viktor == []
+    # not even the id or a count of the ARD message travels to NOR
+    assert str(ard_only) not in str([f for f in got_erik if f["message"]["id"] != shared])
+    assert "ARD eyes only" not in str(got_erik)
+    # the unread count on NOR's socket counts only what NOR may read
+    assert got_erik[0]["unread"] == erik_before + 1
+    for c in (ana, erik, viktor):
+        await c.disconnect()
+
+
+async def test_resume_catches_up_without_loss_or_duplicates(demo):
+    ana = await connect("ana.costa")
+    first = await post("ingrid.dahl", "Allies coordination", "one")
+    live = await frames(ana)
+    assert [f["message"]["id"] for f in live] == [first]
+    await ana.disconnect()
+    # while disconnected: two readable, one not
+    second = await post("ingrid.dahl", "Allies coordination", "two")
+    hidden = await post("ingrid.dahl", "Norlund delegation", "NOR internal")
+    third = await post("james.whitfield", "Ardania delegation", "three")
+    ana = await connect("ana.costa")
+    await ana.send_json_to({"type": "resume", "after_id": first})
+    got = await frames(ana)
+    ids = [f["message"]["id"] for f in got if f["type"] == "message"]
+    assert ids == [second, third]
+    assert hidden not in ids
+    assert got[-1] == {"type": "resumed", "last_id": third, "count": 2}
+    # a second resume from the same point sends nothing already delivered on this socket
+    await ana.send_json_to({"type": "resume", "after_id": first})
+    again = await frames(ana)
+    assert [f for f in again if f["type"] == "message"] == []
+    assert again[-1]["count"] == 2
+    await ana.send_json_to({"type": "resume", "after_id": "x"})
+    assert (await frames(ana))[0]["type"] == "error"
+    await ana.disconnect()
+
+
+async def test_downgraded_member_stops_receiving_at_once(demo):
+    ana = await connect("ana.costa")
+
+    @database_sync_to_async
+    def downgrade():
+        Member.objects.filter(user__username="ana.costa").update(clearance=0)
+
+    await downgrade()
+    await post("james.whitfield", "Ardania delegation", "after the downgrade")
+    assert await frames(ana) == []
+    await ana.disconnect()
+
+
+async def test_ack_event_only_for_readers(demo):
+    ana = await connect("ana.costa")
+    viktor = await connect("viktor.kess")
+    mid = await post("ingrid.dahl", "Allies coordination", "confirm", precedence="FLASH")
+    await frames(ana)
+
+    @database_sync_to_async
+    def ack():
+        services.acknowledge(access.viewer_of(_member("james.whitfield")), mid)
+
+    await ack()
+    got = await frames(ana)
+    assert got == [
+        {
+            "type": "ack",
+            "message_id": mid,
+            "member_id": (await database_sync_to_async(_member)("james.whitfield")).pk,
+        }
+    ]
+    assert await frames(viktor) == []
+    await ana.disconnect()
+    await viktor.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/p/lake-varna/", "/ws/p/lake-varna/?token=acc_bogus_x"])
+async def test_anonymous_or_bad_token_refused(demo, path):
+    comm = WebsocketCommunicator(application, path, headers=ORIGIN)
+    ok, code = await comm.connect()
+    assert not ok and code == 4404
+
+
+async def test_non_member_refused(demo):
+    @database_sync_to_async
+    def outsider_token():
+        u = core_services.create_user(username="outsider", password="a-long-demo-pass-1")
+        return core_services.create_token(u, name="t")[1]
+
+    tok = await outsider_token()
+    comm = WebsocketCommunicator(application, f"/ws/p/lake-varna/?token={tok}", headers=ORIGIN)
+    ok, _ = await comm.connect()
+    assert not ok
