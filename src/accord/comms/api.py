@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from accord.comms import files, queries, services
-from accord.comms.models import Channel, Message
+from accord.comms.models import Channel
 from accord.comms.schemas import (
     AckOut,
     AckStatusOut,
@@ -62,34 +62,6 @@ def channel_out(viewer: Viewer, c: Channel) -> dict:
         "label": label_out(viewer.process, c.label),
         "unread": getattr(c, "unread", None),
     }
-
-
-def message_out(viewer: Viewer, m: Message, acked: set[int] | None = None) -> dict:
-    if acked is None:
-        acked = {m.pk} if queries.has_acked(viewer, m) else set()
-    return {
-        "id": m.pk,
-        "channel_id": m.channel_id,
-        "sender_id": m.sender_id,
-        "sender": m.sender.display_name,
-        "sender_party": m.sender.party.code,
-        "body": m.body,
-        "body_html": m.body_html,
-        "label": label_out(viewer.process, m.label),
-        "precedence": m.precedence,
-        "requires_ack": m.requires_ack,
-        "acknowledged": m.pk in acked,
-        "reply_to": m.reply_to_id,
-        "mentions": sorted(x.pk for x in m.mentions.all()),
-        "attachments": [attachment_out(a) for a in queries.attachments(viewer, m)],
-        "created_at": m.created_at,
-        "edited_at": m.edited_at,
-        "deleted_at": m.deleted_at,
-    }
-
-
-def attachment_out(a) -> dict:
-    return {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
 
 
 def _acked_ids(viewer: Viewer) -> set[int]:
@@ -161,7 +133,7 @@ def search(
     return _Mapped(
         qs,
         lambda m: {
-            "message": message_out(viewer, m, acked),
+            "message": queries.message_data(viewer, m, acked),
             "snippet": str(queries.snippet(m.body, q)),
         },
     )
@@ -210,7 +182,7 @@ def list_messages(request: HttpRequest, slug: str, channel_id: int, after_id: in
     chan = queries.channel(viewer, channel_id)
     qs = queries.messages(viewer, chan, after_id=after_id).prefetch_related("mentions")
     acked = _acked_ids(viewer)
-    return _Mapped(qs, lambda m: message_out(viewer, m, acked))
+    return _Mapped(qs, lambda m: queries.message_data(viewer, m, acked))
 
 
 @router.post(
@@ -230,7 +202,7 @@ def post_message(request: HttpRequest, slug: str, channel_id: int, data: Message
         reply_to=data.reply_to,
     )
     return Status(
-        201, {"message": message_out(viewer, posted.message), "warnings": posted.warnings}
+        201, {"message": queries.message_data(viewer, posted.message), "warnings": posted.warnings}
     )
 
 
@@ -249,7 +221,7 @@ def mark_read(request: HttpRequest, slug: str, channel_id: int, data: ReadIn):
 @router.get("/processes/{slug}/channels/{channel_id}/messages/{message_id}", response=MessageOut)
 def get_message(request: HttpRequest, slug: str, channel_id: int, message_id: int):
     viewer = viewer_for_slug(request.user, slug)
-    return message_out(viewer, queries.message(viewer, message_id, channel_id))
+    return queries.message_data(viewer, queries.message(viewer, message_id, channel_id))
 
 
 @router.patch("/processes/{slug}/channels/{channel_id}/messages/{message_id}", response=MessageOut)
@@ -258,7 +230,7 @@ def edit_message(
 ):
     viewer = viewer_for_slug(request.user, slug)
     queries.message(viewer, message_id, channel_id)
-    return message_out(
+    return queries.message_data(
         viewer, services.edit_message(viewer, message_id, body=data.body, label=data.label)
     )
 
@@ -267,7 +239,7 @@ def edit_message(
 def delete_message(request: HttpRequest, slug: str, channel_id: int, message_id: int):
     viewer = viewer_for_slug(request.user, slug)
     queries.message(viewer, message_id, channel_id)
-    return message_out(viewer, services.delete_message(viewer, message_id))
+    return queries.message_data(viewer, services.delete_message(viewer, message_id))
 
 
 @router.post("/processes/{slug}/channels/{channel_id}/messages/{message_id}/ack", response=AckOut)
@@ -313,7 +285,7 @@ def add_attachment(
     limit = files.max_bytes()
     data = file.read(limit + 1)
     att = services.attach(viewer, message_id, name=file.name or "", data=data)
-    return Status(201, attachment_out(att))
+    return Status(201, queries.attachment_data(att))
 
 
 @router.get(

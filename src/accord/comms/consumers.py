@@ -15,10 +15,12 @@ Protocol (JSON text frames), documented in docs/comms.md:
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.serializers.json import DjangoJSONEncoder
 
 from accord.comms import queries
 from accord.core import access
@@ -41,29 +43,12 @@ def _token_from_scope(scope) -> str | None:
     return None
 
 
-def message_payload(viewer: access.Viewer, m) -> dict:
-    """What a socket receives about a readable message (same fields as the REST API)."""
-    names = viewer.process.level_names
-    return {
-        "id": m.pk,
-        "channel_id": m.channel_id,
-        "sender_id": m.sender_id,
-        "sender": m.sender.display_name,
-        "sender_party": m.sender.party.code,
-        "body": m.body,
-        "body_html": m.body_html,
-        "label": {**m.label.value.as_dict(), "display": m.label.value.display(names)},
-        "precedence": m.precedence,
-        "requires_ack": m.requires_ack,
-        "reply_to": m.reply_to_id,
-        "created_at": m.created_at.isoformat(),
-        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
-        "deleted_at": m.deleted_at.isoformat() if m.deleted_at else None,
-    }
-
-
 class ProcessConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a process's comms events to one member, each re-checked through core.access."""
+
+    @classmethod
+    async def encode_json(cls, content) -> str:
+        return json.dumps(content, cls=DjangoJSONEncoder)
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -130,7 +115,7 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         if viewer.member is None:
             return []
         qs = queries.all_messages(viewer).filter(id__gt=after_id).order_by("id")[:RESUME_LIMIT]
-        return [message_payload(viewer, m) for m in qs]
+        return [queries.message_data(viewer, m) for m in qs]
 
     async def _send_message(self, event: str, payload: dict, unread: int | None = None) -> None:
         mid = payload["id"]
@@ -169,7 +154,7 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         if m is None:
             return None
         return {
-            "message": message_payload(viewer, m),
+            "message": queries.message_data(viewer, m),
             "unread": queries.unread_count(viewer, m.channel),
             "member_id": event.get("member_id"),
         }

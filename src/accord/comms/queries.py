@@ -367,3 +367,32 @@ def briefing(viewer: Viewer, since: datetime) -> Briefing:
 
 def default_since(now: datetime) -> datetime:
     return now - timedelta(days=1)
+
+
+def message_data(viewer: Viewer, m: Message, acked: set[int] | None = None) -> dict:
+    """What a client receives about a readable message — REST bodies and socket events alike."""
+    if acked is None:
+        acked = {m.pk} if has_acked(viewer, m) else set()
+    return {
+        "id": m.pk,
+        "channel_id": m.channel_id,
+        "sender_id": m.sender_id,
+        "sender": m.sender.display_name,
+        "sender_party": m.sender.party.code,
+        "body": m.body,
+        "body_html": m.body_html,
+        "label": m.label.value.describe(viewer.process.level_names),
+        "precedence": m.precedence,
+        "requires_ack": m.requires_ack,
+        "acknowledged": m.pk in acked,
+        "reply_to": m.reply_to_id,
+        "mentions": sorted(x.pk for x in m.mentions.all()),
+        "attachments": [attachment_data(a) for a in attachments(viewer, m)],
+        "created_at": m.created_at,
+        "edited_at": m.edited_at,
+        "deleted_at": m.deleted_at,
+    }
+
+
+def attachment_data(a: Attachment) -> dict:
+    return {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}

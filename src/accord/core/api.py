@@ -42,14 +42,7 @@ def label_out(process: Process, value: LabelValue | Label | None) -> dict | None
         return None
     if isinstance(value, Label):
         value = value.value
-    names = process.level_names
-    return {
-        "level": value.level,
-        "level_name": names[value.level] if value.level < len(names) else str(value.level),
-        "rel_to": None if value.rel_to is None else sorted(value.rel_to),
-        "caveats": sorted(value.caveats),
-        "display": value.display(names),
-    }
+    return value.describe(process.level_names)
 
 
 def member_out(m: Member) -> dict:

@@ -67,6 +67,18 @@ class LabelValue:
             parts.append(" / ".join(sorted(self.caveats)))
         return " // ".join(parts)
 
+    def describe(self, level_names: Sequence[str] = DEFAULT_LEVELS) -> dict:
+        """The label as clients receive it (API bodies and socket events alike)."""
+        return {
+            "level": self.level,
+            "level_name": level_names[self.level]
+            if self.level < len(level_names)
+            else str(self.level),
+            "rel_to": None if self.rel_to is None else sorted(self.rel_to),
+            "caveats": sorted(self.caveats),
+            "display": self.display(level_names),
+        }
+
     def dominates(self, other: LabelValue) -> bool:
         """True if this label is at least as strict as `other` (every reader of self reads other)."""
         rel_ok = other.rel_to is None or (self.rel_to is not None and self.rel_to <= other.rel_to)
