@@ -1,5 +1,6 @@
 """The REST API (/api/v1/): authentication, consistent error bodies, and the app routers."""
 
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -65,6 +66,17 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
     return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError):
+    # e.g. a NUL character in a JSON string, which PostgreSQL cannot store; the transaction of
+    # the act rolled back, so nothing was written
+    return api.create_response(
+        request,
+        error_body("invalid", "a value cannot be stored (invalid characters or size)"),
+        status=422,
+    )
 
 
 @api.exception_handler(Http404)

@@ -224,3 +224,13 @@ def test_openapi_served(demo):
     assert spec["info"]["title"] == "Accord API"
     assert "/api/v1/processes/{slug}/members" in spec["paths"]
     assert Client().get("/api/docs").status_code == 200
+
+
+def test_nul_characters_are_refused_clearly(demo, api_for):
+    c = api_for("ana.costa")
+    r = c.get("/api/v1/processes/lake-varna/activity?action=%00")
+    assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
+    before = snapshot()
+    r = post(c, "/api/v1/tokens", {"name": "bad\u0000name"})
+    assert r.status_code in (400, 422)
+    assert snapshot() == before

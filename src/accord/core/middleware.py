@@ -21,3 +21,33 @@ class MfaMiddleware:
         ):
             return redirect("ui:mfa")
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """Refuse NUL characters in query strings, form fields and JSON bodies with a clear 400.
+
+    PostgreSQL cannot store or compare text containing NUL; without this a search for "\\x00"
+    would be a 500 on the production store while SQLite accepted it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+
+        values = [v for vs in request.GET.lists() for v in vs[1]]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            values += [v for vs in request.POST.lists() for v in vs[1]]
+        nul_in_json = request.content_type == "application/json" and (
+            b"\\u0000" in request.body or b"\x00" in request.body
+        )
+        if nul_in_json or any("\x00" in v for v in values):
+            message = "request contains a NUL character"
+            return JsonResponse(
+                {"error": {"code": "invalid", "message": message, "fields": {}}}, status=400
+            )
+        return self.get_response(request)
