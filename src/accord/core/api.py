@@ -45,6 +45,19 @@ def label_out(process: Process, value: LabelValue | Label | None) -> dict | None
     return value.describe(process.level_names)
 
 
+def activity_out(process: Process, e) -> dict:
+    """A recorded act as clients see it (the timeline, and the base of a ledger entry)."""
+    return {
+        "seq": e.seq,
+        "time": e.time,
+        "actor": e.actor_name,
+        "action": e.action,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "label": label_out(process, e.label),
+    }
+
+
 def member_out(m: Member) -> dict:
     names = m.process.level_names
     return {
@@ -251,14 +264,6 @@ def activity(
 ):
     viewer = queries.viewer_for_slug(request.user, slug)
     return [
-        {
-            "seq": e.seq,
-            "time": e.time,
-            "actor": e.actor_name,
-            "action": e.action,
-            "subject_type": e.subject_type,
-            "subject_id": e.subject_id,
-            "label": label_out(viewer.process, e.label),
-        }
+        activity_out(viewer.process, e)
         for e in ledger_queries.timeline(viewer, actor=actor, action=action, since=since)
     ]

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from accord.core import queries as core_queries
-from accord.core.api import label_out
+from accord.core.api import activity_out
 from accord.ledger import queries, signing
 from accord.ledger.schemas import ConsistencyOut, EntryOut, HeadOut, ProofOut, PublicKeyOut
 from accord.ledger.services import leaf_bytes, signing_key
@@ -40,14 +40,8 @@ def entry(request: HttpRequest, slug: str, seq: int):
     viewer = core_queries.viewer_for_slug(request.user, slug)
     e = queries.entry(viewer, seq)
     return {
-        "seq": e.seq,
-        "time": e.time,
-        "actor": e.actor_name,
-        "action": e.action,
-        "subject_type": e.subject_type,
-        "subject_id": e.subject_id,
+        **activity_out(viewer.process, e),
         "payload": e.payload,
-        "label": label_out(viewer.process, e.label),
         "leaf": b64(leaf_bytes(e, e.log.name)),
         "leaf_hash": b64(bytes(e.leaf_hash)),
     }
