@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
+from results import replace_section
 
 from accord.analysis import (
     Issue,
@@ -428,15 +430,8 @@ def render(results: dict) -> str:
 
 
 def write_results(section: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    start = text.find("## Analysis")
-    if start >= 0:
-        nxt = text.find("\n## ", start + 5)
-        text = text[:start] + section + ("" if nxt < 0 else "\n" + text[nxt + 1 :])
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    heading, _, body = section.partition("\n")
+    replace_section(heading.removeprefix("## ").strip(), body)
 
 
 def main() -> None:

@@ -14,9 +14,7 @@ import argparse
 import gc
 import hashlib
 import os
-import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -26,8 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from results import machine as machine_of  # noqa: E402
+from results import replace_section  # noqa: E402
 
 from accord.ledger import signing  # noqa: E402
 from accord.ledger.bundle import verify_bundle, write_bundle  # noqa: E402
@@ -75,27 +76,7 @@ def make_entries(n: int, process: str = "geneva-2025", seed: int = 7):
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return (
-        f"nproc {os.cpu_count()}, CPU {cpu!r}, RAM {ram}, "
-        f"Python {platform.python_version()} ({platform.machine()}), "
-        f"OpenSSL-backed hashlib"
-    )
+    return machine_of() + ", OpenSSL-backed hashlib"
 
 
 def bench(n: int, head_every: int, proofs: int, strict: bool) -> dict:
@@ -197,7 +178,7 @@ def bench(n: int, head_every: int, proofs: int, strict: bool) -> dict:
     res["proof_p50_ms"] = statistics.median(times) * 1e3
     res["proof_p99_ms"] = times[int(len(times) * 0.99) - 1] * 1e3
     res["proof_cpu_p99_ms"] = cpu[int(len(cpu) * 0.99) - 1] * 1e3
-    res["proof_keys"] = len(inclusion_proof_nodes(n // 2 + 12345, n))
+    res["proof_keys"] = len(inclusion_proof_nodes(min(n - 1, n // 2 + 12345), n))
     res["load"].append(os.getloadavg()[0])
     return res
 
@@ -240,18 +221,6 @@ def table(r: dict) -> str:
     return "\n".join(out)
 
 
-def write_results(text: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    section = text.rstrip() + "\n"
-    pattern = re.compile(r"^## Ledger\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: section + "\n", old, count=1)
-    else:
-        new = old.rstrip() + "\n\n" + section
-    path.write_text(new.rstrip() + "\n")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--entries", type=int, default=1_000_000)
@@ -266,8 +235,8 @@ def main() -> None:
     if not args.no_write:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         load = "/".join(f"{x:.2f}" for x in r["load"])
-        write_results(
-            "## Ledger\n\n"
+        replace_section(
+            "Ledger",
             f"`bench/bench_ledger.py`, {when}. Machine: {machine()}. "
             f"Load average at start / end: {load} (the machine is shared; wall times "
             "stretch under load, CPU-second figures much less).\n\n"
@@ -279,9 +248,8 @@ def main() -> None:
             "pattern and parses only entries that fail it; `strict=True` parses and "
             "canonical-checks every entry (≈55 s for 10^6 entries, `--strict`). "
             "Proof timing includes computing the node keys, the dict lookups and assembly "
-            "(store frozen out of the GC).\n\n"
-            "- DB-backed append rate (SQLite / PostgreSQL, `record()` with node rows): "
-            "*to be measured by the lead once the models are wired* — placeholder.\n"
+            "(store frozen out of the GC). The stored (database) ledger has its own "
+            "section below.\n",
         )
 
 
