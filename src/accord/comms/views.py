@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.comms import queries, services
 from accord.comms.models import Channel, Precedence
+from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
-from accord.ui.views import _error, _is_htmx, _page, _viewer
+from accord.ui.pages import error_page, is_htmx, process_viewer, render_page, with_viewer
 
 PAGE_SIZE = 100
 
@@ -69,12 +70,9 @@ def _fragment_error(request: HttpRequest, exc: AccordError) -> HttpResponse:
 
 # --- pages ------------------------------------------------------------------------------------
 @require_GET
-def channels(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
-    return _page(
+@with_viewer
+def channels(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    return render_page(
         request,
         "comms/channels.html",
         {
@@ -89,29 +87,23 @@ def channels(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def create_channel(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        chan = services.create_channel(
-            viewer,
-            name=request.POST.get("name", ""),
-            kind=request.POST.get("kind", ""),
-            label=_label_from_form(request),
-            parties=request.POST.getlist("parties"),
-            description=request.POST.get("description", ""),
-        )
-    except AccordError as exc:
-        return _error(request, exc)
-    return redirect("comms:channel", slug=slug, channel_id=chan.pk)
+@with_viewer
+def create_channel(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    chan = services.create_channel(
+        viewer,
+        name=request.POST.get("name", ""),
+        kind=request.POST.get("kind", ""),
+        label=_label_from_form(request),
+        parties=request.POST.getlist("parties"),
+        description=request.POST.get("description", ""),
+    )
+    return redirect("comms:channel", slug=viewer.process.slug, channel_id=chan.pk)
 
 
 @require_GET
-def channel(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        chan = queries.channel(viewer, channel_id)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> HttpResponse:
+    chan = queries.channel(viewer, channel_id)
     qs = queries.messages(viewer, chan).select_related("reply_to")
     total = qs.count()
     rows = list(qs[max(0, total - PAGE_SIZE) :])
@@ -120,7 +112,7 @@ def channel(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
     if rows:
         services.mark_read(viewer, chan.pk, last_id)
     names = viewer.process.level_names
-    return _page(
+    return render_page(
         request,
         "comms/channel.html",
         {
@@ -144,7 +136,7 @@ def channel(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
 @require_POST
 def post(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         posted = services.post_message(
             viewer,
             channel_id,
@@ -155,10 +147,10 @@ def post(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
             reply_to=_int(request.POST.get("reply_to"), "reply_to"),
         )
     except AccordError as exc:
-        if _is_htmx(request):
+        if is_htmx(request):
             return _fragment_error(request, exc)
-        return _error(request, exc)
-    if not _is_htmx(request):
+        return error_page(request, exc)
+    if not is_htmx(request):
         return redirect("comms:channel", slug=slug, channel_id=channel_id)
     ctx = _message_ctx(viewer, posted.message, set())
     ctx.update({"process": viewer.process, "warnings": posted.warnings, "oob_warnings": True})
@@ -169,7 +161,7 @@ def post(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
 def message_fragment(request: HttpRequest, slug: str, channel_id: int, message_id: int):
     """One message as HTML, for live insertion (re-read through access: 404 if unreadable)."""
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         m = queries.message(viewer, message_id, channel_id)
     except AccordError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
@@ -179,16 +171,15 @@ def message_fragment(request: HttpRequest, slug: str, channel_id: int, message_i
 
 
 @require_POST
-def ack(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        queries.message(viewer, message_id, channel_id)
-        services.acknowledge(viewer, message_id)
-        m = queries.message(viewer, message_id, channel_id)
-    except AccordError as exc:
-        return _error(request, exc)
-    if not _is_htmx(request):
-        return redirect("comms:channel", slug=slug, channel_id=channel_id)
+@with_viewer
+def ack(
+    request: HttpRequest, viewer: access.Viewer, channel_id: int, message_id: int
+) -> HttpResponse:
+    queries.message(viewer, message_id, channel_id)
+    services.acknowledge(viewer, message_id)
+    m = queries.message(viewer, message_id, channel_id)
+    if not is_htmx(request):
+        return redirect("comms:channel", slug=viewer.process.slug, channel_id=channel_id)
     ctx = _message_ctx(viewer, m, {m.pk})
     ctx["process"] = viewer.process
     return render(request, "comms/_message.html", ctx)
@@ -197,7 +188,7 @@ def ack(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> Ht
 @require_GET
 def acks(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         m = queries.message(viewer, message_id, channel_id)
     except AccordError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
@@ -209,11 +200,8 @@ def acks(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> H
 
 
 @require_GET
-def search(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def search(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     ctx: dict = {"process": viewer.process, "q": q, "hits": [], "count": 0, "error": ""}
     ctx["channels"] = list(queries.channels(viewer))
@@ -233,7 +221,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         except AccordError as exc:
             ctx["error"] = exc.message
     ctx["filters"] = request.GET
-    return _page(request, "comms/search.html", ctx, status=422 if ctx["error"] else 200)
+    return render_page(request, "comms/search.html", ctx, status=422 if ctx["error"] else 200)
 
 
 def _date(value: str | None) -> date | None:
@@ -246,13 +234,10 @@ def _date(value: str | None) -> date | None:
 
 
 @require_GET
-def briefing(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def briefing(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     brief = queries.briefing(viewer, queries.default_since(timezone.now()))
-    return _page(request, "comms/briefing.html", {"process": viewer.process, "brief": brief})
+    return render_page(request, "comms/briefing.html", {"process": viewer.process, "brief": brief})
 
 
 def channel_url(slug: str, channel_id: int) -> str:

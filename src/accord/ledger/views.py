@@ -8,10 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from accord.core import access
 from accord.core.errors import AccordError
 from accord.ledger import queries, signing
 from accord.ledger.services import signing_key
-from accord.ui.views import _error, _hint, _page, _viewer, _when
+from accord.ui.pages import (
+    entry_hint,
+    parse_when,
+    render_page,
+    with_viewer,
+)
 
 PAGE = 100
 
@@ -25,11 +31,8 @@ def _date(value: str | None) -> date | None:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def timeline(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     f = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "since", "until")}
     bad = [k for k in ("since", "until") if f[k] and _date(f[k]) is None]
     qs = queries.timeline(
@@ -47,9 +50,9 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
     rows = [
         {
             "entry": e,
-            "when": _when(e.time),
+            "when": parse_when(e.time),
             "subject": e.subject_type.rsplit(".", 1)[-1],
-            "hint": _hint(e.payload),
+            "hint": entry_hint(e.payload),
         }
         for e in qs[(page - 1) * PAGE : page * PAGE]
     ]
@@ -64,16 +67,13 @@ def timeline(request: HttpRequest, slug: str) -> HttpResponse:
         "has_next": page * PAGE < total,
         "show_seq": True,
     }
-    return _page(request, "ledger/timeline.html", ctx, status=400 if bad else 200)
+    return render_page(request, "ledger/timeline.html", ctx, status=400 if bad else 200)
 
 
 @login_required
 @require_GET
-def verify(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def verify(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     key = signing_key()
     try:
         head = queries.latest_head(viewer)
@@ -87,4 +87,4 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
         "public_key": signing.public_key_b64(key),
         "key_id": signing.key_id(key),
     }
-    return _page(request, "ledger/verify.html", ctx)
+    return render_page(request, "ledger/verify.html", ctx)

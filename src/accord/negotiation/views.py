@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
 from accord.negotiation import exports, queries, services
 from accord.negotiation.models import Amendment, Stance
-from accord.ui.views import _error, _is_htmx, _page, _viewer
+from accord.ui.pages import error_page, is_htmx, process_viewer, render_page, with_viewer
 
 
 def _int(value, name: str) -> int | None:
@@ -35,17 +36,14 @@ def _text_url(slug: str, doc_id: int, **query) -> str:
 
 # --- workspace: agenda, matrix, texts ----------------------------------------------------------
 @login_required
-def workspace(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        m = queries.matrix(viewer)
-        docs = list(queries.documents(viewer))
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def workspace(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    m = queries.matrix(viewer)
+    docs = list(queries.documents(viewer))
     clusters: dict[str, list] = {}
     for row in m.rows:
         clusters.setdefault(row.issue.cluster, []).append(row)
-    return _page(
+    return render_page(
         request,
         "negotiation/workspace.html",
         {
@@ -91,14 +89,11 @@ def _text_context(request, viewer, doc, number=None, **extra) -> dict:
 
 
 @login_required
-def text(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        doc = queries.document(viewer, doc_id)
-        ctx = _text_context(request, viewer, doc, _int(request.GET.get("version"), "version"))
-    except AccordError as exc:
-        return _error(request, exc)
-    return _page(request, "negotiation/text.html", ctx)
+@with_viewer
+def text(request: HttpRequest, viewer: access.Viewer, doc_id: int) -> HttpResponse:
+    doc = queries.document(viewer, doc_id)
+    ctx = _text_context(request, viewer, doc, _int(request.GET.get("version"), "version"))
+    return render_page(request, "negotiation/text.html", ctx)
 
 
 @login_required
@@ -106,10 +101,10 @@ def text(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
 def stance(request: HttpRequest, slug: str, doc_id: int, clause_id: int) -> HttpResponse:
     """Record a stance; htmx gets the clause back (badges updated), plain POST a redirect."""
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         doc = queries.document(viewer, doc_id)
     except AccordError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     error, status = None, 200
     try:
         services.record_stance(
@@ -122,14 +117,14 @@ def stance(request: HttpRequest, slug: str, doc_id: int, clause_id: int) -> Http
         )
     except AccordError as exc:
         error, status = exc.message, exc.status
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
         return redirect(_text_url(slug, doc_id))
     ctx = _text_context(request, viewer, doc)
     c = next((c for a in ctx["view"].articles for c in a.clauses if c.clause_id == clause_id), None)
     if c is None:
-        return _error(request, AccordError(error or "clause not found"))
+        return error_page(request, AccordError(error or "clause not found"))
     ctx.update(c=c, clause_error=error, clause_saved=None if error else "stance recorded")
     return render(request, "negotiation/_clause.html", ctx, status=status)
 
@@ -137,15 +132,15 @@ def stance(request: HttpRequest, slug: str, doc_id: int, clause_id: int) -> Http
 def _pen_action(request: HttpRequest, slug: str, doc_id: int, act) -> HttpResponse:
     """Common frame of the pen holder's POST forms: act, then back to the text with a note."""
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         doc = queries.document(viewer, doc_id)
     except AccordError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     try:
         note = act(viewer, doc)
     except AccordError as exc:
         ctx = _text_context(request, viewer, doc, page_error=exc.message)
-        return _page(request, "negotiation/text.html", ctx, status=exc.status)
+        return render_page(request, "negotiation/text.html", ctx, status=exc.status)
     messages.success(request, note)
     return redirect(_text_url(slug, doc_id))
 
@@ -205,19 +200,16 @@ def reopen(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
 
 
 @login_required
-def compare(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        doc = queries.document(viewer, doc_id)
-        latest = queries.version(doc).number
-        b = _int(request.GET.get("b"), "b") or latest
-        a = _int(request.GET.get("a"), "a") or max(b - 1, 1)
-        diff = queries.compare(viewer, doc, a, b)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def compare(request: HttpRequest, viewer: access.Viewer, doc_id: int) -> HttpResponse:
+    doc = queries.document(viewer, doc_id)
+    latest = queries.version(doc).number
+    b = _int(request.GET.get("b"), "b") or latest
+    a = _int(request.GET.get("a"), "a") or max(b - 1, 1)
+    diff = queries.compare(viewer, doc, a, b)
     from accord.negotiation.textdiff import is_empty
 
-    return _page(
+    return render_page(
         request,
         "negotiation/compare.html",
         {
@@ -234,12 +226,9 @@ def compare(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def amendments(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        doc = queries.document(viewer, doc_id)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def amendments(request: HttpRequest, viewer: access.Viewer, doc_id: int) -> HttpResponse:
+    doc = queries.document(viewer, doc_id)
     error, status = None, 200
     if request.method == "POST":
         try:
@@ -269,11 +258,11 @@ def amendments(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
                 else:
                     raise Invalid("unknown action", {"action": "unknown"})
             messages.success(request, note)
-            return redirect(reverse("negotiation:amendments", args=[slug, doc_id]))
+            return redirect(reverse("negotiation:amendments", args=[viewer.process.slug, doc_id]))
         except AccordError as exc:
             error, status = exc.message, exc.status
     view = queries.text(viewer, doc)
-    return _page(
+    return render_page(
         request,
         "negotiation/amendments.html",
         {
@@ -292,19 +281,16 @@ def amendments(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-        doc = queries.document(viewer, doc_id)
-        body, ctype, name = exports.export(
-            viewer,
-            doc,
-            _int(request.GET.get("version"), "version"),
-            fmt=request.GET.get("format", "html"),
-            clean=request.GET.get("clean") in ("1", "true", "yes"),
-        )
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def export(request: HttpRequest, viewer: access.Viewer, doc_id: int) -> HttpResponse:
+    doc = queries.document(viewer, doc_id)
+    body, ctype, name = exports.export(
+        viewer,
+        doc,
+        _int(request.GET.get("version"), "version"),
+        fmt=request.GET.get("format", "html"),
+        clean=request.GET.get("clean") in ("1", "true", "yes"),
+    )
     resp = HttpResponse(body, content_type=ctype)
     disposition = "inline" if ctype.startswith("text/html") else "attachment"
     resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
@@ -317,9 +303,9 @@ def export(request: HttpRequest, slug: str, doc_id: int) -> HttpResponse:
 def analysis_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Runs the viewer may read, and (for those allowed) a form to run a new one."""
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
     except AccordError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     issues = list(queries.issues(viewer))
     ctx = {
         "process": viewer.process,
@@ -340,21 +326,21 @@ def analysis_list(request: HttpRequest, slug: str) -> HttpResponse:
                 samples=int(request.POST.get("samples") or 200),
             )
         except ValueError:
-            return _page(
+            return render_page(
                 request,
                 "negotiation/analysis_list.html",
                 {**ctx, "error": "numbers expected"},
                 status=422,
             )
         except AccordError as exc:
-            return _page(
+            return render_page(
                 request,
                 "negotiation/analysis_list.html",
                 {**ctx, "error": exc.message},
                 status=exc.status,
             )
         return redirect("negotiation:analysis_run", slug=slug, run_id=run.pk)
-    return _page(request, "negotiation/analysis_list.html", ctx)
+    return render_page(request, "negotiation/analysis_list.html", ctx)
 
 
 @login_required
@@ -365,7 +351,7 @@ def analysis_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     from accord.ui import charts
 
     try:
-        viewer = _viewer(request, slug)
+        viewer = process_viewer(request, slug)
         run = queries.analysis_run(viewer, run_id)
         if request.method == "POST":
             rel = [c for c in request.POST.getlist("rel_to") if c]
@@ -376,7 +362,7 @@ def analysis_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             services.release_run(viewer, run, rel_to=rel)
             return redirect("negotiation:analysis_run", slug=slug, run_id=run.pk)
     except AccordError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     svgs = [mark_safe(charts.svg(spec)) for spec in chart_specs(run.kind, run.outputs)]  # noqa: S308 (our own renderer's SVG)
     ctx = {
         "process": viewer.process,
@@ -387,4 +373,4 @@ def analysis_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         "parties": viewer.process.parties.all(),
         "here": f"Analysis {run.pk}",
     }
-    return _page(request, "negotiation/analysis_run.html", ctx)
+    return render_page(request, "negotiation/analysis_run.html", ctx)

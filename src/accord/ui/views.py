@@ -7,7 +7,6 @@ Every protected read goes through `accord.core.queries` / `accord.ledger.queries
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyotp
@@ -22,13 +21,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core import queries, services
-from accord.core.auth import MFA_SESSION_KEY, mfa_satisfied
+from accord.core import access, queries, services
+from accord.core.auth import MFA_SESSION_KEY
 from accord.core.errors import AccordError, Forbidden, Invalid
 from accord.core.models import Party
 from accord.core.roles import Perm, Role
 from accord.ledger import queries as ledger_queries
 from accord.ui import forms
+from accord.ui.pages import (
+    entry_hint,
+    error_page,
+    is_htmx,
+    parse_when,
+    process_viewer,
+    render_page,
+    with_viewer,
+)
 
 TIMELINE_LENGTH = 20
 PARTY_KINDS = [  # (kind, heading for one, heading for several), in display order
@@ -38,26 +46,6 @@ PARTY_KINDS = [  # (kind, heading for one, heading for several), in display orde
     (Party.Kind.GUARANTOR, "Guarantor", "Guarantors"),
     (Party.Kind.OBSERVER, "Observer", "Observers"),
 ]
-ERROR_TEMPLATES = {403: "ui/403.html", 404: "ui/404.html"}
-
-
-# --- helpers ----------------------------------------------------------------------------------
-def _page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200):
-    """Render a full page with the header's process switcher (once the sign-in is complete)."""
-    ctx = dict(context or {})
-    if request.user.is_authenticated and mfa_satisfied(request):
-        ctx.setdefault("my_processes", queries.processes_for(request.user))
-    return render(request, template, ctx, status=status)
-
-
-def _error(request: HttpRequest, exc: AccordError, context: dict | None = None) -> HttpResponse:
-    template = ERROR_TEMPLATES.get(exc.status, "ui/error.html")
-    ctx = {"error": exc.message, "process": getattr(exc, "process", None), **(context or {})}
-    return _page(request, template, ctx, status=exc.status)
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -67,10 +55,6 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return nxt
     return reverse("ui:home")
-
-
-def _viewer(request: HttpRequest, slug: str):
-    return queries.viewer_for_slug(request.user, slug)
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -92,12 +76,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             # The same answer for an unknown user and a wrong password (no hint which).
             ctx = {"form": form, "next": nxt, "error": "Unknown username or wrong password."}
-            return _page(request, "ui/login.html", ctx, status=401)
+            return render_page(request, "ui/login.html", ctx, status=401)
         login(request, user)
         if services.requires_mfa(user) or services.security_profile(user).mfa_enabled:
             return redirect(f"{reverse('ui:mfa')}?{urlencode({'next': nxt})}")
         return redirect(nxt)
-    return _page(request, "ui/login.html", {"form": form, "next": nxt})
+    return render_page(request, "ui/login.html", {"form": form, "next": nxt})
 
 
 @require_POST
@@ -142,14 +126,14 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
                 ok = services.verify_second_factor(user, code)
             except AccordError as exc:
                 ctx = {"form": form, "next": nxt, "error": exc.message}
-                return _page(request, "ui/mfa.html", ctx, status=exc.status)
+                return render_page(request, "ui/mfa.html", ctx, status=exc.status)
             if ok:
                 request.session[MFA_SESSION_KEY] = True
                 request.session.cycle_key()
                 return redirect(nxt)
             ctx = {"form": form, "next": nxt, "error": "That code is not valid. Try again."}
-            return _page(request, "ui/mfa.html", ctx, status=400)
-        return _page(request, "ui/mfa.html", {"form": form, "next": nxt})
+            return render_page(request, "ui/mfa.html", ctx, status=400)
+        return render_page(request, "ui/mfa.html", {"form": form, "next": nxt})
 
     # Not enrolled yet: required by a role, or chosen from the account page.
     required = services.requires_mfa(user)
@@ -160,13 +144,13 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
         except AccordError as exc:
             ctx = {"form": form, "next": nxt, "error": exc.message, "required": required}
             ctx.update(_enrolment(user, fresh=False))
-            return _page(request, "ui/mfa_enrol.html", ctx, status=400)
+            return render_page(request, "ui/mfa_enrol.html", ctx, status=400)
         request.session[MFA_SESSION_KEY] = True
         request.session.cycle_key()
-        return _page(request, "ui/mfa_recovery.html", {"codes": codes, "next": nxt})
+        return render_page(request, "ui/mfa_recovery.html", {"codes": codes, "next": nxt})
     ctx = {"form": form, "next": nxt, "required": required}
     ctx.update(_enrolment(user, fresh=True))
-    return _page(request, "ui/mfa_enrol.html", ctx)
+    return render_page(request, "ui/mfa_enrol.html", ctx)
 
 
 # --- processes --------------------------------------------------------------------------------
@@ -176,15 +160,12 @@ def home(request: HttpRequest) -> HttpResponse:
         {"process": p, "member": queries.viewer_for_slug(request.user, p.slug).member}
         for p in queries.processes_for(request.user)
     ]
-    return _page(request, "ui/home.html", {"rows": rows})
+    return render_page(request, "ui/home.html", {"rows": rows})
 
 
 @login_required
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        viewer = _viewer(request, slug)
-    except AccordError as exc:
-        return _error(request, exc)
+@with_viewer
+def dashboard(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     parties = list(queries.parties(viewer))
     groups = []
     for kind, one, several in PARTY_KINDS:
@@ -194,13 +175,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     entries = [
         {
             "entry": e,
-            "when": _when(e.time),
+            "when": parse_when(e.time),
             "subject": e.subject_type.rsplit(".", 1)[-1],
-            "hint": _hint(e.payload),
+            "hint": entry_hint(e.payload),
         }
         for e in ledger_queries.timeline(viewer)[:TIMELINE_LENGTH]
     ]
-    return _page(
+    return render_page(
         request,
         "ui/dashboard.html",
         {
@@ -215,24 +196,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _hint(payload) -> str:
-    """A few words naming what an entry is about (from its own payload, readable like it)."""
-    if not isinstance(payload, dict):
-        return ""
-    words = [str(payload[k]) for k in ("user", "name", "code", "role") if payload.get(k)]
-    return " ".join(words[:2])
-
-
-def _when(iso: str) -> datetime | str:
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-
-
 # --- member administration (coordinators) ------------------------------------------------------
 def _admin_viewer(request: HttpRequest, slug: str):
-    viewer = _viewer(request, slug)
+    viewer = process_viewer(request, slug)
     if not viewer.can(Perm.MANAGE_MEMBERS):
         exc = Forbidden(
             "Member administration is for the coordinators of this process; "
@@ -264,7 +230,7 @@ def members_admin(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         viewer = _admin_viewer(request, slug)
     except AccordError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     if request.method == "POST":
         try:
             args = forms.parse_new_member(
@@ -279,22 +245,22 @@ def members_admin(request: HttpRequest, slug: str) -> HttpResponse:
                 add_lists=forms.lists_of(request.POST),
                 add_open=True,
             )
-            return _page(request, "ui/members.html", ctx, status=exc.status)
+            return render_page(request, "ui/members.html", ctx, status=exc.status)
         messages.success(request, f"{member.display_name} was added to the process.")
         return redirect("ui:members", slug=slug)
-    return _page(request, "ui/members.html", _admin_context(viewer))
+    return render_page(request, "ui/members.html", _admin_context(viewer))
 
 
 def _row_answer(request, slug, viewer, member, *, error=None, status=200, saved=None):
     """htmx: the member's table row; plain POST: back to the page (or the page with the error)."""
-    if _is_htmx(request):
+    if is_htmx(request):
         ctx = _admin_context(viewer, m=member, row_error=error, row_saved=saved)
         return render(request, "ui/_member_row.html", ctx, status=status)
     if error is None:
         messages.success(request, saved or "Saved.")
         return redirect("ui:members", slug=slug)
     ctx = _admin_context(viewer, page_error=error)
-    return _page(request, "ui/members.html", ctx, status=status)
+    return render_page(request, "ui/members.html", ctx, status=status)
 
 
 def _member_action(request, slug, member_id, act):
@@ -303,20 +269,20 @@ def _member_action(request, slug, member_id, act):
         viewer = _admin_viewer(request, slug)
         member = queries.member(viewer, member_id)
     except AccordError as exc:
-        if _is_htmx(request):
+        if is_htmx(request):
             return render(request, "ui/_row_error.html", {"error": exc.message}, status=exc.status)
-        return _error(request, exc)
+        return error_page(request, exc)
     try:
         saved = act(viewer, member)
     except AccordError as exc:
         member = queries.member(viewer, member_id)  # fresh copy: nothing was written
         return _row_answer(request, slug, viewer, member, error=exc.message, status=exc.status)
     # Resolve again: the act may have created a label (or changed what the viewer may read).
-    viewer = _viewer(request, slug)
+    viewer = process_viewer(request, slug)
     try:
         member = queries.member(viewer, member_id)
     except AccordError:
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponse("")  # the row is no longer readable: it leaves the table
         messages.success(request, saved)
         return redirect("ui:members", slug=slug)
@@ -373,7 +339,7 @@ def _account_context(request: HttpRequest, **extra) -> dict:
 @never_cache
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return _page(request, "ui/account.html", _account_context(request))
+    return render_page(request, "ui/account.html", _account_context(request))
 
 
 @never_cache
@@ -389,9 +355,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
         )
     except AccordError as exc:
         ctx = _account_context(request, token_error=exc.message, token_form=form)
-        return _page(request, "ui/account.html", ctx, status=exc.status)
+        return render_page(request, "ui/account.html", ctx, status=exc.status)
     ctx = _account_context(request, new_token=token, new_secret=secret)
-    return _page(request, "ui/account.html", ctx)
+    return render_page(request, "ui/account.html", ctx)
 
 
 @login_required
@@ -401,6 +367,6 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         token = services.revoke_token(request.user, token_id)
     except AccordError as exc:
         ctx = _account_context(request, token_error=exc.message)
-        return _page(request, "ui/account.html", ctx, status=exc.status)
+        return render_page(request, "ui/account.html", ctx, status=exc.status)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("ui:account")
