@@ -1,7 +1,8 @@
 """Negotiation analysis for Accord: pure numpy/scipy/scikit-learn, no Django.
 
 Pareto frontiers and bargaining points over negotiation packages, common ground, Adjusted
-Winner, Bueno de Mesquita forecasts and Pol.is-style opinion groups. See docs/analysis.md.
+Winner, Bueno de Mesquita forecasts, a multi-dimension spatial forecast (KTAB SMP style) and
+Pol.is-style opinion groups. See docs/analysis.md.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from .io import (
     read_actors_csv,
     read_points_csv,
     read_problem_file,
+    read_spatial_csv,
     read_votes_csv,
 )
 from .opinion import OpinionResult, opinion_groups
 from .problem import Issue, Party, Problem, Rectangle
+from .spatial import SpatialActor, SpatialResult, spatial_forecast, spatial_sensitivity
 
 __all__ = [
     "AdjustedWinnerResult",
@@ -48,6 +51,8 @@ __all__ = [
     "Problem",
     "ProblemTooLarge",
     "Rectangle",
+    "SpatialActor",
+    "SpatialResult",
     "acceptable_packages",
     "adjusted_winner",
     "all_points",
@@ -72,8 +77,11 @@ __all__ = [
     "read_actors_csv",
     "read_points_csv",
     "read_problem_file",
+    "read_spatial_csv",
     "read_votes_csv",
     "sensitivity",
+    "spatial_forecast",
+    "spatial_sensitivity",
     "utilitarian_points",
     "weighted_mean",
 ]

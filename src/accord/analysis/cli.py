@@ -36,6 +36,28 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
 
 
+_SPATIAL_HELP = """\
+Multi-dimension spatial forecast in the spirit of KTAB's Spatial Model of Politics.
+
+Input CSV, one row per actor (at least 2):
+
+  actor,capability,<dim1>,<dim1>_salience,<dim2>,<dim2>_salience,...
+  US,100,80,0.6,20,0.9
+  EU,80,70,0.5,40,0.3
+
+capability >= 0; each position lies in the --scale (default 0..100); each
+salience is in [0, 1]. Every dimension column D needs a D_salience column.
+
+Actors vote on each other's positions (capability x salience x utility
+difference), bargain pairwise and move towards the expected outcome of the
+challenges they face, until no position moves more than --tolerance (as a
+share of the scale) or --max-rounds. Output: the initial and forecast
+capability x salience weighted mean per dimension, positions per round,
+whether the run converged, and with --runs > 0 the per-dimension forecast
+distribution (mean, std, 5/50/95 % quantiles) under perturbed inputs.
+"""
+
+
 def _add_commands(sub: Any) -> None:
     p = sub.add_parser("packages", help="Pareto frontier and bargaining points")
     p.add_argument("path", help="Genius/ANAC folder or Accord problem file (.json/.yaml)")
@@ -74,6 +96,37 @@ def _add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_cmd_forecast)
 
+    p = sub.add_parser(
+        "spatial",
+        help="multi-dimension spatial forecast (KTAB SMP style)",
+        description=_SPATIAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "path",
+        help="CSV with header actor,capability,<dim1>,<dim1>_salience,<dim2>,<dim2>_salience,...",
+    )
+    p.add_argument("--max-rounds", type=int, default=100, help="round limit (default 100)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-4,
+        help="stop when no position moves more than this share of the scale (default 1e-4)",
+    )
+    p.add_argument(
+        "--scale",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        default=(0.0, 100.0),
+        help="declared position scale (default 0 100)",
+    )
+    p.add_argument("--runs", type=int, default=500, help="Monte Carlo sensitivity runs (0: none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--format", choices=["json", "table"], default="json", help="output format")
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.set_defaults(func=_cmd_spatial, chart=None)
+
     p = sub.add_parser("opinion-groups", help="Pol.is-style opinion groups")
     p.add_argument("path", help="Pol.is participants-votes CSV export")
     p.add_argument("--seed", type=int, default=0)
@@ -88,6 +141,8 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="analyze_command", metavar="COMMAND", required=True)
     _add_commands(sub)
     parser.set_defaults(func=_dispatch_registered)
+    for child in sub.choices.values():  # sub-parser defaults would otherwise shadow the dispatcher
+        child.set_defaults(func=_dispatch_registered)
 
 
 def _dispatch_registered(args: argparse.Namespace) -> int:
@@ -194,6 +249,25 @@ def _cmd_forecast(args: argparse.Namespace, progress: Any) -> tuple[dict, dict |
     return res, chart
 
 
+def _cmd_spatial(args: argparse.Namespace, progress: Any) -> tuple[dict, dict | None]:
+    from .io import read_spatial_csv
+    from .spatial import spatial_forecast
+
+    actors, dims = read_spatial_csv(args.path)
+    res = spatial_forecast(
+        actors,
+        dims,
+        max_rounds=args.max_rounds,
+        tolerance=args.tolerance,
+        scale=tuple(args.scale),
+        runs=args.runs,
+        seed=args.seed,
+        source=args.path,
+        progress=progress,
+    ).to_dict()
+    return res, None
+
+
 def _cmd_opinion(args: argparse.Namespace, progress: Any) -> tuple[dict, dict | None]:
     from .charts import opinion_chart
     from .io import read_votes_csv
@@ -270,6 +344,30 @@ def _print_table(command: str, result: dict) -> None:
                 f"sensitivity: mean {s['mean']:.4f}, std {s['std']:.4f}, "
                 f"percentiles {_fmt(s['percentiles'])}"
             )
+    elif command == "spatial":
+        dims = result["dimensions"]
+        t = Table(title="Spatial forecast")
+        for col in ("", *dims):
+            t.add_column(col, justify="right")
+        t.add_row("initial mean", *[_fmt(result["initial"][d]) for d in dims])
+        for a, pos in (result["rounds"][-1]["positions"] if result["rounds"] else {}).items():
+            t.add_row(f"final {a}", *[_fmt(pos[d]) for d in dims])
+        t.add_row("forecast", *[_fmt(result["forecast"][d]) for d in dims])
+        sens = result["sensitivity"]
+        if sens:
+            for key in ("mean", "std"):
+                t.add_row(f"sensitivity {key}", *[_fmt(sens["dimensions"][d][key]) for d in dims])
+            for q in ("5", "50", "95"):
+                t.add_row(
+                    f"sensitivity {q} %",
+                    *[_fmt(sens["dimensions"][d]["quantiles"][q]) for d in dims],
+                )
+        con.print(t)
+        state = "converged" if result["converged"] else "did not converge"
+        con.print(
+            f"{state} after {result['rounds_used']} rounds; "
+            f"Condorcet-style winner: {result['winner']['actor']}"
+        )
     else:
         for g in result["groups"]:
             t = Table(title=f"Group {g['group']} ({g['size']} participants)")
@@ -292,6 +390,7 @@ def _run(args: argparse.Namespace) -> int:
         "packages": _cmd_packages,
         "adjusted-winner": _cmd_adjusted_winner,
         "forecast": _cmd_forecast,
+        "spatial": _cmd_spatial,
         "opinion-groups": _cmd_opinion,
     }[command]
     try:

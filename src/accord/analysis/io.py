@@ -26,6 +26,7 @@ __all__ = [
     "read_actors_csv",
     "read_points_csv",
     "read_problem_file",
+    "read_spatial_csv",
     "read_votes_csv",
 ]
 
@@ -298,6 +299,66 @@ def read_actors_csv(path: str | Path) -> dict[str, Any]:
         except ValueError:
             raise AnalysisError(f"column {c!r} must hold numbers", str(path)) from None
     return out
+
+
+def read_spatial_csv(path: str | Path) -> tuple[list[Any], list[str]]:
+    """Spatial forecast input → (actors as :class:`~accord.analysis.spatial.SpatialActor`, dims).
+
+    Header ``actor,capability,<dim1>,<dim1>_salience,<dim2>,<dim2>_salience,...``: every column
+    other than ``actor`` and ``capability`` is a dimension, and each dimension ``D`` needs a
+    ``D_salience`` column (column order is free; dimensions keep their header order).
+    """
+    from .spatial import SpatialActor
+
+    src = str(path)
+    header, rows = _rows(path)
+    low = [h.lower() for h in header]
+    for need in ("actor", "capability"):
+        if need not in low:
+            raise AnalysisError(
+                f"header must be actor,capability,<dim>,<dim>_salience,... (no {need!r} column)",
+                src,
+            )
+    if len(set(low)) != len(low):
+        dup = sorted({h for h in low if low.count(h) > 1})
+        raise AnalysisError(f"duplicate columns: {', '.join(dup)}", src)
+    ia, ic = low.index("actor"), low.index("capability")
+    rest = [k for k in range(len(header)) if k not in (ia, ic)]
+    sal_cols = {low[k][: -len("_salience")]: k for k in rest if low[k].endswith("_salience")}
+    dim_cols = [k for k in rest if not low[k].endswith("_salience")]
+    if not dim_cols:
+        raise AnalysisError("no dimension columns (need <dim>,<dim>_salience pairs)", src)
+    for k in dim_cols:
+        if low[k] not in sal_cols:
+            raise AnalysisError(f"dimension {header[k]!r} has no {header[k]}_salience column", src)
+    dims_low = {low[k] for k in dim_cols}
+    for name, k in sal_cols.items():
+        if name not in dims_low:
+            raise AnalysisError(f"salience column {header[k]!r} has no dimension column", src)
+    if not rows:
+        raise AnalysisError("no actors", src)
+
+    def num(r: list[str], k: int, line: int) -> float:
+        try:
+            return float(r[k])
+        except ValueError:
+            raise AnalysisError(
+                f"line {line}: column {header[k]!r} must be a number, got {r[k]!r}", src
+            ) from None
+
+    actors = []
+    for line, r in enumerate(rows, start=2):
+        if not r[ia]:
+            raise AnalysisError(f"line {line}: empty actor name", src)
+        actors.append(
+            SpatialActor(
+                r[ia],
+                num(r, ic, line),
+                tuple(num(r, k, line) for k in dim_cols),
+                tuple(num(r, sal_cols[low[k]], line) for k in dim_cols),
+            )
+        )
+    return actors, [header[k] for k in dim_cols]
 
 
 def read_votes_csv(path: str | Path) -> tuple[list[str], list[str], np.ndarray]:
