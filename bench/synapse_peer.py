@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,123 +121,98 @@ async def register(client: httpx.AsyncClient, base: str, secret: str, user: str)
     return r.json()["access_token"]
 
 
-async def run(listeners: int, messages: int, rate: float, workdir: Path) -> dict:
-    proc, base, secret = start_synapse(workdir)
-    try:
+class SynapsePeer:
+    """Matrix Synapse (SQLite) behind the same interface as bench_comms.AccordTarget."""
+
+    name = "Synapse (SQLite)"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    async def start(self, listeners: int) -> None:
+        self.proc, self.base, secret = start_synapse(self.workdir)
         limits = httpx.Limits(
-            max_connections=listeners + 50, max_keepalive_connections=listeners + 50
+            max_connections=listeners + 64, max_keepalive_connections=listeners + 64
         )
-        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-            sender = await register(client, base, secret, "sender")
-            h = {"Authorization": f"Bearer {sender}"}
-            room = (
-                await client.post(
-                    f"{base}/_matrix/client/v3/createRoom",
-                    headers=h,
-                    json={"preset": "public_chat"},
-                )
-            ).json()["room_id"]
-            tokens = [await register(client, base, secret, f"l{i}") for i in range(listeners)]
-            for t in tokens:
-                (
-                    await client.post(
-                        f"{base}/_matrix/client/v3/join/{room}",
-                        headers={"Authorization": f"Bearer {t}"},
-                    )
-                ).raise_for_status()
-            received: dict[int, list[float]] = {}
-            stop = asyncio.Event()
+        self.client = httpx.AsyncClient(timeout=60, limits=limits)
+        sender = await register(self.client, self.base, secret, "sender")
+        self.h = {"Authorization": f"Bearer {sender}"}
+        r = await self.client.post(
+            f"{self.base}/_matrix/client/v3/createRoom",
+            headers=self.h,
+            json={"preset": "public_chat"},
+        )
+        self.room = r.json()["room_id"]
+        self.tokens = [
+            await register(self.client, self.base, secret, f"l{i}") for i in range(listeners)
+        ]
+        for t in self.tokens:
+            r = await self.client.post(
+                f"{self.base}/_matrix/client/v3/join/{self.room}",
+                headers={"Authorization": f"Bearer {t}"},
+            )
+            r.raise_for_status()
 
-            async def listen(tok: str) -> None:
-                hh = {"Authorization": f"Bearer {tok}"}
-                r = await client.get(
-                    f"{base}/_matrix/client/v3/sync", headers=hh, params={"timeout": 0}
-                )
-                since = r.json()["next_batch"]
-                while not stop.is_set():
-                    try:
-                        r = await client.get(
-                            f"{base}/_matrix/client/v3/sync",
-                            headers=hh,
-                            params={"since": since, "timeout": 5000},
-                        )
-                    except httpx.HTTPError:
-                        continue
-                    now = time.perf_counter()
-                    body = r.json()
-                    since = body["next_batch"]
-                    for ev in (
-                        body.get("rooms", {})
-                        .get("join", {})
-                        .get(room, {})
-                        .get("timeline", {})
-                        .get("events", [])
-                    ):
-                        seq = ev.get("content", {}).get("seq")
-                        if seq is not None:
-                            received.setdefault(seq, []).append(now)
+    async def post(self, seq: int, body: str) -> None:
+        r = await self.client.put(
+            f"{self.base}/_matrix/client/v3/rooms/{self.room}/send/m.room.message/t{seq}",
+            headers=self.h,
+            json={"msgtype": "m.text", "body": body, "seq": seq},
+        )
+        r.raise_for_status()
 
-            tasks = [asyncio.create_task(listen(t)) for t in tokens]
-            await asyncio.sleep(1.0)
-            sent: dict[int, float] = {}
-            t0 = time.perf_counter()
-            for i in range(messages):
-                target = t0 + i / rate
-                delay = target - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                sent[i] = time.perf_counter()
-                r = await client.put(
-                    f"{base}/_matrix/client/v3/rooms/{room}/send/m.room.message/t{i}",
-                    headers=h,
-                    json={"msgtype": "m.text", "body": f"message {i}", "seq": i},
+    async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
+        """Long-poll /sync (timeout 5 s) as a Matrix client does; report each message's seq."""
+        hh = {"Authorization": f"Bearer {self.tokens[index]}"}
+        r = await self.client.get(
+            f"{self.base}/_matrix/client/v3/sync", headers=hh, params={"timeout": 0}
+        )
+        since = r.json()["next_batch"]
+        ready.set()
+        while True:
+            try:
+                r = await self.client.get(
+                    f"{self.base}/_matrix/client/v3/sync",
+                    headers=hh,
+                    params={"since": since, "timeout": 5000},
                 )
-                r.raise_for_status()
-            accepted = messages / (time.perf_counter() - t0)
-            deadline = time.perf_counter() + 30
-            while (
-                time.perf_counter() < deadline
-                and sum(len(v) for v in received.values()) < messages * listeners
-            ):
-                await asyncio.sleep(0.2)
-            stop.set()
-            for t in tasks:
-                t.cancel()
-            lat = sorted((r - sent[s]) * 1000 for s, rs in received.items() for r in rs)
-            delivered = len(lat) / (messages * listeners)
-            return {
-                "listeners": listeners,
-                "offered_rate": rate,
-                "accepted_per_s": accepted,
-                "delivered_fraction": delivered,
-                "p50_ms": statistics.median(lat) if lat else None,
-                "p99_ms": lat[int(len(lat) * 0.99) - 1] if lat else None,
-            }
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+            except httpx.HTTPError:
+                continue
+            now = time.perf_counter()
+            body = r.json()
+            since = body["next_batch"]
+            room = body.get("rooms", {}).get("join", {}).get(self.room, {})
+            for ev in room.get("timeline", {}).get("events", []):
+                seq = ev.get("content", {}).get("seq")
+                if seq is not None:
+                    on_seq(seq, now)
+
+    async def stop(self) -> None:
+        await self.client.aclose()
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
 
 
 def main() -> None:
+    """Run the peer alone (bench/bench_comms.py runs it beside Accord in the same run)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_comms import drive, print_rows
+
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--listeners", type=int, nargs="+", default=[10, 100])
     ap.add_argument("--messages", type=int, default=400)
     ap.add_argument("--rate", type=float, default=200)
     args = ap.parse_args()
-    print("| peer | listeners | offered msg/s | accepted msg/s | delivered | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|---|")
+    rows = []
     for n in args.listeners:
         work = Path(tempfile.mkdtemp(prefix="synapse-bench-"))
         try:
-            r = asyncio.run(run(n, args.messages, args.rate, work))
+            rows.append(asyncio.run(drive(SynapsePeer(work), n, args.messages, args.rate)))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        fmt = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
-        print(
-            f"| Synapse | {n} | {args.rate:g} | {r['accepted_per_s']:,.0f} | {r['delivered_fraction']:.0%} | "
-            f"{fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} |",
-            flush=True,
-        )
+    print_rows(rows)
 
 
 if __name__ == "__main__":

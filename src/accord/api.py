@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accord import __version__
 from accord.comms.api import router as comms_router
+from accord.consult.api import router as consult_router
 from accord.core.api import router as core_router
 from accord.core.auth import CompleteSessionAuth, TokenAuth
 from accord.core.errors import AccordError
@@ -88,3 +89,4 @@ api.add_router("/v1", core_router)
 api.add_router("/v1", ledger_router)
 api.add_router("/v1", comms_router)
 api.add_router("/v1", negotiation_router)
+api.add_router("/v1", consult_router)

@@ -41,6 +41,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from accord.core.demo import load_demo
     from accord.core.models import Process
 
+    workers = settings.CFG.workers if args.workers is None else args.workers
+    if workers < 1 or (workers > 1 and settings.ACCORD["EMBEDDED"]):
+        print(
+            "accord run: --workers must be 1 in embedded mode (live events are shared "
+            "in-process); set ACCORD_REDIS_URL (and ACCORD_DATABASE_URL) to run several",
+            file=sys.stderr,
+        )
+        return 2
     _migrate()
     from accord.ledger.services import signing_key
 
@@ -63,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             proxy_headers=True,
             lifespan="off",
             ws="websockets-sansio",
+            workers=workers if workers > 1 else None,
         )
     finally:
         if consumer is not None:
@@ -149,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--host", help="bind address (default ACCORD_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default ACCORD_PORT or 8000)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        help="server processes (default ACCORD_WORKERS or 1; more than 1 needs Redis)",
+    )
     run.add_argument(
         "--no-demo", action="store_true", help="do not load the demo into an empty database"
     )

@@ -54,6 +54,8 @@ class Settings:
     allowed_hosts: list[str]
     host: str
     port: int
+    workers: int
+    db_pool: int
     https: bool
     email_backend: str
     tests: bool
@@ -76,6 +78,8 @@ def load() -> Settings:
         allowed_hosts=hosts,
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),
+        workers=int(env("WORKERS", "1")),
+        db_pool=int(env("DB_POOL", "20")),
         https=env_bool("HTTPS"),
         email_backend=env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         tests=env_bool("TESTS"),

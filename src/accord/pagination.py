@@ -16,3 +16,28 @@ class Page(LimitOffsetPagination):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
+
+
+SEARCH_COUNT_CAP = 1000
+
+
+class SearchPage(Page):
+    """A page of search hits whose total is counted up to 1,000 (`count_exact` false beyond):
+    counting every match of a common word over millions of messages would cost more than the
+    page itself, and nobody reads past a thousand hits — they narrow the query."""
+
+    class Output(Schema):
+        items: list
+        count: int
+        count_exact: bool
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        offset = pagination.offset
+        limit = min(pagination.limit, self.max_limit)
+        cap = max(SEARCH_COUNT_CAP, offset + limit)
+        seen = queryset.bounded_count(cap + 1)
+        return {
+            "items": queryset[offset : offset + limit],
+            "count": min(seen, cap),
+            "count_exact": seen <= cap,
+        }

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "accord.ledger",
     "accord.comms",
     "accord.negotiation",
+    "accord.consult",
     "accord.ui",
 ]
 
@@ -72,7 +73,15 @@ TEMPLATES = [
 
 # --- database: embedded SQLite (WAL) unless ACCORD_DATABASE_URL is set -----------------------
 if CFG.database_url:
-    DATABASES = {"default": dj_database_url.parse(CFG.database_url, conn_max_age=60)}
+    # Under ASGI each request runs in its own thread: persistent per-thread connections would
+    # pile up until PostgreSQL refuses clients, so PostgreSQL gets psycopg's pool instead.
+    DATABASES = {"default": dj_database_url.parse(CFG.database_url, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": CFG.db_pool,
+            "timeout": 30,
+        }
 else:
     DATABASES = {
         "default": {
@@ -209,6 +218,8 @@ LOGGING = {
     "loggers": {
         "accord": {"handlers": ["console"], "level": "INFO"},
         "axes": {"handlers": ["console"], "level": "WARNING"},
+        # unhandled errors (500) with their traceback, in production too
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("accord.ledger.urls")),
     path("", include("accord.comms.urls")),
     path("", include("accord.negotiation.urls")),
+    path("", include("accord.consult.urls")),
     path("", include("accord.ui.urls")),
 ]

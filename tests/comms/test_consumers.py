@@ -186,3 +186,78 @@ async def test_non_member_refused(demo):
     comm = WebsocketCommunicator(application, f"/ws/p/lake-varna/?token={tok}", headers=ORIGIN)
     ok, _ = await comm.connect()
     assert not ok
+
+
+async def test_unread_count_follows_the_read_marker_live(demo):
+    ana = await connect("ana.costa")
+    await post("ingrid.dahl", "Allies coordination", "u1")
+    before = (await frames(ana))[0]["unread"]
+    await post("ingrid.dahl", "Allies coordination", "u2")
+    assert (await frames(ana))[0]["unread"] == before + 1
+
+    @database_sync_to_async
+    def read_all():
+        from accord.comms.models import Channel
+
+        chan = Channel.objects.get(name="Allies coordination")
+        services.mark_read(access.viewer_of(_member("ana.costa")), chan.pk)
+
+    await read_all()
+    await post("ingrid.dahl", "Allies coordination", "u3")
+    assert (await frames(ana))[0]["unread"] == 1  # only u3 since the marker moved
+    # her own message does not count as unread for her
+    await post("ana.costa", "Allies coordination", "mine")
+    assert (await frames(ana))[0]["unread"] == 1
+    await ana.disconnect()
+
+
+async def test_every_socket_of_a_member_gets_its_frames_and_leaving_one_keeps_the_other(demo):
+    first = await connect("ana.costa")
+    second = await connect("ana.costa", how="header")
+    other = await connect("viktor.kess")
+    mid = await post("ingrid.dahl", "Allies coordination", "to both sockets")
+    assert [f["message"]["id"] for f in await frames(first)] == [mid]
+    assert [f["message"]["id"] for f in await frames(second)] == [mid]
+    assert await frames(other) == []  # a conflict party does not read the allies' channel
+    await first.disconnect()
+    mid2 = await post("ingrid.dahl", "Allies coordination", "after one left")
+    assert [f["message"]["id"] for f in await frames(second)] == [mid2]
+    await second.disconnect()
+    await other.disconnect()
+
+
+async def test_attachment_hidden_in_live_frame_when_its_label_is_stricter(demo):
+    """The message is readable, one attachment is not: the frame omits that attachment."""
+    ana = await connect("ana.costa")
+    ingrid = await connect("ingrid.dahl")
+
+    @database_sync_to_async
+    def post_with_attachment():
+        from accord.comms.models import Attachment, Channel
+        from accord.core.labels import LabelValue
+
+        v = access.viewer_of(_member("ingrid.dahl"))
+        chan = Channel.objects.get(name="Allies coordination")
+        posted = services.post_message(v, chan.pk, body="see attached")
+        services.attach(v, posted.message.pk, name="a.txt", data=b"plain text")
+        att = Attachment.objects.get(message=posted.message)
+        # a stricter label on the attachment only (NOR eyes only)
+        att.label = access.label_row(v.process, LabelValue.of(1, ["NOR"], []))
+        att.save(update_fields=["label"])
+        # (the service keeps attachments labelled like their message; this checks that the
+        # fan-out applies each attachment's own label anyway, as REST does)
+        from accord.core import events
+
+        events.publish(
+            v.process.pk,
+            {"kind": "message.edit", "message_id": posted.message.pk, "channel_id": chan.pk},
+        )
+        return posted.message.pk
+
+    mid = await post_with_attachment()
+    got_ana = [f for f in await frames(ana) if f["message"]["id"] == mid]
+    got_ingrid = [f for f in await frames(ingrid) if f["message"]["id"] == mid]
+    assert got_ana[-1]["event"] == "edit" and got_ana[-1]["message"]["attachments"] == []
+    assert [a["name"] for a in got_ingrid[-1]["message"]["attachments"]] == ["a.txt"]
+    await ana.disconnect()
+    await ingrid.disconnect()

@@ -103,3 +103,38 @@ def test_demo_traffic(demo):
     assert Acknowledgement.objects.filter(message=flash).count() == 1  # others still pending
     assert len(queries.recipients(flash)) > 1
     assert Message.objects.filter(channel__process=demo, precedence="IMMEDIATE").exists()
+
+
+def test_pages_and_bounded_count_walk_the_index_newest_first(viewer, chan, monkeypatch, api_for):
+    """Hits come newest first across index chunks; unreadable matches are skipped, not counted."""
+    allies, ard = chan("Allies coordination"), chan("Ardania delegation")
+    monkeypatch.setattr(queries.SearchResults, "CHUNK", 3)  # force several chunks
+    posted = []
+    for i in range(7):
+        posted.append(
+            services.post_message(viewer("ana.costa"), allies.pk, body=f"wombat {i}").message.pk
+        )
+        # interleaved matches NOR may not read (Ardania's own channel)
+        services.post_message(viewer("james.whitfield"), ard.pk, body=f"wombat hidden {i}")
+    v = viewer("ingrid.dahl")
+    hits = queries.search(v, "wombat")
+    assert [m.pk for m in hits[0:4]] == posted[::-1][:4]
+    assert [m.pk for m in hits[4:10]] == posted[::-1][4:]
+    assert hits.bounded_count(5) == 5 and hits.count() == 7 and hits.exists()
+    r = api_for("ingrid.dahl").get("/api/v1/processes/lake-varna/channels/search?q=wombat&limit=2")
+    body = r.json()
+    assert body["count"] == 7 and body["count_exact"] is True
+    assert [h["message"]["id"] for h in body["items"]] == posted[::-1][:2]
+
+
+def test_count_is_capped_and_says_so(viewer, chan, monkeypatch, api_for):
+    import accord.pagination
+
+    allies = chan("Allies coordination")
+    for i in range(6):
+        services.post_message(viewer("ana.costa"), allies.pk, body=f"capybara {i}")
+    monkeypatch.setattr(accord.pagination, "SEARCH_COUNT_CAP", 4)
+    r = api_for("ingrid.dahl").get(
+        "/api/v1/processes/lake-varna/channels/search?q=capybara&limit=2"
+    )
+    assert r.json()["count"] == 4 and r.json()["count_exact"] is False

@@ -48,3 +48,12 @@ def test_unknown_command_is_a_usage_error(capsys):
         main(["frobnicate"])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_several_workers_need_redis(capsys, settings):
+    """Live events are shared in-process when embedded: more than one worker would split them."""
+    if not settings.ACCORD["EMBEDDED"]:
+        pytest.skip("with Redis several workers are allowed (and would start serving)")
+    assert main(["run", "--workers", "2", "--no-demo"]) == 2
+    assert "ACCORD_REDIS_URL" in capsys.readouterr().err
+    assert main(["run", "--workers", "0", "--no-demo"]) == 2

@@ -1,5 +1,7 @@
 """Browser: two members of different parties watch the same channel live; a REL TO ARD message
-sent from the composer appears for the ARD member and never for the NOR member.
+sent from the composer appears for the ARD member and never for the NOR member; an edit (and an
+attachment, and a deletion) made in one member's page appears live in the other's; the page
+banner rises live when a stricter-labelled message arrives.
 
 Runs a real `accord run` (ASGI, WebSockets) on a file SQLite in a temporary data dir: the
 demo loads itself into the empty database."""
@@ -10,7 +12,7 @@ import httpx
 import pytest
 
 from accord.core.demo import DEMO_PASSWORD
-from tests.scale.servers import free_port, make_token, running, server_env
+from tests.scale.servers import accord, free_port, make_token, running, server_env
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,6 +31,37 @@ def sign_in(page, base: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def make_session(env: dict[str, str], username: str) -> str:
+    """A signed-in session (second factor passed) for members whose role requires TOTP."""
+    code = (
+        "from django.contrib.auth import get_user_model; from django.test import Client; "
+        "from accord.core.auth import MFA_SESSION_KEY; c = Client(); "
+        f"c.force_login(get_user_model().objects.get(username={username!r})); "
+        "s = c.session; s[MFA_SESSION_KEY] = True; s.save(); print('SESSION', s.session_key)"
+    )
+    out = accord(env, "manage", "shell", "-c", code)
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("SESSION "))
+
+
+def open_channel(browser, base: str, channel_id: int, errors: list, *, username=None, session=None):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    pg = ctx.new_page()
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    if session:
+        ctx.add_cookies(
+            [{"name": "sessionid", "value": session, "domain": "127.0.0.1", "path": "/"}]
+        )
+    else:
+        sign_in(pg, base, username)
+    pg.goto(f"{base}/p/lake-varna/channels/{channel_id}/")
+    pg.wait_for_selector("#live-status:has-text('Live.')", timeout=15000)
+    return ctx, pg
+
+
+def channel_ids(api: httpx.Client) -> dict[str, int]:
+    return {c["name"]: c["id"] for c in api.get("/channels?limit=100").json()["items"]}
 
 
 def test_rel_to_message_live_for_one_party_only(browser, live_accord):
@@ -58,10 +91,10 @@ def test_rel_to_message_live_for_one_party_only(browser, live_accord):
     try:
         ana, erik = pages["ana.costa"], pages["erik.lund"]
         # ana writes CONFIDENTIAL // REL TO ARD from the composer (untick BEL and NOR)
-        ana.fill("textarea[name=body]", "Ardanian fallback: Heronfield clause")
-        ana.select_option("select[name=label_level]", "2")
+        ana.fill("#composer textarea[name=body]", "Ardanian fallback: Heronfield clause")
+        ana.select_option("#composer select[name=label_level]", "2")
         for code in ("BEL", "NOR"):
-            ana.uncheck(f"input[name=label_rel_to][value={code}]")
+            ana.uncheck(f"#composer input[name=label_rel_to][value={code}]")
         ana.click("#composer button[type=submit]")
         ana.wait_for_selector("li.message:has-text('Heronfield')", timeout=10000)
         badge = ana.locator("li.message:has-text('Heronfield') .label-badge").inner_text()
@@ -81,4 +114,126 @@ def test_rel_to_message_live_for_one_party_only(browser, live_accord):
     finally:
         for ctx in contexts:
             ctx.close()
+    assert not errors, errors
+
+
+def test_edit_attachment_and_delete_appear_live(browser, live_accord, tmp_path):
+    base, env = live_accord
+    api = httpx.Client(
+        base_url=f"{base}/api/v1/processes/lake-varna",
+        headers={"Authorization": f"Bearer {make_token(env, 'ana.costa')}"},
+        timeout=30,
+    )
+    allies = channel_ids(api)["Allies coordination"]
+    errors: list[str] = []
+    ctx_a, ana = open_channel(browser, base, allies, errors, username="ana.costa")
+    ctx_e, erik = open_channel(browser, base, allies, errors, username="erik.lund")
+    try:
+        # ana posts with a file from the composer: erik sees the message and its chip live
+        notes = tmp_path / "notes.txt"
+        notes.write_text("Ceasefire notes, sector north")
+        ana.fill("#composer textarea[name=body]", "Meeting point Quailbrook at 10")
+        ana.set_input_files("#composer input[type=file]", str(notes))
+        ana.click("#composer button[type=submit]")
+        mine = ana.locator("li.message:has-text('Quailbrook')")
+        mine.wait_for(timeout=10000)
+        theirs = erik.locator("li.message:has-text('Quailbrook')")
+        theirs.wait_for(timeout=10000)
+        erik.wait_for_selector("li.message:has-text('Quailbrook') a.attachment-chip", timeout=10000)
+        assert theirs.locator("a.attachment-chip").inner_text().strip() == "notes.txt"
+        assert ana.locator("#composer input[type=file]").input_value() == ""
+        # ana edits it in place: erik's page shows the new text, "(edited)", no reload
+        erik.evaluate("window.__marker = 'same page'")
+        mine.locator("details.msg-edit > summary").click()
+        mine.locator("details.msg-edit textarea").fill("Meeting point Quailbrook at 11, not 10")
+        mine.locator("text=Save edit").click()
+        erik.wait_for_selector("li.message:has-text('at 11, not 10')", timeout=10000)
+        theirs = erik.locator("li.message:has-text('at 11, not 10')")
+        assert "(edited)" in theirs.inner_text()
+        assert erik.locator("li.message:has-text('Quailbrook')").count() == 1  # replaced
+        assert erik.evaluate("window.__marker") == "same page"
+        # erik opens the edit history: the earlier text is there
+        theirs.locator("details.history > summary").click()
+        erik.wait_for_selector("li.message .history-list:has-text('Quailbrook at 10')")
+        # erik has no edit or delete on ana's message
+        assert theirs.locator("details.msg-edit").count() == 0
+        # erik replies in thread from the reply button: the composer answers ana's message
+        theirs.locator("a.reply-button").click()
+        assert erik.locator("#reply-note").is_visible()
+        assert "Ana Costa" in erik.locator("#reply-note").inner_text()
+        mid = theirs.get_attribute("data-id")
+        assert erik.locator("#composer input[name=reply_to]").input_value() == mid
+        erik.fill("#composer textarea[name=body]", "Noted, Norlund at Quailbrook")
+        erik.click("#composer button[type=submit]")
+        reply = ana.locator("li.message:has-text('Noted, Norlund')")
+        reply.wait_for(timeout=10000)
+        assert reply.locator(f'.reply-note a[href="#msg-{mid}"]').count() == 1
+        erik.wait_for_selector("li.message:has-text('Noted, Norlund')", timeout=10000)
+        erik.locator("#reply-note").wait_for(state="hidden", timeout=5000)
+        assert erik.locator("#composer input[name=reply_to]").input_value() == ""
+        # ana deletes it: erik sees the tombstone, not the text
+        ana.locator(f"#msg-{mid} details.msg-delete > summary").click()
+        ana.locator(f"#msg-{mid}").locator("text=Delete message").click()
+        erik.wait_for_selector(
+            f"#msg-{mid}:has-text('Message deleted by Ana Costa')", timeout=10000
+        )
+        assert "Quailbrook" not in erik.locator(f"#msg-{mid}").inner_text()
+    finally:
+        ctx_a.close()
+        ctx_e.close()
+    assert not errors, errors
+
+
+def test_banner_rises_live_with_a_stricter_message(browser, live_accord):
+    base, env = live_accord
+    api = httpx.Client(
+        base_url=f"{base}/api/v1/processes/lake-varna",
+        headers={"Authorization": f"Bearer {make_token(env, 'viktor.kess')}"},
+        timeout=30,
+    )
+    plenary = channel_ids(api)["Plenary"]
+    errors: list[str] = []
+    # viktor (KES head of delegation, CONFIDENTIAL) and tomas (VMM monitor) watch the plenary
+    ctx_v, viktor = open_channel(
+        browser, base, plenary, errors, session=make_session(env, "viktor.kess")
+    )
+    ctx_t, tomas = open_channel(browser, base, plenary, errors, username="tomas.ruiz")
+    try:
+        banners = viktor.locator("div.banner")
+        assert [b.strip() for b in banners.all_inner_texts()] == ["RESTRICTED", "RESTRICTED"]
+        colour_before = banners.first.evaluate(
+            "el => getComputedStyle(el).getPropertyValue('--label-colour').trim()"
+        )
+        r = api.post(
+            f"/channels/{plenary}/messages",
+            json={"body": "Kestrian fallback Larkspur", "label": {"level": 2, "rel_to": ["KES"]}},
+        )
+        assert r.status_code == 201, r.text
+        viktor.wait_for_selector("li.message:has-text('Larkspur')", timeout=10000)
+        viktor.wait_for_function(
+            "() => document.querySelector('div.banner').textContent.trim() !== 'RESTRICTED'",
+            timeout=10000,
+        )
+        assert [b.strip() for b in banners.all_inner_texts()] == [
+            "CONFIDENTIAL // REL TO KES",
+            "CONFIDENTIAL // REL TO KES",
+        ]
+        colour_after = banners.first.evaluate(
+            "el => getComputedStyle(el).getPropertyValue('--label-colour').trim()"
+        )
+        assert colour_after != colour_before
+        assert banners.first.get_attribute("data-level") == "2"
+        # a later, lower message does not lower it
+        r = api.post(f"/channels/{plenary}/messages", json={"body": "Open note Wrenbury"})
+        assert r.status_code == 201
+        viktor.wait_for_selector("li.message:has-text('Wrenbury')", timeout=10000)
+        tomas.wait_for_selector("li.message:has-text('Wrenbury')", timeout=10000)
+        viktor.wait_for_timeout(500)
+        assert banners.first.inner_text().strip() == "CONFIDENTIAL // REL TO KES"
+        # tomas (VMM) never received the KES message: his banner did not move
+        assert "Larkspur" not in tomas.content()
+        assert tomas.locator("div.banner").first.inner_text().strip() == "RESTRICTED"
+    finally:
+        ctx_v.close()
+        ctx_t.close()
     assert not errors, errors

@@ -31,7 +31,7 @@ from accord.comms.schemas import (
 from accord.core.access import Viewer
 from accord.core.api import label_out
 from accord.core.queries import viewer_for_slug
-from accord.pagination import Page
+from accord.pagination import Page, SearchPage
 
 router = Router(tags=["comms"])
 
@@ -47,6 +47,10 @@ class _Mapped:
 
     def count(self) -> int:
         return self.qs.count()
+
+    def bounded_count(self, cap: int) -> int:
+        """How many rows, counting no further than `cap` (see pagination.SearchPage)."""
+        return self.qs.bounded_count(cap)
 
     def __getitem__(self, s: slice) -> list:
         return [self.fn(x) for x in self.qs[s]]
@@ -113,7 +117,7 @@ def put_handling(request: HttpRequest, slug: str, data: HandlingIn):
     response=list[SearchHit],
     summary="Full-text search over the messages I may read",
 )
-@paginate(Page)
+@paginate(SearchPage)
 def search(
     request: HttpRequest,
     slug: str,
@@ -201,9 +205,9 @@ def post_message(request: HttpRequest, slug: str, channel_id: int, data: Message
         requires_ack=data.requires_ack,
         reply_to=data.reply_to,
     )
-    return Status(
-        201, {"message": queries.message_data(viewer, posted.message), "warnings": posted.warnings}
-    )
+    # a message posted in this request has no acknowledgement and no attachment yet
+    data_out = queries.message_data(viewer, posted.message, acked=set(), attachment_rows=[])
+    return Status(201, {"message": data_out, "warnings": posted.warnings})
 
 
 @router.post("/processes/{slug}/channels/{channel_id}/read", response=ReadOut)

@@ -1,8 +1,9 @@
 """Live delivery: one WebSocket per member and process at ws/p/<slug>/.
 
-Events on the process group carry only ids. For every event this consumer re-resolves the
-member (clearance, caveats or membership may have changed) and re-reads the message through
-comms.queries; nothing — not even an id or an unread count — is sent for an unreadable one.
+Events on the process group carry only ids. One hub per process and instance
+(`comms.fanout`) receives them, re-reads the connected members' current access and the
+message, and hands each socket the frames it may read; nothing — not even an id or an unread
+count — is sent for an unreadable message.
 
 Protocol (JSON text frames), documented in docs/comms.md:
   client → {"type": "resume", "after_id": N}   every readable message with id > N, in order
@@ -22,9 +23,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 
-from accord.comms import queries
+from accord.comms import fanout, queries
 from accord.core import access
-from accord.core.events import process_group
 from accord.core.models import Process
 
 RESUME_LIMIT = 2000
@@ -56,15 +56,16 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         if self.member_id is None:
             await self.close(code=4404)  # not a member (or not signed in): as if absent
             return
-        self.group = process_group(self.process_id)
         self.sent: dict[int, None] = {}
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "member_id": self.member_id, "process": slug})
+        await fanout.join(self.channel_layer, self.process_id, self)
+        self.joined = True
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "joined", False):
+            self.joined = False
+            await fanout.leave(self.process_id, self)
 
     @database_sync_to_async
     def _resolve(self, slug: str) -> int | None:
@@ -117,44 +118,19 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         qs = queries.all_messages(viewer).filter(id__gt=after_id).order_by("id")[:RESUME_LIMIT]
         return [queries.message_data(viewer, m) for m in qs]
 
-    async def _send_message(self, event: str, payload: dict, unread: int | None = None) -> None:
-        mid = payload["id"]
+    async def _send_message(self, event: str, payload: dict) -> None:
+        await self.deliver(
+            event,
+            payload["id"],
+            await self.encode_json({"type": "message", "event": event, "message": payload}),
+        )
+
+    async def deliver(self, event: str, message_id: int, text: str) -> None:
+        """Send one frame built for this member; a message already sent is not sent twice."""
         if event == "new":
-            if mid in self.sent:
+            if message_id in self.sent:
                 return  # already delivered (live and catch-up may overlap)
-            self.sent[mid] = None
+            self.sent[message_id] = None
             if len(self.sent) > SENT_MEMORY:
                 self.sent.pop(next(iter(self.sent)))
-        frame = {"type": "message", "event": event, "message": payload}
-        if unread is not None:
-            frame["unread"] = unread
-        await self.send_json(frame)
-
-    # --- layer → server → client -----------------------------------------------------------
-    async def accord_event(self, event: dict) -> None:
-        kind = event.get("kind", "")
-        if not kind.startswith("message.") or "message_id" not in event:
-            return
-        out = await self._check(event)
-        if out is None:
-            return
-        if kind == "message.ack":
-            await self.send_json(
-                {"type": "ack", "message_id": event["message_id"], "member_id": out["member_id"]}
-            )
-        elif kind in ("message.new", "message.edit", "message.delete"):
-            await self._send_message(kind.split(".", 1)[1], out["message"], out["unread"])
-
-    @database_sync_to_async
-    def _check(self, event: dict) -> dict | None:
-        viewer = self._viewer()
-        if viewer.member is None:
-            return None
-        m = queries.readable_or_none(viewer, event["message_id"])
-        if m is None:
-            return None
-        return {
-            "message": queries.message_data(viewer, m),
-            "unread": queries.unread_count(viewer, m.channel),
-            "member_id": event.get("member_id"),
-        }
+        await self.send(text_data=text)

@@ -9,8 +9,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,14 +39,8 @@ from accord.core.access import Viewer
 from accord.core.errors import Invalid, NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Member
+from accord.core.queries import MAX_ID, valid_id
 from accord.core.roles import Perm
-
-MAX_ID = 2**63 - 1
-
-
-def valid_id(value: int | None) -> bool:
-    """Ids beyond a 64-bit integer cannot exist (and SQLite refuses to even compare them)."""
-    return isinstance(value, int) and 0 < value <= MAX_ID
 
 
 def _clamp(value: int) -> int:
@@ -57,7 +60,7 @@ def channel(viewer: Viewer, channel_id: int) -> Channel:
     """One readable channel (404 otherwise, as for one that does not exist)."""
     if viewer.member is None or not valid_id(channel_id):
         raise NotFound("channel not found")
-    qs = Channel.objects.filter(process=viewer.process).select_related("label")
+    qs = Channel.objects.filter(process=viewer.process).select_related("label", "process")
     return access.get_readable(qs, viewer, "channel", pk=channel_id)
 
 
@@ -253,16 +256,111 @@ def _terms(q: str) -> list[str]:
     return [t for t in _TOKEN.findall(q or "")][:12]
 
 
-def _match_ids(terms: list[str]):
-    """Ids of messages whose body matches every term, from the backend's full-text index."""
-    if connection.vendor == "sqlite":
-        expr = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT rowid FROM comms_message_fts WHERE comms_message_fts MATCH %s", [expr]
-            )
+class SearchResults:
+    """Search hits, newest first, read from the full-text index in chunks.
+
+    The index gives matching ids newest first, 1,000 at a time; each chunk passes through the
+    access-filtered queryset (and the search filters), so a page and a bounded count cost a few
+    chunks whatever the store holds, instead of collecting and sorting every match of a common
+    word — and every id shown or counted has passed the same readable filter as the list.
+
+    SQLite: the FTS5 table (``ORDER BY rowid DESC``). PostgreSQL: the stored ``search_vector``;
+    a probe of the newest 4,000 messages (`_dense`) tells a frequent word, read by a backward
+    primary-key scan that stops after the chunk (bitmap and sequential scans and parallel workers
+    are switched off for that one statement — single-word row estimates are not reliable enough
+    for the planner to choose it alone), from a rarer one, read through the GIN index.
+    """
+
+    CHUNK = 1000
+    PROBE_ROWS = 4000
+    SPARSE_FETCH = 100_000
+
+    def __init__(self, qs: QuerySet[Message], words: str) -> None:
+        self.qs = qs
+        self.words = words
+        self._dense_word: bool | None = None
+        self._found: list[int] = []  # readable ids found so far, newest first
+        self._before: int | None = None  # where the index walk goes on
+        self._buffer: list[int] = []  # ids read from the index, not yet filtered
+        self._done = False
+
+    def prefetch_related(self, *lookups) -> SearchResults:
+        self.qs = self.qs.prefetch_related(*lookups)
+        return self
+
+    def _dense(self, cur) -> bool:
+        """Is the word frequent enough among the newest messages that reading newest-first finds
+        a chunk sooner than sorting every match? Break-even density ≈ √(chunk / rows)."""
+        cur.execute(
+            "SELECT count(*) FILTER (WHERE search_vector @@ plainto_tsquery('english', %s)), "
+            "count(*) FROM (SELECT search_vector FROM comms_message ORDER BY id DESC LIMIT %s) s",
+            [self.words, self.PROBE_ROWS],
+        )
+        hits, rows = cur.fetchone()
+        cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'comms_message'")
+        total = max(float(cur.fetchone()[0]), rows, 1.0)
+        return rows > 0 and hits / rows >= (self.CHUNK / total) ** 0.5
+
+    def _chunk(self) -> list[int]:
+        """The next CHUNK matching ids (any label, any process) from the index, newest first."""
+        if not self._buffer:
+            self._buffer = self._index_ids()
+        out, self._buffer = self._buffer[: self.CHUNK], self._buffer[self.CHUNK :]
+        return out
+
+    def _index_ids(self) -> list[int]:
+        after = [] if self._before is None else [self._before]
+        if connection.vendor == "sqlite":
+            expr = " AND ".join('"' + t.replace('"', "") + '"' for t in self.words.split())
+            sql = "SELECT rowid FROM comms_message_fts WHERE comms_message_fts MATCH %s"
+            sql += " AND rowid < %s" if after else ""
+            with connection.cursor() as cur:
+                cur.execute(sql + " ORDER BY rowid DESC LIMIT %s", [expr, *after, self.CHUNK])
+                return [r[0] for r in cur.fetchall()]
+        sql = "SELECT id FROM comms_message WHERE search_vector @@ plainto_tsquery('english', %s)"
+        sql += " AND id < %s" if after else ""
+        with transaction.atomic(), connection.cursor() as cur:
+            if self._dense_word is None:
+                self._dense_word = self._dense(cur)
+            if self._dense_word:
+                for setting in ("enable_bitmapscan", "enable_seqscan"):
+                    cur.execute(f"SET LOCAL {setting} = off")
+                cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            # a rarer word: every match at once (one index scan, no repeated bitmap per chunk)
+            limit = self.CHUNK if self._dense_word else self.SPARSE_FETCH
+            cur.execute(sql + " ORDER BY id DESC LIMIT %s", [self.words, *after, limit])
             return [r[0] for r in cur.fetchall()]
-    return None
+
+    def _ids(self, n: int | None) -> list[int]:
+        """The first `n` (all when None) readable matching ids, newest first."""
+        while not self._done and (n is None or len(self._found) < n):
+            chunk = self._chunk()
+            if not chunk:
+                self._done = True
+                break
+            self._before = chunk[-1]
+            keep = set(self.qs.filter(pk__in=chunk).values_list("pk", flat=True))
+            self._found.extend(i for i in chunk if i in keep)
+        return self._found if n is None else self._found[:n]
+
+    def bounded_count(self, cap: int) -> int:
+        """How many hits, counting no further than `cap`."""
+        return len(self._ids(cap))
+
+    def count(self) -> int:
+        return len(self._ids(None))
+
+    def exists(self) -> bool:
+        return bool(self._ids(1))
+
+    def __getitem__(self, s: slice) -> list[Message]:
+        start = s.start or 0
+        ids = self._ids(s.stop)[start:]
+        rows = {m.pk: m for m in self.qs.filter(pk__in=ids)}
+        return [rows[i] for i in ids if i in rows]
+
+    def __iter__(self):
+        return iter(self[0:None])
 
 
 @dataclass
@@ -276,7 +374,7 @@ class SearchFilters:
     max_level: int | None = None
 
 
-def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> QuerySet[Message]:
+def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> SearchResults:
     """Full-text search over the messages the viewer may read, newest first.
 
     The readable filter is applied to the same queryset that is counted and snippeted, so a
@@ -287,15 +385,6 @@ def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> Quer
         raise Invalid("search needs at least one word", {"q": "empty"})
     f = filters or SearchFilters()
     qs = all_messages(viewer).filter(deleted_at__isnull=True)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        qs = qs.annotate(_sv=SearchVector("body", config="english")).filter(
-            _sv=SearchQuery(" ".join(terms), config="english", search_type="plain")
-        )
-    else:
-        ids = _match_ids(terms)
-        qs = qs.filter(pk__in=ids)
     if f.channel_id:
         qs = qs.filter(channel_id=f.channel_id) if valid_id(f.channel_id) else qs.none()
     if f.sender_id:
@@ -310,7 +399,7 @@ def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> Quer
         qs = qs.filter(created_at__date__lte=f.until)
     if f.max_level is not None:
         qs = qs.filter(label__level__lte=max(-1, min(f.max_level, 32767)))
-    return qs.order_by("-id")
+    return SearchResults(qs.order_by("-id"), " ".join(terms))
 
 
 def snippet(body: str, q: str, width: int = 160) -> SafeString:
@@ -369,10 +458,23 @@ def default_since(now: datetime) -> datetime:
     return now - timedelta(days=1)
 
 
-def message_data(viewer: Viewer, m: Message, acked: set[int] | None = None) -> dict:
-    """What a client receives about a readable message — REST bodies and socket events alike."""
+def message_data(
+    viewer: Viewer,
+    m: Message,
+    acked: set[int] | None = None,
+    attachment_rows: list[Attachment] | None = None,
+) -> dict:
+    """What a client receives about a readable message — REST bodies and socket events alike.
+
+    Live fan-out passes the message's attachments (with labels) loaded once for all sockets;
+    each is still shown only if this viewer may read its label.
+    """
     if acked is None:
         acked = {m.pk} if has_acked(viewer, m) else set()
+    if attachment_rows is None:
+        atts = list(attachments(viewer, m))
+    else:
+        atts = [a for a in attachment_rows if access.can_read(viewer, a.label.value)]
     return {
         "id": m.pk,
         "channel_id": m.channel_id,
@@ -387,7 +489,7 @@ def message_data(viewer: Viewer, m: Message, acked: set[int] | None = None) -> d
         "acknowledged": m.pk in acked,
         "reply_to": m.reply_to_id,
         "mentions": sorted(x.pk for x in m.mentions.all()),
-        "attachments": [attachment_data(a) for a in attachments(viewer, m)],
+        "attachments": [attachment_data(a) for a in atts],
         "created_at": m.created_at,
         "edited_at": m.edited_at,
         "deleted_at": m.deleted_at,

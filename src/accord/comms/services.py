@@ -244,8 +244,9 @@ def post_message(
             reply_to=parent,
             created_at=now,
         )
-        readers = q.recipients(msg)
         names = markup.mentioned_usernames(body)
+        # the readers are needed only to notify (mentions, FLASH/IMMEDIATE): most posts skip it
+        readers = q.recipients(msg) if names or precedence in ACK_REQUIRED else []
         mentioned = [m for m in readers if m.user.get_username().lower() in names]
         if mentioned:
             msg.mentions.set(mentioned)
@@ -365,6 +366,11 @@ def mark_read(viewer: Viewer, channel_id: int, last_read_id: int | None = None) 
         if target > state.last_read_id:
             state.last_read_id = target
             state.save(update_fields=["last_read_id"])
+            # live unread counts of this member's sockets are recomputed (ids only)
+            events.publish(
+                viewer.process.pk,
+                {"kind": "channel.read", "member_id": actor.pk, "channel_id": chan.pk},
+            )
     return state
 
 
@@ -411,6 +417,50 @@ def attach(viewer: Viewer, message_id: int, *, name: str, data: bytes) -> Attach
         record(actor, "attachment.add", att)
     _publish(viewer.process.pk, "message.edit", msg)
     return att
+
+
+MAX_FILES = 10
+
+
+def check_attachment(name: str, data: bytes) -> str:
+    """The checks `attach` makes, without writing: lets a composer refuse a bad file before the
+    message is posted (so a refused upload stores nothing). Returns the sniffed type."""
+    if not data:
+        raise Invalid(f"the file {name or 'attachment'!r} is empty", {"file": "empty"})
+    if len(data) > files.max_bytes():
+        raise Invalid(
+            f"the file {name or 'attachment'!r} is larger than "
+            f"{files.max_bytes() // (1024 * 1024)} MB",
+            {"file": "too large"},
+        )
+    ctype = files.sniff(data)
+    if ctype is None:
+        raise Invalid(
+            f"{name or 'this file'!r}: only PDF, PNG, JPEG, plain text and Office documents "
+            "may be attached",
+            {"file": "type not allowed"},
+        )
+    return ctype
+
+
+def post_with_attachments(
+    viewer: Viewer,
+    channel_id: int,
+    *,
+    uploads: list[tuple[str, bytes]],
+    **kwargs,
+) -> Posted:
+    """Post a message and attach files to it as one act: every file is checked first and the
+    whole post is one transaction, so a refused file leaves neither message nor attachment."""
+    if len(uploads) > MAX_FILES:
+        raise Invalid(f"at most {MAX_FILES} files per message", {"file": "too many"})
+    for name, data in uploads:
+        check_attachment(name, data)
+    with transaction.atomic():  # events of the inner services are sent after this commits
+        posted = post_message(viewer, channel_id, **kwargs)
+        for name, data in uploads:
+            attach(viewer, posted.message.pk, name=name, data=data)
+    return posted
 
 
 # --- escalation -------------------------------------------------------------------------------

@@ -4,20 +4,21 @@ from accord.comms import views
 
 app_name = "comms"
 
+M = "p/<slug:slug>/channels/<int:channel_id>/m/<int:message_id>/"
+
 urlpatterns = [
     path("p/<slug:slug>/channels/", views.channels, name="channels"),
     path("p/<slug:slug>/channels/new", views.create_channel, name="create"),
     path("p/<slug:slug>/channels/search/", views.search, name="search"),
     path("p/<slug:slug>/channels/briefing/", views.briefing, name="briefing"),
+    path("p/<slug:slug>/channels/handling/", views.handling, name="handling"),
     path("p/<slug:slug>/channels/<int:channel_id>/", views.channel, name="channel"),
     path("p/<slug:slug>/channels/<int:channel_id>/post", views.post, name="post"),
-    path(
-        "p/<slug:slug>/channels/<int:channel_id>/m/<int:message_id>/",
-        views.message_fragment,
-        name="message",
-    ),
-    path("p/<slug:slug>/channels/<int:channel_id>/m/<int:message_id>/ack", views.ack, name="ack"),
-    path(
-        "p/<slug:slug>/channels/<int:channel_id>/m/<int:message_id>/acks", views.acks, name="acks"
-    ),
+    path(M, views.message_fragment, name="message"),
+    path(M + "ack", views.ack, name="ack"),
+    path(M + "acks", views.acks, name="acks"),
+    path(M + "edit", views.edit, name="edit"),
+    path(M + "delete", views.delete, name="delete"),
+    path(M + "history", views.history, name="history"),
+    path(M + "banner", views.banner, name="banner"),
 ]

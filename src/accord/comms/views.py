@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.comms import queries, services
-from accord.comms.models import Channel, Precedence
+from accord.comms import files, queries, services
+from accord.comms.models import ACK_REQUIRED, Attachment, Channel, Message, Precedence
 from accord.core import access
-from accord.core.errors import AccordError, Invalid
+from accord.core.errors import AccordError, Invalid, NotFound
+from accord.core.labels import LabelValue, combine
 from accord.core.roles import Perm
+from accord.pagination import SEARCH_COUNT_CAP
 from accord.ui.pages import error_page, is_htmx, process_viewer, render_page, with_viewer
 
 PAGE_SIZE = 100
@@ -40,7 +42,17 @@ def _label_from_form(request: HttpRequest) -> dict | None:
     }
 
 
-def _message_ctx(viewer, m, acked: set[int]) -> dict:
+def _message_ctx(
+    viewer,
+    m,
+    acked: set[int],
+    *,
+    attachments: list | None = None,
+    parent: Message | None = None,
+    replies: list[int] | None = None,
+    can_post: bool = False,
+) -> dict:
+    """Everything _message.html needs about one readable message, for this viewer."""
     return {
         "m": m,
         "acked": m.pk in acked,
@@ -50,7 +62,48 @@ def _message_ctx(viewer, m, acked: set[int]) -> dict:
         and viewer.member
         and m.sender_id != viewer.member.pk
         and m.pk not in acked,
+        "attachments": [] if m.deleted_at else (attachments or []),
+        "parent": parent,
+        "replies": replies or [],
+        "can_post": can_post,
+        "rel_to_codes": " ".join(sorted(m.label.value.rel_to or [])),
+        "rel_to_all": m.label.value.rel_to is None,
+        "caveat_codes": " ".join(sorted(m.label.value.caveats)),
     }
+
+
+def _attachments_by_message(viewer, ids: list[int]) -> dict[int, list[Attachment]]:
+    """Readable attachments of the given (readable) messages, in one query through access."""
+    out: dict[int, list[Attachment]] = {}
+    qs = access.readable(Attachment.objects.filter(message_id__in=ids), viewer).order_by("id")
+    for a in qs:
+        out.setdefault(a.message_id, []).append(a)
+    return out
+
+
+def _parents(viewer, rows: list[Message]) -> dict[int, Message]:
+    """Parents of replies that the viewer may read now (an edit may have tightened one)."""
+    ids = {m.reply_to_id for m in rows if m.reply_to_id}
+    if not ids:
+        return {}
+    return {p.pk: p for p in queries.all_messages(viewer).filter(pk__in=ids)}
+
+
+def _one_message_ctx(viewer, m: Message) -> dict:
+    """Context of a single message fragment (live insertion, htmx answers)."""
+    ctx = _message_ctx(
+        viewer,
+        m,
+        _acked_ids(viewer),
+        attachments=list(queries.attachments(viewer, m)),
+        parent=queries.readable_or_none(viewer, m.reply_to_id) if m.reply_to_id else None,
+        replies=list(
+            queries.all_messages(viewer).filter(reply_to=m).values_list("pk", flat=True)[:50]
+        ),
+        can_post=viewer.can(Perm.POST_MESSAGES),
+    )
+    ctx["process"] = viewer.process
+    return ctx
 
 
 def _acked_ids(viewer) -> set[int]:
@@ -61,9 +114,11 @@ def _acked_ids(viewer) -> set[int]:
     )
 
 
-def _fragment_error(request: HttpRequest, exc: AccordError) -> HttpResponse:
+def _fragment_error(
+    request: HttpRequest, exc: AccordError, target: str = "#composer-errors"
+) -> HttpResponse:
     resp = render(request, "comms/_error.html", {"error": exc.message}, status=exc.status)
-    resp["HX-Retarget"] = "#composer-errors"
+    resp["HX-Retarget"] = target
     resp["HX-Reswap"] = "innerHTML"
     return resp
 
@@ -112,48 +167,93 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
     if rows:
         services.mark_read(viewer, chan.pk, last_id)
     names = viewer.process.level_names
+    can_post = viewer.can(Perm.POST_MESSAGES)
+    atts = _attachments_by_message(viewer, [m.pk for m in rows])
+    parents = _parents(viewer, rows)
+    replies: dict[int, list[int]] = {}
+    for m in rows:
+        if m.reply_to_id:
+            replies.setdefault(m.reply_to_id, []).append(m.pk)
+    # ?reply_to=N (the reply button without JavaScript): the composer answers that message,
+    # labelled like it by default (a reply is labelled at least like what it answers)
+    reply_parent = None
+    try:
+        reply_id = _int(request.GET.get("reply_to"), "reply_to")
+        if reply_id is not None:
+            reply_parent = queries.message(viewer, reply_id, chan.pk)
+    except AccordError:
+        reply_parent = None
+    default = reply_parent.label.value if reply_parent else chan.label.value
     return render_page(
         request,
         "comms/channel.html",
         {
             "process": viewer.process,
             "channel": chan,
-            "messages": [_message_ctx(viewer, m, acked) for m in rows],
+            "messages": [
+                _message_ctx(
+                    viewer,
+                    m,
+                    acked,
+                    attachments=atts.get(m.pk),
+                    parent=parents.get(m.reply_to_id) if m.reply_to_id else None,
+                    replies=replies.get(m.pk),
+                    can_post=can_post,
+                )
+                for m in rows
+            ],
             "older": total - len(rows),
             "last_id": last_id,
             "others": list(queries.channels_with_unread(viewer)),
-            "can_post": viewer.can(Perm.POST_MESSAGES),
+            "can_post": can_post,
             "levels": [(i, n) for i, n in enumerate(names) if i <= viewer.clearance],
             "parties": sorted(p.code for p in viewer.process.parties.all()),
             "channel_rel_to": sorted(chan.label.value.rel_to or []),
             "my_caveats": sorted(viewer.caveats),
             "channel_caveats": sorted(chan.label.value.caveats),
+            "composer_level": default.level,
+            "composer_rel_to": sorted(default.rel_to or []),
+            "composer_caveats": sorted(default.caveats),
+            "reply_parent": reply_parent,
             "precedences": Precedence.choices,
+            "max_mb": files.max_bytes() // (1024 * 1024),
+            "max_files": services.MAX_FILES,
         },
     )
+
+
+def _uploads(request: HttpRequest) -> list[tuple[str, bytes]]:
+    """The composer's files, each read up to one byte past the limit (enough to refuse it)."""
+    limit = files.max_bytes()
+    return [(f.name or "", f.read(limit + 1)) for f in request.FILES.getlist("files")]
 
 
 @require_POST
 def post(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
     try:
         viewer = process_viewer(request, slug)
-        posted = services.post_message(
-            viewer,
-            channel_id,
-            body=request.POST.get("body", ""),
-            label=_label_from_form(request),
-            precedence=request.POST.get("precedence") or Precedence.ROUTINE,
-            requires_ack=request.POST.get("requires_ack") == "on",
-            reply_to=_int(request.POST.get("reply_to"), "reply_to"),
-        )
+        fields = {
+            "body": request.POST.get("body", ""),
+            "label": _label_from_form(request),
+            "precedence": request.POST.get("precedence") or Precedence.ROUTINE,
+            "requires_ack": request.POST.get("requires_ack") == "on",
+            "reply_to": _int(request.POST.get("reply_to"), "reply_to"),
+        }
+        if request.FILES:
+            queries.channel(viewer, channel_id)  # 404 before looking at any file
+        uploads = _uploads(request)
+        if uploads:
+            posted = services.post_with_attachments(viewer, channel_id, uploads=uploads, **fields)
+        else:
+            posted = services.post_message(viewer, channel_id, **fields)
     except AccordError as exc:
         if is_htmx(request):
             return _fragment_error(request, exc)
         return error_page(request, exc)
     if not is_htmx(request):
         return redirect("comms:channel", slug=slug, channel_id=channel_id)
-    ctx = _message_ctx(viewer, posted.message, set())
-    ctx.update({"process": viewer.process, "warnings": posted.warnings, "oob_warnings": True})
+    ctx = _one_message_ctx(viewer, posted.message)
+    ctx.update({"warnings": posted.warnings, "oob_warnings": True})
     return render(request, "comms/_message.html", ctx, status=201)
 
 
@@ -165,9 +265,7 @@ def message_fragment(request: HttpRequest, slug: str, channel_id: int, message_i
         m = queries.message(viewer, message_id, channel_id)
     except AccordError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
-    ctx = _message_ctx(viewer, m, _acked_ids(viewer))
-    ctx["process"] = viewer.process
-    return render(request, "comms/_message.html", ctx)
+    return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
 
 
 @require_POST
@@ -180,9 +278,149 @@ def ack(
     m = queries.message(viewer, message_id, channel_id)
     if not is_htmx(request):
         return redirect("comms:channel", slug=viewer.process.slug, channel_id=channel_id)
-    ctx = _message_ctx(viewer, m, {m.pk})
-    ctx["process"] = viewer.process
-    return render(request, "comms/_message.html", ctx)
+    return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+
+
+@require_POST
+def edit(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
+    """The sender edits the text; the earlier text stays readable in the edit history."""
+    try:
+        viewer = process_viewer(request, slug)
+        queries.message(viewer, message_id, channel_id)  # 404 for another channel or unreadable
+        m = services.edit_message(viewer, message_id, body=request.POST.get("body", ""))
+    except AccordError as exc:
+        if is_htmx(request):
+            return _fragment_error(request, exc, f"#edit-errors-{message_id}")
+        return error_page(request, exc)
+    if not is_htmx(request):
+        return redirect(channel_url(slug, channel_id) + f"#msg-{message_id}")
+    return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+
+
+@require_POST
+def delete(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
+    """The sender deletes a message: readers see a tombstone (who, when), not the text."""
+    try:
+        viewer = process_viewer(request, slug)
+        queries.message(viewer, message_id, channel_id)
+        m = services.delete_message(viewer, message_id)
+    except AccordError as exc:
+        if is_htmx(request):
+            return _fragment_error(request, exc, f"#edit-errors-{message_id}")
+        return error_page(request, exc)
+    if not is_htmx(request):
+        return redirect(channel_url(slug, channel_id) + f"#msg-{message_id}")
+    return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+
+
+@require_GET
+def history(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
+    """Earlier versions of an edited message, readable exactly when the message is (and each
+    version through its own label). A deleted message has no history to show: the point of
+    deleting is that its text leaves the channel (the ledger keeps the commitment)."""
+    try:
+        viewer = process_viewer(request, slug)
+        m = queries.message(viewer, message_id, channel_id)
+        if m.deleted_at is not None:
+            raise NotFound("the message was deleted")
+    except AccordError as exc:
+        if is_htmx(request):
+            return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+        return error_page(request, exc)
+    ctx = {
+        "process": viewer.process,
+        "m": m,
+        "channel": m.channel,
+        "revisions": list(queries.revisions(viewer, m).filter(kind="edit").select_related("by")),
+    }
+    if is_htmx(request):
+        return render(request, "comms/_history.html", ctx)
+    return render_page(request, "comms/history.html", ctx)
+
+
+@require_GET
+def banner(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> JsonResponse:
+    """The page banner once this message is on the page: combine(current banner, its label).
+
+    The page sends the banner it shows (level, REL TO, caveats); the message is read through
+    access (404 if unreadable), so the answer can only rise to what the member may read. The
+    label arithmetic stays here, on the server, not in the page's JavaScript.
+    """
+    try:
+        viewer = process_viewer(request, slug)
+        m = queries.message(viewer, message_id, channel_id)
+        rel = request.GET.getlist("rel_to")
+        current = access.parse_label(
+            viewer.process,
+            {
+                "level": _int(request.GET.get("level"), "level") or 0,
+                "rel_to": rel if rel else None,
+                "caveats": request.GET.getlist("caveats"),
+            },
+            LabelValue(),
+        )
+    except AccordError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    value = combine([current, m.label.value])
+    colours = viewer.process.level_colours
+    return JsonResponse(
+        {
+            "display": value.display(viewer.process.level_names),
+            "level": value.level,
+            "colour": colours[min(value.level, len(colours) - 1)],
+            "rel_to": None if value.rel_to is None else sorted(value.rel_to),
+            "caveats": sorted(value.caveats),
+        }
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def handling(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Handling objectives per precedence: every member may see them (they say how fast to
+    acknowledge); the coordinator changes them. A refused change re-shows the form, unchanged."""
+    error = ""
+    status = 200
+    form = request.POST if request.method == "POST" else None
+    if form is not None:
+        try:
+            services.set_handling_objectives(
+                viewer,
+                flash_minutes=_int(form.get("flash_minutes"), "flash_minutes"),
+                immediate_minutes=_int(form.get("immediate_minutes"), "immediate_minutes"),
+            )
+        except AccordError as exc:
+            if exc.status in (403, 404):
+                raise
+            error, status = exc.message, exc.status
+        else:
+            return redirect("comms:handling", slug=viewer.process.slug)
+    pol = queries.handling_policy(viewer.process)
+    rows = []
+    for value, title in Precedence.choices:
+        minutes = pol.minutes_for(value)
+        rows.append(
+            {
+                "precedence": value,
+                "title": title,
+                "ack": "always" if value in ACK_REQUIRED else "when the sender asks",
+                "renotify": minutes,
+                "escalate": minutes * 2 if minutes else None,
+            }
+        )
+    return render_page(
+        request,
+        "comms/handling.html",
+        {
+            "process": viewer.process,
+            "rows": rows,
+            "policy": pol,
+            "can_manage": viewer.can(Perm.MANAGE_PROCESS),
+            "error": error,
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -216,7 +454,8 @@ def search(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                 until=_date(request.GET.get("until")),
             )
             qs = queries.search(viewer, q, filters)
-            ctx["count"] = qs.count()
+            seen = qs.bounded_count(SEARCH_COUNT_CAP + 1)
+            ctx["count"], ctx["count_exact"] = min(seen, SEARCH_COUNT_CAP), seen <= SEARCH_COUNT_CAP
             ctx["hits"] = [(m, queries.snippet(m.body, q)) for m in qs[:50]]
         except AccordError as exc:
             ctx["error"] = exc.message

@@ -9,6 +9,13 @@ from accord.core.access import Viewer
 from accord.core.errors import NotFound
 from accord.core.models import Member, Party, Process, RoleAssignment
 
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: object) -> bool:
+    """Ids beyond a 64-bit integer cannot exist (and SQLite refuses to even compare them)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
 
 def processes_for(user) -> QuerySet[Process]:
     """Processes in which the user holds an active membership (nobody else sees them)."""
@@ -19,10 +26,17 @@ def processes_for(user) -> QuerySet[Process]:
 
 def viewer_for_slug(user, slug: str) -> Viewer:
     """Resolve the viewer of a process by slug; non-members get 404, as if it did not exist."""
-    proc = processes_for(user).filter(slug=slug).first()
-    if proc is None:
+    member = None
+    if user is not None and user.is_authenticated:
+        member = (
+            Member.objects.select_related("party", "user", "process")
+            .prefetch_related("role_assignments")
+            .filter(process__slug=slug, user=user, active=True)
+            .first()
+        )
+    if member is None:
         raise NotFound("process not found")
-    return access.viewer_for(user, proc)
+    return access.viewer_of(member)
 
 
 def parties(viewer: Viewer, kind: str | None = None) -> QuerySet[Party]:

@@ -244,14 +244,223 @@ def snapshot(problem: lib.Problem) -> dict:
     }
 
 
-def chart_specs(kind: str, outputs: dict) -> list[dict]:
-    """Vega-Lite specs for a run: frontier with bargaining points, or forecast rounds and the
-    sensitivity histogram."""
+MIN_OPINION_PARTICIPANTS = 3
+MIN_OPINION_STATEMENTS = 2
+
+
+def run_opinion_groups(
+    viewer: Viewer, consultation_id: int, min_votes: int, seed: int
+) -> tuple[dict, dict, list[LabelValue]]:
+    """Pol.is opinion groups over one readable consultation (open or closed).
+
+    Reads the anonymised vote matrix through `accord.consult.queries` (rows sorted by content,
+    ids p1…pN), so neither the inputs snapshot nor the outputs say which member cast which row.
+    """
+    from accord import analysis as lib
+    from accord.analysis.opinion import group_aware_consensus
+    from accord.consult import queries as consult_queries
+
+    c = consult_queries.consultation(viewer, consultation_id)
+    m = consult_queries.vote_matrix(viewer, c)
+    voted = [j for j in range(len(m.statements)) if any(r[j] is not None for r in m.votes)]
+    if len(voted) < MIN_OPINION_STATEMENTS:
+        raise Invalid(
+            f"opinion groups need votes on at least {MIN_OPINION_STATEMENTS} statements; "
+            f"this consultation has votes on {len(voted)}",
+            {"consultation": "too few statements"},
+        )
+    need = min(min_votes, len(m.statements))
+    active = sum(1 for r in m.votes if sum(v is not None for v in r) >= need)
+    if active < MIN_OPINION_PARTICIPANTS:
+        raise Invalid(
+            f"opinion groups need at least {MIN_OPINION_PARTICIPANTS} participants with {need} "
+            f"or more votes each; this consultation has {active}",
+            {"consultation": "too few participants"},
+        )
+    votes = np.array(
+        [[np.nan if v is None else float(v) for v in r] for r in m.votes], dtype=float
+    ).reshape(len(m.votes), len(m.statements))
+    ids = [str(st["id"]) for st in m.statements]
+    result = lib.opinion_groups(votes, m.participants, ids, seed=seed, min_votes=min_votes)
+    text = {str(st["id"]): st["text"] for st in m.statements}
+    out = result.to_dict()
+    for row in [r for g in out["groups"] for r in g["representative"]] + out["consensus"]:
+        row["id"] = int(row["statement"])
+        row["text"] = text[row["statement"]]
+        row["statement"] = row["id"]
+    out["statements"] = [
+        {
+            "id": st["id"],
+            "text": st["text"],
+            "agree": int(np.sum(votes[:, j] == 1)),
+            "disagree": int(np.sum(votes[:, j] == -1)),
+            "pass": int(np.sum(votes[:, j] == 0)),
+            "group_aware_consensus": round(float(gac), 6),
+        }
+        for j, (st, gac) in enumerate(
+            zip(m.statements, group_aware_consensus(votes, result.labels), strict=True)
+        )
+    ]
+    out["counts"] = {
+        "participants": len(m.participants),
+        "clustered": int(np.sum(result.labels >= 0)),
+        "statements": len(m.statements),
+    }
+    out["consultation"] = {"id": c.pk, "title": c.title}
+    inputs = {
+        "consultation": {"id": c.pk, "title": c.title, "status": c.status},
+        "statements": m.statements,
+        "participants": m.participants,
+        "votes": m.votes,
+    }
+    return out, inputs, [m.label]
+
+
+# --- the position map -------------------------------------------------------------------------
+_MARKED = (
+    ("nash", "Nash"),
+    ("kalai_smorodinsky", "Kalai–Smorodinsky"),
+    ("egalitarian", "egalitarian"),
+    ("utilitarian", "utilitarian"),
+)
+
+
+def position_rows(kind: str, inputs: dict, outputs: dict) -> list[dict]:
+    """Per issue: each party's position on the issue's scale and the run's outcome, read from
+    the run's own saved snapshot only (so the map never shows more than the run's label allows).
+
+    Packages: a party's position is the option of highest utility in the snapshot; a party
+    whose utility is flat on an issue stated no readable position there and is left out.
+    Forecast: the actors' stated positions and the forecast (and median)."""
+    rows: list[dict] = []
+    if kind == "packages":
+        issues = inputs.get("issues") or []
+        marked = next(((k, name) for k, name in _MARKED if outputs.get(k)), None)
+        for j, issue in enumerate(issues):
+            opts = issue.get("options") or []
+            numeric = bool(opts) and all(isinstance(o, int | float) for o in opts)
+            for party in inputs.get("parties") or []:
+                values = party["values"][j] if j < len(party.get("values", [])) else []
+                if not values or max(values) - min(values) < 1e-9:
+                    continue
+                best = opts[int(np.argmax(values))]
+                row = {"issue": issue["name"], "who": party["name"], "kind": "party"}
+                row["value" if numeric else "option"] = best
+                acc = sorted(int(k) for k in party.get("acceptable", {}).get(str(j), []))
+                if numeric and acc:
+                    row["low"], row["high"] = opts[acc[0]], opts[acc[-1]]
+                rows.append(row)
+            if marked is not None:
+                at = outputs[marked[0]]["outcome"].get(issue["name"])
+                if at is not None:
+                    rows.append(
+                        {
+                            "issue": issue["name"],
+                            "who": f"{marked[1]} outcome",
+                            "kind": "outcome",
+                            ("value" if numeric else "option"): at,
+                        }
+                    )
+    elif kind == "forecast":
+        name = inputs.get("issue") or "issue"
+        for actor, value in (outputs.get("initial", {}).get("positions") or {}).items():
+            rows.append({"issue": name, "who": actor, "kind": "party", "value": value})
+        if outputs.get("forecast") is not None:
+            rows.append(
+                {"issue": name, "who": "forecast", "kind": "outcome", "value": outputs["forecast"]}
+            )
+        median = outputs.get("initial", {}).get("median")
+        if median is not None:
+            rows.append({"issue": name, "who": "median", "kind": "outcome", "value": median})
+    return rows
+
+
+def position_map_chart(kind: str, inputs: dict, outputs: dict) -> dict | None:
+    """Vega-Lite: one row per issue, the parties' positions and the run's outcome marked."""
+    from accord.analysis.charts import SCHEMA
+
+    rows = position_rows(kind, inputs, outputs)
+    if not rows:
+        return None
+    scales = {}
+    for issue in inputs.get("issues") or []:
+        scales[issue["name"]] = issue.get("options") or []
+    panels = []
+    for name in dict.fromkeys(r["issue"] for r in rows):
+        data = [r for r in rows if r["issue"] == name]
+        numeric = any("value" in r for r in data)
+        field = "value" if numeric else "option"
+        x: dict = {
+            "field": field,
+            "type": "quantitative" if numeric else "nominal",
+            "axis": {"title": None, "labelAngle": 0, "labelLimit": 160},
+        }
+        if numeric and scales.get(name):
+            x["scale"] = {"domain": [min(scales[name]), max(scales[name])]}
+        elif numeric and kind == "forecast" and inputs.get("scale"):
+            x["scale"] = {"domain": list(inputs["scale"])}
+        elif not numeric:
+            x["scale"] = {"domain": scales.get(name) or sorted({r[field] for r in data})}
+        y = {"field": "who", "type": "nominal", "title": None}
+        layers = []
+        if any("low" in r for r in data):
+            layers.append(
+                {
+                    "transform": [{"filter": "datum.low != null"}],
+                    "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.4},
+                    "encoding": {
+                        "x": {**x, "field": "low"},
+                        "x2": {"field": "high"},
+                        "y": y,
+                        "color": {"field": "who", "type": "nominal", "legend": None},
+                    },
+                }
+            )
+        layers.append(
+            {
+                "transform": [{"filter": "datum.kind === 'party'"}],
+                "mark": {"type": "point", "filled": True, "size": 120},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "who", "type": "nominal", "legend": None},
+                    "tooltip": [{"field": "who"}, {"field": field}],
+                },
+            }
+        )
+        layers.append(
+            {
+                "transform": [{"filter": "datum.kind === 'outcome'"}],
+                "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 220},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"value": "#c8102e"},
+                    "tooltip": [{"field": "who"}, {"field": field}],
+                },
+            }
+        )
+        panels.append({"title": name, "data": {"values": data}, "width": 420, "layer": layers})
+    return {"$schema": SCHEMA, "title": "Position map", "vconcat": panels}
+
+
+def chart_specs(kind: str, outputs: dict, inputs: dict | None = None) -> list[dict]:
+    """Vega-Lite specs for a run: frontier with bargaining points, forecast rounds and the
+    sensitivity histogram, the position map per issue (from the run's snapshot), or the
+    opinion-group map."""
     from accord.analysis import charts
 
+    if kind == "opinion_groups":
+        return [charts.opinion_chart(outputs)] if outputs.get("participants") else []
+    specs = []
     if kind == "packages":
-        return [charts.frontier_chart(outputs)] if outputs.get("frontier") else []
-    specs = [charts.forecast_chart(outputs)]
-    if (outputs.get("sensitivity") or {}).get("histogram"):
-        specs.append(charts.sensitivity_chart(outputs))
+        if outputs.get("frontier"):
+            specs.append(charts.frontier_chart(outputs))
+    else:
+        specs.append(charts.forecast_chart(outputs))
+        if (outputs.get("sensitivity") or {}).get("histogram"):
+            specs.append(charts.sensitivity_chart(outputs))
+    pmap = position_map_chart(kind, inputs or {}, outputs)
+    if pmap is not None:
+        specs.append(pmap)
     return specs

@@ -587,6 +587,8 @@ def create_run(request: HttpRequest, slug: str, data: s.AnalysisIn):
         capability=data.capability,
         samples=data.samples,
         seed=data.seed,
+        consultation_id=data.consultation,
+        min_votes=data.min_votes,
     )
     return Status(201, run_out(v, run))
 
@@ -605,7 +607,7 @@ def get_run(request: HttpRequest, slug: str, run_id: int):
 def run_charts(request: HttpRequest, slug: str, run_id: int):
     v = _v(request, slug)
     run = queries.analysis_run(v, run_id)
-    return chart_specs(run.kind, run.outputs)
+    return chart_specs(run.kind, run.outputs, run.inputs)
 
 
 @router.post("/processes/{slug}/negotiation/analysis/{run_id}/release", response=s.AnalysisRunOut)

@@ -403,6 +403,7 @@ class AnalysisRun(models.Model):
     class Kind(models.TextChoices):
         PACKAGES = "packages"
         FORECAST = "forecast"
+        OPINION_GROUPS = "opinion_groups", "opinion groups"
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="analysis_runs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

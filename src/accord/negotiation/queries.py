@@ -20,6 +20,7 @@ from accord.core.access import Viewer
 from accord.core.errors import NotFound
 from accord.core.labels import LabelValue, combine
 from accord.core.models import Label, Party
+from accord.core.queries import valid_id
 from accord.negotiation import textdiff, textstate
 from accord.negotiation.models import (
     Amendment,
@@ -73,7 +74,7 @@ def issues(viewer: Viewer) -> QuerySet[Issue]:
 
 
 def issue(viewer: Viewer, issue_id: int) -> Issue:
-    obj = issues(viewer).filter(pk=issue_id).first()
+    obj = issues(viewer).filter(pk=issue_id).first() if valid_id(issue_id) else None
     if obj is None:
         raise NotFound("issue not found")
     return obj
@@ -90,14 +91,14 @@ def positions(
         issue__process=viewer.process, label__in=position_label_ids(viewer)
     ).filter(issue__label__in=access.readable_label_ids(viewer))
     if issue_id is not None:
-        qs = qs.filter(issue_id=issue_id)
+        qs = qs.filter(issue_id=issue_id) if valid_id(issue_id) else qs.none()
     if party:
         qs = qs.filter(party__code=party.upper())
     return qs.select_related("issue", "party", "label", "updated_by__user")
 
 
 def position(viewer: Viewer, position_id: int) -> Position:
-    obj = positions(viewer).filter(pk=position_id).first()
+    obj = positions(viewer).filter(pk=position_id).first() if valid_id(position_id) else None
     if obj is None:
         raise NotFound("position not found")
     return obj
@@ -267,7 +268,7 @@ def documents(viewer: Viewer) -> QuerySet[Document]:
 
 
 def document(viewer: Viewer, document_id: int) -> Document:
-    obj = documents(viewer).filter(pk=document_id).first()
+    obj = documents(viewer).filter(pk=document_id).first() if valid_id(document_id) else None
     if obj is None:
         raise NotFound("document not found")
     return obj
@@ -349,7 +350,9 @@ def amendments(viewer: Viewer, doc: Document, status: str | None = None) -> Quer
 
 
 def amendment(viewer: Viewer, doc: Document, amendment_id: int) -> Amendment:
-    obj = amendments(viewer, doc).filter(pk=amendment_id).first()
+    obj = (
+        amendments(viewer, doc).filter(pk=amendment_id).first() if valid_id(amendment_id) else None
+    )
     if obj is None:
         raise NotFound("amendment not found")
     return obj
@@ -367,7 +370,7 @@ def analysis_runs(viewer: Viewer) -> QuerySet[AnalysisRun]:
 
 
 def analysis_run(viewer: Viewer, run_id: int) -> AnalysisRun:
-    obj = analysis_runs(viewer).filter(pk=run_id).first()
+    obj = analysis_runs(viewer).filter(pk=run_id).first() if valid_id(run_id) else None
     if obj is None:
         raise NotFound("analysis run not found")
     return obj

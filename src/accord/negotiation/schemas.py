@@ -333,7 +333,7 @@ class CompareOut(Schema):
 
 
 class AnalysisIn(Schema):
-    kind: str = Field(..., description="packages | forecast")
+    kind: str = Field(..., description="packages | forecast | opinion_groups")
     issues: list[int] | None = Field(None, description="agenda issue ids (packages; default all)")
     issue: int | None = Field(None, description="the numeric issue (forecast)")
     capability: dict[str, float] | None = Field(
@@ -341,6 +341,10 @@ class AnalysisIn(Schema):
     )
     samples: int = Field(200, ge=0, le=5000)
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    consultation: int | None = Field(None, description="the consultation (opinion_groups)")
+    min_votes: int = Field(
+        7, ge=1, le=1000, description="votes a participant needs to be clustered (opinion_groups)"
+    )
 
 
 class RunReleaseIn(Schema):

@@ -984,6 +984,8 @@ def run_analysis(
     capability: dict[str, float] | None = None,
     samples: int = 200,
     seed: int = 0,
+    consultation_id: int | None = None,
+    min_votes: int = 7,
 ) -> AnalysisRun:
     """Run an analysis over what the viewer may read; the run carries the combined label."""
     from accord import analysis as lib
@@ -996,8 +998,20 @@ def run_analysis(
         )
     if not 0 <= samples <= 5000:
         raise Invalid("samples must be 0–5000", {"samples": "out of range"})
+    if not 0 <= seed <= 2**31 - 1:
+        raise Invalid("seed must be 0–2147483647", {"seed": "out of range"})
     try:
-        if kind == AnalysisRun.Kind.PACKAGES:
+        if kind == AnalysisRun.Kind.OPINION_GROUPS:
+            if consultation_id is None:
+                raise Invalid("opinion groups need a consultation", {"consultation": "required"})
+            if not 1 <= min_votes <= 1000:
+                raise Invalid("min_votes must be 1–1000", {"min_votes": "out of range"})
+            outputs, inputs, labels = adapter.run_opinion_groups(
+                viewer, consultation_id, min_votes, seed
+            )
+            label = combine(labels)
+            params = {"consultation": consultation_id, "min_votes": min_votes, "seed": seed}
+        elif kind == AnalysisRun.Kind.PACKAGES:
             wp = adapter.build_problem(viewer, issue_ids)
             outputs, inputs, label = (
                 adapter.run_packages(wp),
@@ -1013,7 +1027,12 @@ def run_analysis(
             if any(v <= 0 for v in caps.values()):
                 raise Invalid("capabilities must be > 0", {"capability": "out of range"})
             outputs, labels = adapter.run_forecast(viewer, issue, caps, samples, seed)
-            inputs, label = {"issue": issue.title, "capability": caps}, combine(labels)
+            inputs = {
+                "issue": issue.title,
+                "capability": caps,
+                "scale": [float(issue.minimum), float(issue.maximum)],
+            }
+            label = combine(labels)
             params = {"issue": issue.pk, "samples": samples, "seed": seed}
     except lib.AnalysisError as exc:
         raise Invalid(f"the analysis cannot run: {exc}", {"issues": "analysis"}) from exc

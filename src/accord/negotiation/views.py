@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.consult import queries as consult_queries
 from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
@@ -311,6 +312,7 @@ def analysis_list(request: HttpRequest, slug: str) -> HttpResponse:
         "process": viewer.process,
         "runs": queries.analysis_runs(viewer),
         "issues": issues,
+        "consultations": consult_queries.consultations(viewer),
         "can_run": viewer.can(Perm.RUN_ANALYSIS),
         "here": "Analysis",
     }
@@ -318,12 +320,16 @@ def analysis_list(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             issue_ids = [int(x) for x in request.POST.getlist("issues") if x]
             issue = request.POST.get("issue") or None
+            consultation = request.POST.get("consultation") or None
             run = services.run_analysis(
                 viewer,
                 kind=request.POST.get("kind", ""),
                 issue_ids=issue_ids or None,
                 issue_id=int(issue) if issue else None,
                 samples=int(request.POST.get("samples") or 200),
+                consultation_id=int(consultation) if consultation else None,
+                min_votes=int(request.POST.get("min_votes") or 7),
+                seed=int(request.POST.get("seed") or 0),
             )
         except ValueError:
             return render_page(
@@ -363,7 +369,7 @@ def analysis_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             return redirect("negotiation:analysis_run", slug=slug, run_id=run.pk)
     except AccordError as exc:
         return error_page(request, exc)
-    svgs = [mark_safe(charts.svg(spec)) for spec in chart_specs(run.kind, run.outputs)]  # noqa: S308 (our own renderer's SVG)
+    svgs = [mark_safe(charts.svg(spec)) for spec in chart_specs(run.kind, run.outputs, run.inputs)]  # noqa: S308 (our own renderer's SVG)
     ctx = {
         "process": viewer.process,
         "run": run,

@@ -33,11 +33,15 @@ def banner_html(request) -> str:
     names = proc.level_names if proc else DEFAULT_LEVELS
     colours = proc.level_colours if proc else DEFAULT_COLOURS
     colour = colours[min(value.level, len(colours) - 1)]
+    # data-rel-to ("*" = all parties) and data-caveats let a live page ask the server for the
+    # combined banner when stricter data arrives (comms channel page), without label logic in JS
     return format_html(
         '<div class="banner" role="note" aria-label="classification of this page" '
-        'style="--label-colour:{}" data-level="{}">{}</div>',
+        'style="--label-colour:{}" data-level="{}" data-rel-to="{}" data-caveats="{}">{}</div>',
         colour,
         value.level,
+        "*" if value.rel_to is None else " ".join(sorted(value.rel_to)),
+        " ".join(sorted(value.caveats)),
         value.display(names),
     )
 

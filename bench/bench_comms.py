@@ -1,0 +1,390 @@
+"""Comms benchmark (issue 4): messages posted over the API while N members listen on WebSockets.
+
+For each N (10, 100, 500 listeners, each a distinct member with their own token) and each target —
+Accord embedded (SQLite, in-process channel layer), Accord production path (PostgreSQL + Redis,
+one instance), and the peer Matrix Synapse (SQLite, its client-server API, listeners long-polling
+/sync) — two phases on the same load shape:
+
+1. throughput: MESSAGES posts by 16 concurrent senders as fast as they are accepted → messages/s;
+2. latency: MESSAGES posts offered open-loop at RATE messages/s → p50/p99 post-to-delivery
+   latency over every (message, listener) pair, and the share delivered within 30 s.
+
+The server runs as its own process (`accord run`); the load generator and the listeners run in
+this process, on the same 2 cores, for both Accord and Synapse. Server CPU seconds per message
+(from /proc) show where time goes.
+
+    .venv/bin/python bench/bench_comms.py                       # all targets, N = 10 100 500
+    .venv/bin/python bench/bench_comms.py --targets embedded --listeners 100 --no-write
+
+Writes the "## Comms" section of bench/RESULTS.md (other sections are left alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+BIN = Path(sys.executable).parent
+PG_URL = "postgres://postgres@127.0.0.1:5432/bench_comms"
+REDIS_URL = "redis://127.0.0.1:6379/3"
+SLUG = "bench-talks"
+FILLER = (
+    "Liaison update on the northern line: patrol schedules exchanged, crossing points "
+    "staffed as agreed, no incidents since the last report."
+)
+SEQ = re.compile(r'"body": "#(\d+) ')
+CONCURRENCY = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live descendants (uvicorn workers), from /proc."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+# --- set-up of a bench process (runs in a child with Django configured) -------------------------
+def setup_process(listeners: int) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from accord.comms import services as comms
+    from accord.core import access
+    from accord.core import services as core
+
+    call_command("migrate", verbosity=0)
+    User = get_user_model()
+    proc = core.create_process(None, name="Bench talks", slug=SLUG)
+    parties = [
+        core.add_party(None, proc, code=code, name=name, kind="ally")
+        for code, name in (("ARD", "Ardania"), ("NOR", "Norlund"), ("VAL", "Valmont"))
+    ]
+    users = User.objects.bulk_create(
+        [User(username=f"bench{i}", password="!") for i in range(listeners + 2)]
+    )
+    coordinator = core.add_member(
+        None, proc, user=users[0], party=parties[0], clearance=2, roles=["coordinator"]
+    )
+    sender = core.add_member(
+        None, proc, user=users[1], party=parties[0], clearance=2, roles=["negotiator"]
+    )
+    members = [
+        core.add_member(None, proc, user=u, party=parties[i % 3], clearance=2, roles=["negotiator"])
+        for i, u in enumerate(users[2:])
+    ]
+    chan = comms.create_channel(access.viewer_of(coordinator), name="Plenary", kind="plenary")
+    return {
+        "channel": chan.pk,
+        "sender": core.create_token(sender.user, name="bench")[1],
+        "listeners": [core.create_token(m.user, name="bench")[1] for m in members],
+    }
+
+
+# --- Accord as a target ------------------------------------------------------------------------
+class AccordTarget:
+    """`accord run` in its own process; listeners are WebSocket clients with their own tokens."""
+
+    def __init__(self, mode: str, workdir: Path) -> None:
+        self.workers = 2 if mode == "postgres2" else 1
+        self.mode = "postgres" if mode == "postgres2" else mode
+        self.name = (
+            "Accord embedded (SQLite)"
+            if mode == "embedded"
+            else f"Accord PostgreSQL+Redis, {self.workers} worker{'s' if self.workers > 1 else ''}"
+        )
+        self.workdir = workdir
+        self.env = {**os.environ, "ACCORD_DATA_DIR": str(workdir), "PYTHONUNBUFFERED": "1"}
+        for k in ("ACCORD_DATABASE_URL", "ACCORD_REDIS_URL", "ACCORD_TESTS"):
+            self.env.pop(k, None)
+        if self.mode == "postgres":
+            self.env.update(ACCORD_DATABASE_URL=PG_URL, ACCORD_REDIS_URL=REDIS_URL)
+        self.proc: subprocess.Popen | None = None
+
+    def _reset_stores(self) -> None:
+        if self.mode != "postgres":
+            return
+        for sql in (
+            "DROP DATABASE IF EXISTS bench_comms WITH (FORCE)",
+            "CREATE DATABASE bench_comms",
+        ):
+            subprocess.run(
+                ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql],
+                check=True,
+            )
+        subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=True, capture_output=True)
+
+    async def start(self, listeners: int) -> None:
+        import httpx
+
+        self._reset_stores()
+        out = subprocess.run(
+            [sys.executable, __file__, "--setup", str(listeners)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        self.info = json.loads(out.stdout.strip().splitlines()[-1])
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                *(str(BIN / "accord"), "run", "--no-demo", "--port", str(self.port)),
+                *("--workers", str(self.workers)),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.workdir / "server.log", "w"),
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        self.client = httpx.AsyncClient(timeout=60, limits=limits)
+        for _ in range(240):
+            try:
+                if (await self.client.get(f"{self.base}/healthz")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.25)
+        else:
+            raise RuntimeError("accord did not start: " + (self.workdir / "server.log").read_text())
+        self.url = f"{self.base}/api/v1/processes/{SLUG}/channels/{self.info['channel']}/messages"
+        self.h = {"Authorization": f"Bearer {self.info['sender']}"}
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def post(self, seq: int, body: str) -> None:
+        import httpx
+
+        try:
+            r = await self.client.post(self.url, headers=self.h, json={"body": body})
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # a keep-alive connection the server closed as the request left: send again
+            # (the message was not accepted, so nothing is posted twice)
+            r = await self.client.post(self.url, headers=self.h, json={"body": body})
+        if r.status_code != 201:
+            log = (self.workdir / "server.log").read_text()[-3000:]
+            raise RuntimeError(f"post {seq}: {r.status_code}\n{log}")
+
+    async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
+        from websockets.asyncio.client import connect
+
+        uri = f"ws://127.0.0.1:{self.port}/ws/p/{SLUG}/?token={self.info['listeners'][index]}"
+        async with connect(uri, origin=self.base, max_queue=None, compression=None) as ws:
+            json.loads(await ws.recv())  # hello
+            ready.set()
+            async for text in ws:
+                now = time.perf_counter()
+                m = SEQ.search(text)
+                if m:
+                    on_seq(int(m.group(1)), now)
+
+    async def stop(self) -> None:
+        await self.client.aclose()
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+# --- the load ----------------------------------------------------------------------------------
+async def drive(target, listeners: int, messages: int, rate: float) -> dict:
+    """Both phases against one target with `listeners` connected members."""
+    await target.start(listeners)
+    received: dict[int, list[float]] = {}
+    sent: dict[int, float] = {}
+
+    def on_seq(seq: int, now: float) -> None:
+        received.setdefault(seq, []).append(now)
+
+    readies = [asyncio.Event() for _ in range(listeners)]
+    tasks = [asyncio.create_task(target.listen(i, readies[i], on_seq)) for i in range(listeners)]
+    row: dict = {"target": target.name, "listeners": listeners, "rate": rate}
+    try:
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies)), 300)
+        await asyncio.sleep(1.0)
+
+        async def settle(lo: int, hi: int, limit: float = 30.0) -> None:
+            want = (hi - lo) * listeners
+            end = time.perf_counter() + limit
+            while time.perf_counter() < end:
+                if sum(len(received.get(s, ())) for s in range(lo, hi)) >= want:
+                    return
+                await asyncio.sleep(0.1)
+
+        # phase 1: throughput, closed loop
+        pid = getattr(target, "pid", None) or target.proc.pid
+        cpu0 = cpu_seconds(pid)
+        it = iter(range(messages))
+        t0 = time.perf_counter()
+
+        async def worker() -> None:
+            for seq in it:
+                sent[seq] = time.perf_counter()
+                await target.post(seq, f"#{seq} {FILLER}")
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        row["accepted_per_s"] = messages / (time.perf_counter() - t0)
+        await settle(0, messages)
+        row["cpu_ms_per_msg"] = (cpu_seconds(pid) - cpu0) * 1000 / messages
+        row["throughput_delivered"] = sum(len(received.get(s, ())) for s in range(messages)) / (
+            messages * listeners
+        )
+        # phase 2: latency at an offered rate, open loop
+        base = messages
+        posts = []
+        t0 = time.perf_counter()
+        for i in range(messages):
+            seq = base + i
+            delay = t0 + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[seq] = time.perf_counter()
+            posts.append(asyncio.create_task(target.post(seq, f"#{seq} {FILLER}")))
+        await asyncio.gather(*posts)
+        row["achieved_rate"] = messages / (time.perf_counter() - t0)
+        await settle(base, base + messages)
+        lat = sorted(
+            (r - sent[s]) * 1000 for s in range(base, base + messages) for r in received.get(s, ())
+        )
+        row["delivered"] = len(lat) / (messages * listeners)
+        row["p50_ms"] = statistics.median(lat) if lat else None
+        row["p99_ms"] = lat[max(0, int(len(lat) * 0.99) - 1)] if lat else None
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await target.stop()
+    return row
+
+
+def fmt(v, spec: str = ",.1f") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def table(rows: list[dict]) -> str:
+    out = [
+        "| target | listeners | accepted msg/s (16 senders) | server CPU ms/msg | offered msg/s | "
+        "achieved | delivered | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['target']} | {r['listeners']} | failed: {r['error']} |||||||")
+            continue
+        out.append(
+            f"| {r['target']} | {r['listeners']} | {fmt(r['accepted_per_s'], ',.0f')} | "
+            f"{fmt(r['cpu_ms_per_msg'])} | {r['rate']:g} | {fmt(r['achieved_rate'], ',.0f')} | "
+            f"{r['delivered']:.1%} | {fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} |"
+        )
+    return "\n".join(out)
+
+
+def print_rows(rows: list[dict]) -> None:
+    print(table(rows), flush=True)
+
+
+def ratios(rows: list[dict]) -> list[str]:
+    """Accord ÷ Synapse for each listener count, on accepted rate and p99."""
+    peer = {
+        r["listeners"]: r for r in rows if r["target"].startswith("Synapse") and "error" not in r
+    }
+    lines = []
+    for r in rows:
+        p = peer.get(r["listeners"])
+        if r["target"].startswith("Synapse") or p is None or "error" in r:
+            continue
+        acc = r["accepted_per_s"] / p["accepted_per_s"]
+        p99 = (p["p99_ms"] / r["p99_ms"]) if r["p99_ms"] and p["p99_ms"] else None
+        lines.append(
+            f"- {r['target']}, {r['listeners']} listeners: accepts {acc:.1f}× Synapse's rate; "
+            f"p99 delivery {fmt(p99)}× shorter"
+        )
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--setup", type=int, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--targets",
+        nargs="+",
+        default=["embedded", "postgres", "postgres2", "synapse"],
+        help="embedded | postgres | postgres2 (two workers) | synapse",
+    )
+    ap.add_argument("--listeners", type=int, nargs="+", default=[10, 100, 500])
+    ap.add_argument("--messages", type=int, default=1000, help="posts per phase")
+    ap.add_argument("--rate", type=float, default=200, help="offered rate of the latency phase")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    if args.setup is not None:
+        print(json.dumps(setup_process(args.setup)))
+        return
+    from synapse_peer import SynapsePeer
+
+    rows = []
+    for n in args.listeners:
+        for name in args.targets:
+            work = Path(tempfile.mkdtemp(prefix=f"bench-comms-{name}-"))
+            target = SynapsePeer(work) if name == "synapse" else AccordTarget(name, work)
+            print(f"… {target.name}, {n} listeners", file=sys.stderr, flush=True)
+            try:
+                rows.append(asyncio.run(drive(target, n, args.messages, args.rate)))
+            except Exception as exc:  # report and go on with the other targets
+                print(exc, file=sys.stderr)
+                rows.append({"target": target.name, "listeners": n, "error": repr(exc)[:120]})
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    tab = table(rows)
+    print(tab)
+    lines = ratios(rows)
+    print("\n".join(lines))
+    if not args.no_write:
+        from results import machine, replace_section
+
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        replace_section(
+            "Comms — live delivery",
+            f"`bench/bench_comms.py`, {when}. Machine: {machine()}. {args.messages} posts per "
+            f"phase; bodies ≈ 150 characters; every listener a distinct member (3 allied parties) "
+            "reading the plenary channel.\n\n" + tab + "\n\n" + "\n".join(lines),
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Consultations: statements, confidential votes, imported Pol.is exports, opinion groups."""
