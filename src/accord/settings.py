@@ -71,6 +71,10 @@ TEMPLATES = [
     },
 ]
 
+# A channel layer drops group messages silently for a channel whose queue is full (default
+# 100): a busy instance's fan-out hub must never lose a live event, so its queue is deep.
+LAYER_CAPACITY = 100_000
+
 # --- database: embedded SQLite (WAL) unless ACCORD_DATABASE_URL is set -----------------------
 if CFG.database_url:
     # Under ASGI each request runs in its own thread: persistent per-thread connections would
@@ -104,7 +108,7 @@ if CFG.redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CFG.redis_url]},
+            "CONFIG": {"hosts": [CFG.redis_url], "capacity": LAYER_CAPACITY},
         }
     }
     HUEY = {
@@ -120,7 +124,12 @@ if CFG.redis_url:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": LAYER_CAPACITY},
+        }
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "accord",
