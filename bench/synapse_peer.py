@@ -165,8 +165,11 @@ class SynapsePeer:
     async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
         """Long-poll /sync (timeout 5 s) as a Matrix client does; report each message's seq."""
         hh = {"Authorization": f"Bearer {self.tokens[index]}"}
+        # a timeline limit above any burst: the default (10 events per sync) would cut the
+        # timeline ("limited") and leave the rest to back-pagination, which is not live delivery
+        flt = json.dumps({"room": {"timeline": {"limit": 5000}}})
         r = await self.client.get(
-            f"{self.base}/_matrix/client/v3/sync", headers=hh, params={"timeout": 0}
+            f"{self.base}/_matrix/client/v3/sync", headers=hh, params={"timeout": 0, "filter": flt}
         )
         since = r.json()["next_batch"]
         ready.set()
@@ -175,7 +178,7 @@ class SynapsePeer:
                 r = await self.client.get(
                     f"{self.base}/_matrix/client/v3/sync",
                     headers=hh,
-                    params={"since": since, "timeout": 5000},
+                    params={"since": since, "timeout": 5000, "filter": flt},
                 )
             except httpx.HTTPError:
                 continue
