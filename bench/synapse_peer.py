@@ -76,6 +76,7 @@ def start_synapse(workdir: Path) -> tuple[subprocess.Popen, str, str]:
         "rc_message": unlimited,
         "rc_registration": unlimited,
         "rc_joins": {"local": unlimited, "remote": unlimited},
+        "rc_joins_per_room": unlimited,
         "rc_login": {"address": unlimited, "account": unlimited, "failed_attempts": unlimited},
         "rc_invites": {"per_room": unlimited, "per_user": unlimited, "per_issuer": unlimited},
         "suppress_key_server_warning": True,

@@ -281,13 +281,12 @@ def ack(
     return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
 
 
-@require_POST
-def edit(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
-    """The sender edits the text; the earlier text stays readable in the edit history."""
+def _message_action(request: HttpRequest, slug: str, channel_id: int, message_id: int, act):
+    """Edit or delete from the channel page: the message fragment (htmx) or a redirect back."""
     try:
         viewer = process_viewer(request, slug)
         queries.message(viewer, message_id, channel_id)  # 404 for another channel or unreadable
-        m = services.edit_message(viewer, message_id, body=request.POST.get("body", ""))
+        m = act(viewer)
     except AccordError as exc:
         if is_htmx(request):
             return _fragment_error(request, exc, f"#edit-errors-{message_id}")
@@ -295,22 +294,27 @@ def edit(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> H
     if not is_htmx(request):
         return redirect(channel_url(slug, channel_id) + f"#msg-{message_id}")
     return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+
+
+@require_POST
+def edit(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
+    """The sender edits the text; the earlier text stays readable in the edit history."""
+    body = request.POST.get("body", "")
+    return _message_action(
+        request,
+        slug,
+        channel_id,
+        message_id,
+        lambda v: services.edit_message(v, message_id, body=body),
+    )
 
 
 @require_POST
 def delete(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
     """The sender deletes a message: readers see a tombstone (who, when), not the text."""
-    try:
-        viewer = process_viewer(request, slug)
-        queries.message(viewer, message_id, channel_id)
-        m = services.delete_message(viewer, message_id)
-    except AccordError as exc:
-        if is_htmx(request):
-            return _fragment_error(request, exc, f"#edit-errors-{message_id}")
-        return error_page(request, exc)
-    if not is_htmx(request):
-        return redirect(channel_url(slug, channel_id) + f"#msg-{message_id}")
-    return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+    return _message_action(
+        request, slug, channel_id, message_id, lambda v: services.delete_message(v, message_id)
+    )
 
 
 @require_GET
