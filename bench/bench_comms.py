@@ -352,8 +352,8 @@ def ratios(rows: list[dict]) -> list[str]:
         acc = r["accepted_per_s"] / p["accepted_per_s"]
         p99 = (p["p99_ms"] / r["p99_ms"]) if r["p99_ms"] and p["p99_ms"] else None
         lines.append(
-            f"- {r['target']}, {r['listeners']} listeners: accepts {acc:.1f}× Synapse's rate; "
-            f"p99 delivery {fmt(p99)}× shorter"
+            f"- {r['target']}, {r['listeners']} listeners: accepted rate {acc:.1f}× Synapse's; "
+            f"p99 delivery latency, Synapse ÷ Accord: {fmt(p99)}×"
         )
     return lines
 
