@@ -49,6 +49,7 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str
+    redis_prefix: str
     secret_key: str
     debug: bool
     allowed_hosts: list[str]
@@ -73,6 +74,7 @@ def load() -> Settings:
         data_dir=ddir,
         database_url=env("DATABASE_URL"),
         redis_url=env("REDIS_URL"),
+        redis_prefix=env("REDIS_PREFIX", "accord"),
         secret_key=secret,
         debug=env_bool("DEBUG"),
         allowed_hosts=hosts,

@@ -108,12 +108,16 @@ if CFG.redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CFG.redis_url], "capacity": LAYER_CAPACITY},
+            "CONFIG": {
+                "hosts": [CFG.redis_url],
+                "capacity": LAYER_CAPACITY,
+                "prefix": CFG.redis_prefix,
+            },
         }
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "accord",
+        "name": CFG.redis_prefix,
         "url": CFG.redis_url,
         "immediate": CFG.tests,
     }
@@ -121,6 +125,7 @@ if CFG.redis_url:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CFG.redis_url,
+            "KEY_PREFIX": CFG.redis_prefix,
         }
     }
 else:

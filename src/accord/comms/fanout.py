@@ -79,13 +79,7 @@ class FanoutState:
             state = (clearance, tuple(sorted(c.upper() for c in caveats or ())), party.upper())
             fresh[pk] = state
             member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
-            viewers[pk] = access.Viewer(
-                process=process,
-                member=member,
-                party_code=state[2],
-                clearance=clearance,
-                caveats=frozenset(state[1]),
-            )
+            viewers[pk] = access.reader_of(process, member, party, clearance, caveats)
         for pk in set(self.member_state) | set(fresh):
             if self.member_state.get(pk) != fresh.get(pk):
                 self._forget_member(pk)
@@ -157,15 +151,13 @@ class FanoutState:
         label, chan_label = m.label.value, m.channel.label.value
         rows = list(m.attachments.all())
         encoded: dict[tuple, str] = {}  # one JSON encoding per distinct message view
+        ack = json.dumps({"type": "ack", "message_id": m.pk, "member_id": ev.get("member_id")})
         out = []
         for pk, viewer in viewers.items():
             if not (access.can_read(viewer, label) and access.can_read(viewer, chan_label)):
                 continue
             if kind == "ack":
-                text = json.dumps(
-                    {"type": "ack", "message_id": m.pk, "member_id": ev.get("member_id")}
-                )
-                out.append((pk, kind, m.pk, text))
+                out.append((pk, kind, m.pk, ack))
                 continue
             mine = acked.get(pk, set())
             seen = tuple(a.pk for a in rows if access.can_read(viewer, a.label.value))

@@ -178,14 +178,7 @@ def recipients(message_obj: Message) -> list[Member]:
         .exclude(pk=message_obj.sender_id)
         .select_related("party", "user", "process")
     ):
-        # the label part of a Viewer (roles do not decide what a member may read)
-        v = Viewer(
-            process=m.process,
-            member=m,
-            party_code=m.party.code.upper(),
-            clearance=m.clearance,
-            caveats=frozenset(c.upper() for c in m.caveats),
-        )
+        v = access.reader_of(m.process, m, m.party.code, m.clearance, m.caveats)
         if access.can_read(v, label) and access.can_read(v, chan):
             out.append(m)
     return out

@@ -16,8 +16,9 @@ import io
 import random
 
 from accord.core import access
+from accord.core.demo import member_viewer
 from accord.core.labels import LabelValue
-from accord.core.models import Member, Process
+from accord.core.models import Process
 
 MEMBER_STATEMENTS = [
     "Humanitarian corridors should be listed by name in an annex to the agreement.",
@@ -137,10 +138,7 @@ def load(process: Process) -> None:
     from accord.consult import services
 
     def v(username: str) -> access.Viewer:
-        m = Member.objects.select_related("party", "user", "process").get(
-            process=process, user__username=username
-        )
-        return access.viewer_of(m)
+        return member_viewer(process, username)
 
     envoy = v("lena.haas")
     added = {i for _, i in ADDED}

@@ -65,6 +65,18 @@ def viewer_of(member: Member | None, process: Process | None = None) -> Viewer:
     )
 
 
+def reader_of(process: Process, member: Member, party_code: str, clearance: int, caveats) -> Viewer:
+    """The label part of a viewer (no roles: roles never decide what a member may read), for
+    checking many members against one label without resolving each one's roles."""
+    return Viewer(
+        process=process,
+        member=member,
+        party_code=party_code.upper(),
+        clearance=clearance,
+        caveats=frozenset(c.upper() for c in caveats or ()),
+    )
+
+
 def can_read(viewer: Viewer, label: LabelValue) -> bool:
     """The rule of the house: clearance ≥ level, party in REL TO (or none), all caveats held."""
     if viewer.member is None:

@@ -119,6 +119,17 @@ MEMBERS = [
 ]
 
 
+def member_viewer(process: Process, username: str):
+    """The viewer of a demo member, for the app demos that act as that member."""
+    from accord.core.access import viewer_of
+    from accord.core.models import Member
+
+    m = Member.objects.select_related("party", "user", "process").get(
+        process=process, user__username=username
+    )
+    return viewer_of(m)
+
+
 def demo_exists() -> bool:
     return Process.objects.filter(slug=DEMO_SLUG).exists()
 

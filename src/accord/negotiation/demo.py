@@ -7,7 +7,8 @@ labels and permissions are exactly what real use produces.
 from __future__ import annotations
 
 from accord.core import access
-from accord.core.models import Member, Process
+from accord.core.demo import member_viewer
+from accord.core.models import Process
 
 ISSUES = [
     # (cluster, title, kind, description, numeric (unit, min, max, step) or options)
@@ -196,10 +197,7 @@ def load(process: Process) -> None:
     from accord.negotiation.models import Option
 
     def v(username: str) -> access.Viewer:
-        m = Member.objects.select_related("party", "user", "process").get(
-            process=process, user__username=username
-        )
-        return access.viewer_of(m)
+        return member_viewer(process, username)
 
     envoy = v("lena.haas")
     issues = []
