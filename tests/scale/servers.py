@@ -3,6 +3,7 @@ pytest-django's live server is WSGI and Channels' live server needs daphne)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -44,6 +45,9 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "ACCORD_DATA_DIR": str(data_dir),
             "ACCORD_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "ACCORD_TESTS": "1",  # fast password hasher for the demo accounts
+            # servers of one test share a Redis key space; tests running side by side do not
+            "ACCORD_REDIS_PREFIX": "accord-"
+            + hashlib.sha256(str(data_dir).encode()).hexdigest()[:12],
             "PYTHONUNBUFFERED": "1",
             **extra,
         }
