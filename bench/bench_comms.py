@@ -210,8 +210,7 @@ class AccordTarget:
             ready.set()
             async for text in ws:
                 now = time.perf_counter()
-                m = SEQ.search(text)
-                if m:
+                for m in SEQ.finditer(text):  # a batch frame holds several messages
                     on_seq(int(m.group(1)), now)
 
     async def stop(self) -> None:

@@ -56,6 +56,7 @@ class Settings:
     host: str
     port: int
     workers: int
+    http_threads: int
     db_pool: int
     https: bool
     email_backend: str
@@ -81,7 +82,8 @@ def load() -> Settings:
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),
         workers=int(env("WORKERS", "1")),
-        db_pool=int(env("DB_POOL", "20")),
+        http_threads=int(env("HTTP_THREADS", "32")),
+        db_pool=int(env("DB_POOL", "40")),
         https=env_bool("HTTPS"),
         email_backend=env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         tests=env_bool("TESTS"),

@@ -77,8 +77,9 @@ LAYER_CAPACITY = 100_000
 
 # --- database: embedded SQLite (WAL) unless ACCORD_DATABASE_URL is set -----------------------
 if CFG.database_url:
-    # Under ASGI each request runs in its own thread: persistent per-thread connections would
-    # pile up until PostgreSQL refuses clients, so PostgreSQL gets psycopg's pool instead.
+    # Threads other than the HTTP pool (live fan-out, jobs, tests) come and go: persistent
+    # per-thread connections would pile up until PostgreSQL refuses clients, so PostgreSQL
+    # gets psycopg's pool and every thread returns its connection after each request.
     DATABASES = {"default": dj_database_url.parse(CFG.database_url, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -99,6 +100,9 @@ else:
                 ),
             },
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # HTTP requests run on a fixed pool of threads (accord.asgi): each keeps its
+            # connection rather than opening one (and running the PRAGMAs) per request
+            "CONN_MAX_AGE": 600,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

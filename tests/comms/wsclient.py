@@ -33,10 +33,19 @@ class WebsocketCommunicator(ApplicationCommunicator):
         await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
 
     async def receive_json_from(self, timeout: float = 1):
+        return json.loads(await self.receive_text_from(timeout))
+
+    async def receive_text_from(self, timeout: float = 1) -> str:
+        """One WebSocket text frame as sent (a batch stays one frame)."""
         response = await self.receive_output(timeout)
         assert response["type"] == "websocket.send", response
-        return json.loads(response["text"])
+        return response["text"]
 
     async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
         await self.wait(timeout)
+
+
+def unwrap(frame: dict) -> list[dict]:
+    """The frames a batch carries, in order; any other frame stands for itself."""
+    return list(frame["frames"]) if frame.get("type") == "batch" else [frame]

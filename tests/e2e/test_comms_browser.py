@@ -1,7 +1,8 @@
 """Browser: two members of different parties watch the same channel live; a REL TO ARD message
 sent from the composer appears for the ARD member and never for the NOR member; an edit (and an
 attachment, and a deletion) made in one member's page appears live in the other's; the page
-banner rises live when a stricter-labelled message arrives.
+banner rises live when a stricter-labelled message arrives; several messages arriving in one
+batch frame appear once each, in order.
 
 Runs a real `accord run` (ASGI, WebSockets) on a file SQLite in a temporary data dir: the
 demo loads itself into the empty database."""
@@ -45,8 +46,28 @@ def make_session(env: dict[str, str], username: str) -> str:
     return next(line.split()[1] for line in out.splitlines() if line.startswith("SESSION "))
 
 
-def open_channel(browser, base: str, channel_id: int, errors: list, *, username=None, session=None):
+# Records the type of every frame the page receives and lets a test cut the socket and hold
+# reconnection (window.__block) — the page's own channel.js is what runs.
+WATCH_SOCKETS = """
+(() => {
+  const Real = window.WebSocket;
+  window.__frames = []; window.__sockets = []; window.__block = false;
+  window.WebSocket = function (url, protocols) {
+    const ws = new Real(window.__block ? "ws://127.0.0.1:9/" : url, protocols);
+    ws.addEventListener("message", (e) => window.__frames.push(JSON.parse(e.data).type));
+    window.__sockets.push(ws);
+    return ws;
+  };
+})();
+"""
+
+
+def open_channel(
+    browser, base: str, channel_id: int, errors: list, *, username=None, session=None, init=None
+):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    if init:
+        ctx.add_init_script(init)
     pg = ctx.new_page()
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     if session:
@@ -236,4 +257,38 @@ def test_banner_rises_live_with_a_stricter_message(browser, live_accord):
     finally:
         ctx_v.close()
         ctx_t.close()
+    assert not errors, errors
+
+
+def test_a_batch_of_messages_appears_in_order(browser, live_accord):
+    """Catch-up after a reconnect arrives as one batch frame: each message appears once, in id
+    order, even though their fragments are fetched at the same time."""
+    base, env = live_accord
+    api = httpx.Client(
+        base_url=f"{base}/api/v1/processes/lake-varna",
+        headers={"Authorization": f"Bearer {make_token(env, 'ingrid.dahl')}"},
+        timeout=30,
+    )
+    allies = channel_ids(api)["Allies coordination"]
+    errors: list[str] = []
+    ctx, ana = open_channel(browser, base, allies, errors, username="ana.costa", init=WATCH_SOCKETS)
+    try:
+        ana.evaluate("window.__block = true; window.__sockets.at(-1).close()")
+        ana.wait_for_selector("#live-status:has-text('Reconnecting')", timeout=10000)
+        bodies = ["Batch Alderwick one", "Batch Birchholm two", "Batch Cedarmoor three"]
+        ids = []
+        for body in bodies:
+            r = api.post(f"/channels/{allies}/messages", json={"body": body})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["message"]["id"])
+        ana.evaluate("window.__block = false")
+        for body in bodies:
+            ana.wait_for_selector(f"li.message:has-text('{body}')", timeout=30000)
+        assert "batch" in ana.evaluate("window.__frames")
+        order = ana.eval_on_selector_all("li.message", "els => els.map(e => e.id)")
+        assert [order.count(f"msg-{i}") for i in ids] == [1, 1, 1]
+        positions = [order.index(f"msg-{i}") for i in ids]
+        assert positions == sorted(positions)
+    finally:
+        ctx.close()
     assert not errors, errors

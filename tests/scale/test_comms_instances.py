@@ -11,6 +11,7 @@ import secrets
 import httpx
 import pytest
 
+from tests.comms.wsclient import unwrap
 from tests.scale.servers import accord, answers, free_port, make_token, running, server_env
 
 pytestmark = [pytest.mark.scale]
@@ -45,7 +46,7 @@ async def _listen(url: str, origin: str, seconds: float, ready: asyncio.Event) -
         end = loop.time() + seconds
         while (left := end - loop.time()) > 0:
             try:
-                frames.append(json.loads(await asyncio.wait_for(ws.recv(), left)))
+                frames.extend(unwrap(json.loads(await asyncio.wait_for(ws.recv(), left))))
             except TimeoutError:
                 break
     return frames

@@ -206,7 +206,9 @@ def post_message(request: HttpRequest, slug: str, channel_id: int, data: Message
         reply_to=data.reply_to,
     )
     # a message posted in this request has no acknowledgement and no attachment yet
-    data_out = queries.message_data(viewer, posted.message, acked=set(), attachment_rows=[])
+    data_out = queries.message_data(
+        viewer, posted.message, acked=set(), attachment_rows=[], mentions=posted.mentions
+    )
     return Status(201, {"message": data_out, "warnings": posted.warnings})
 
 

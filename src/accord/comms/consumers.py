@@ -11,7 +11,13 @@ Protocol (JSON text frames), documented in docs/comms.md:
   server → {"type": "hello", "member_id", "process"}
   server → {"type": "message", "event": "new|edit|delete", "message": {...}, "unread": n}
   server → {"type": "ack", "message_id", "member_id"}     (only to readers of the message)
+  server → {"type": "batch", "frames": [f1, f2, ...]}     several message/ack frames, in order
   server → {"type": "resumed", "last_id": N, "count": k}
+
+A socket gets at most one WebSocket frame per burst of live events (every event the hub found
+waiting): a single frame as it is, several as one "batch" whose elements are exactly the frames
+that would have been sent one by one, in the same order. Resume catch-up is sent the same way,
+RESUME_BATCH messages per frame, then "resumed". Clients must unwrap batches.
 """
 
 from __future__ import annotations
@@ -28,7 +34,13 @@ from accord.core import access
 from accord.core.models import Process
 
 RESUME_LIMIT = 2000
+RESUME_BATCH = 200  # catch-up messages per WebSocket frame
 SENT_MEMORY = 5000
+
+
+def batch_text(texts: list[str]) -> str:
+    """One frame carrying several already-encoded frames, in order (no re-encoding)."""
+    return '{"type": "batch", "frames": [' + ",".join(texts) + "]}"
 
 
 def _token_from_scope(scope) -> str | None:
@@ -101,9 +113,9 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "error", "message": "after_id must be an int ≥ 0"})
                 return
             rows = await self._catch_up(after)
-            for row in rows:
-                await self._send_message("new", row)
-            last = rows[-1]["id"] if rows else after
+            for start in range(0, len(rows), RESUME_BATCH):
+                await self.deliver_many(rows[start : start + RESUME_BATCH])
+            last = rows[-1][1] if rows else after
             await self.send_json({"type": "resumed", "last_id": last, "count": len(rows)})
         elif kind == "ping":
             await self.send_json({"type": "pong"})
@@ -111,26 +123,32 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "message": "unknown message type"})
 
     @database_sync_to_async
-    def _catch_up(self, after_id: int) -> list[dict]:
+    def _catch_up(self, after_id: int) -> list[fanout.Item]:
+        """Readable messages after `after_id`, in id order, as ("new", id, frame text)."""
         viewer = self._viewer()
         if viewer.member is None:
             return []
         qs = queries.all_messages(viewer).filter(id__gt=after_id).order_by("id")[:RESUME_LIMIT]
-        return [queries.message_data(viewer, m) for m in qs]
+        out: list[fanout.Item] = []
+        for m in qs:
+            data = {"type": "message", "event": "new", "message": queries.message_data(viewer, m)}
+            out.append(("new", m.pk, json.dumps(data, cls=DjangoJSONEncoder)))
+        return out
 
-    async def _send_message(self, event: str, payload: dict) -> None:
-        await self.deliver(
-            event,
-            payload["id"],
-            await self.encode_json({"type": "message", "event": event, "message": payload}),
-        )
-
-    async def deliver(self, event: str, message_id: int, text: str) -> None:
-        """Send one frame built for this member; a message already sent is not sent twice."""
-        if event == "new":
-            if message_id in self.sent:
-                return  # already delivered (live and catch-up may overlap)
-            self.sent[message_id] = None
-            if len(self.sent) > SENT_MEMORY:
-                self.sent.pop(next(iter(self.sent)))
-        await self.send(text_data=text)
+    async def deliver_many(self, items: list[fanout.Item]) -> None:
+        """Send frames built for this member as ONE WebSocket frame (one frame as it is, several
+        as a batch): fewer sends for server and client. A "new" message already sent on this
+        socket is dropped, inside a batch too (live and catch-up may overlap)."""
+        texts: list[str] = []
+        for event, message_id, text in items:
+            if event == "new":
+                if message_id in self.sent:
+                    continue
+                self.sent[message_id] = None
+                if len(self.sent) > SENT_MEMORY:
+                    self.sent.pop(next(iter(self.sent)))
+            texts.append(text)
+        if len(texts) == 1:
+            await self.send(text_data=texts[0])
+        elif texts:
+            await self.send(text_data=batch_text(texts))

@@ -7,6 +7,7 @@ A refused act raises an AccordError before anything is written, so bad input cha
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,10 +35,11 @@ from accord.comms.models import (
 from accord.core import access, events
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
+from accord.core.groupcommit import GroupCommit
 from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import Member, Party, Process
 from accord.core.roles import Perm, Role
-from accord.ledger.services import record
+from accord.ledger.services import Act, record, record_many
 
 log = logging.getLogger("accord.comms")
 
@@ -168,6 +170,7 @@ def set_handling_objectives(
 class Posted:
     message: Message
     warnings: list[str] = field(default_factory=list)
+    mentions: list[int] = field(default_factory=list)  # member ids, as the ledger records
 
 
 def _check_body(body: str) -> str:
@@ -189,7 +192,24 @@ def _check_label(viewer: Viewer, chan: Channel, value: LabelValue) -> None:
         )
 
 
-def post_message(
+@dataclass
+class PendingPost:
+    """A post that passed every check and is ready to write (nothing written yet)."""
+
+    viewer: Viewer
+    channel: Channel
+    body: str
+    body_html: str
+    value: LabelValue
+    precedence: str
+    requires_ack: bool
+    parent: Message | None
+    reply_to: int | None
+    now: datetime
+    warnings: list[str]
+
+
+def prepare_post(
     viewer: Viewer,
     channel_id: int,
     *,
@@ -199,9 +219,9 @@ def post_message(
     requires_ack: bool = False,
     reply_to: int | None = None,
     now: datetime | None = None,
-) -> Posted:
-    """Post a labelled message; FLASH/IMMEDIATE always require acknowledgement."""
-    sender = _require_member(viewer)
+) -> PendingPost:
+    """Every check of a post, reading only: a refused post raises before anything is written."""
+    _require_member(viewer)
     chan = q.channel(viewer, channel_id)  # 404 if the channel may not be read
     access.require(viewer, Perm.POST_MESSAGES)
     body = _check_body(body)
@@ -215,7 +235,6 @@ def post_message(
     _check_label(viewer, chan, value)
     parent = None
     if reply_to is not None:
-        parent = None
         if q.valid_id(reply_to):
             parent = q.all_messages(viewer).filter(pk=reply_to, channel=chan).first()
         if parent is None:
@@ -231,47 +250,118 @@ def post_message(
             f"{precedence} texts are expected to be short (≤ {SHORT_WORDS} words); "
             f"this one has {markup.word_count(body)}"
         )
-    now = now or timezone.now()
+    return PendingPost(
+        viewer=viewer,
+        channel=chan,
+        body=body,
+        body_html=markup.render(body),
+        value=value,
+        precedence=precedence,
+        requires_ack=bool(requires_ack) or precedence in ACK_REQUIRED,
+        parent=parent,
+        reply_to=reply_to,
+        now=now or timezone.now(),
+        warnings=warnings,
+    )
+
+
+def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
+    """Write checked posts in one transaction: messages, mentions, notifications and one ledger
+    entry each (in order, one log lock per process), events after commit."""
     with transaction.atomic():
-        msg = Message.objects.create(
-            channel=chan,
-            sender=sender,
-            body=body,
-            body_html=markup.render(body),
-            label=access.label_row(viewer.process, value),
-            precedence=precedence,
-            requires_ack=bool(requires_ack) or precedence in ACK_REQUIRED,
-            reply_to=parent,
-            created_at=now,
-        )
-        names = markup.mentioned_usernames(body)
-        # the readers are needed only to notify (mentions, FLASH/IMMEDIATE): most posts skip it
-        readers = q.recipients(msg) if names or precedence in ACK_REQUIRED else []
-        mentioned = [m for m in readers if m.user.get_username().lower() in names]
-        if mentioned:
-            msg.mentions.set(mentioned)
-        notes = [
-            Notification(member=m, kind=Notification.Kind.MENTION, message=msg, created_at=now)
-            for m in mentioned
-        ]
-        if precedence in ACK_REQUIRED:
-            kind = (
-                Notification.Kind.FLASH
-                if precedence == Precedence.FLASH
-                else Notification.Kind.IMMEDIATE
+        labels: dict[tuple[int, str], object] = {}
+        msgs = []
+        for p in pending:
+            chan = p.channel
+            key = (chan.process_id, p.value.key)
+            if key not in labels:  # the channel's own label is already loaded
+                same = p.value == chan.label.value
+                labels[key] = chan.label if same else access.label_row(chan.process, p.value)
+            msgs.append(
+                Message(
+                    channel=chan,
+                    sender=p.viewer.member,
+                    body=p.body,
+                    body_html=p.body_html,
+                    label=labels[key],
+                    precedence=p.precedence,
+                    requires_ack=p.requires_ack,
+                    reply_to=p.parent,
+                    created_at=p.now,
+                )
             )
+        Message.objects.bulk_create(msgs)
+        notes: list[Notification] = []
+        links = []
+        acts: dict[int, list[Act]] = {}
+        ids: list[list[int]] = []
+        for p, msg in zip(pending, msgs, strict=True):
+            names = markup.mentioned_usernames(p.body)
+            # the readers are needed only to notify (mentions, FLASH/IMMEDIATE): most skip it
+            readers = q.recipients(msg) if names or p.precedence in ACK_REQUIRED else []
+            mentioned = [m for m in readers if m.user.get_username().lower() in names]
+            links += [Message.mentions.through(message=msg, member=m) for m in mentioned]
             notes += [
-                Notification(member=m, kind=kind, message=msg, created_at=now) for m in readers
+                Notification(
+                    member=m, kind=Notification.Kind.MENTION, message=msg, created_at=p.now
+                )
+                for m in mentioned
             ]
+            if p.precedence in ACK_REQUIRED:
+                kind = (
+                    Notification.Kind.FLASH
+                    if p.precedence == Precedence.FLASH
+                    else Notification.Kind.IMMEDIATE
+                )
+                notes += [
+                    Notification(member=m, kind=kind, message=msg, created_at=p.now)
+                    for m in readers
+                ]
+            ids.append(sorted(m.pk for m in mentioned))
+            payload = {"mentions": ids[-1], "reply_to": p.reply_to}
+            acts.setdefault(p.channel.process_id, []).append(
+                Act(p.viewer.member, "message.post", msg, payload)
+            )
+        Message.mentions.through.objects.bulk_create(links)
         Notification.objects.bulk_create(notes)
-        record(
-            sender,
-            "message.post",
-            msg,
-            {"mentions": sorted(m.pk for m in mentioned), "reply_to": reply_to},
-        )
-    _publish(viewer.process.pk, "message.new", msg)
-    return Posted(msg, warnings)
+        for process_id, group in acts.items():
+            process = next(p.channel.process for p in pending if p.channel.process_id == process_id)
+            record_many(group, process=process, sign_now=False)
+    for p, msg in zip(pending, msgs, strict=True):
+        _publish(p.channel.process_id, "message.new", msg)
+    return [
+        Posted(msg, p.warnings, mentioned)
+        for p, msg, mentioned in zip(pending, msgs, ids, strict=True)
+    ]
+
+
+_posts: GroupCommit[PendingPost, Posted] = GroupCommit(write_posts)
+
+
+def post_message(
+    viewer: Viewer,
+    channel_id: int,
+    *,
+    body: str,
+    label=None,
+    precedence: str = Precedence.ROUTINE,
+    requires_ack: bool = False,
+    reply_to: int | None = None,
+    now: datetime | None = None,
+) -> Posted:
+    """Post a labelled message; FLASH/IMMEDIATE always require acknowledgement. Concurrent
+    posts share one transaction (core.groupcommit); each is checked on its own first."""
+    pending = prepare_post(
+        viewer,
+        channel_id,
+        body=body,
+        label=label,
+        precedence=precedence,
+        requires_ack=requires_ack,
+        reply_to=reply_to,
+        now=now,
+    )
+    return _posts.submit(pending)
 
 
 def _own_message(viewer: Viewer, message_id: int) -> Message:

@@ -46,6 +46,7 @@ def viewer_for(user, process: Process) -> Viewer:
             Member.objects.select_related("party", "user", "process")
             .prefetch_related("role_assignments")
             .filter(process=process, user=user, active=True)
+            .order_by()  # one row at most: no need for the model's joined ordering
             .first()
         )
     return viewer_of(member, process)

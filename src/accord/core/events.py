@@ -6,6 +6,7 @@ core.access before sending anything to a socket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -13,6 +14,20 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger("accord.events")
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Name the server's event loop: the in-process channel layer's queues live on it, so
+    events from request and job threads must be sent there, not from a loop of their own."""
+    global _loop
+    if _loop is not loop:
+        _loop = loop
+
+
+def _sent(fut) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.error("could not publish an event", exc_info=fut.exception())
 
 
 def process_group(process_id: int) -> str:
@@ -26,11 +41,25 @@ def publish(process_id: int, event: dict) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        message = {"type": "accord.event", **event}
+        loop = _loop
         try:
-            async_to_sync(layer.group_send)(
-                process_group(process_id), {"type": "accord.event", **event}
-            )
+            if loop is not None and loop.is_running() and not _on(loop):
+                # ordered with the thread's other events: the loop runs them first come first
+                fut = asyncio.run_coroutine_threadsafe(
+                    layer.group_send(process_group(process_id), message), loop
+                )
+                fut.add_done_callback(_sent)
+            else:
+                async_to_sync(layer.group_send)(process_group(process_id), message)
         except Exception:  # a lost live event is recoverable (clients catch up); a 500 is not
             log.exception("could not publish event %s", event.get("kind"))
 
     transaction.on_commit(send)
+
+
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

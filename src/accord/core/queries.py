@@ -32,6 +32,7 @@ def viewer_for_slug(user, slug: str) -> Viewer:
             Member.objects.select_related("party", "user", "process")
             .prefetch_related("role_assignments")
             .filter(process__slug=slug, user=user, active=True)
+            .order_by()  # one row at most: no need for the model's joined ordering
             .first()
         )
     if member is None:

@@ -508,7 +508,7 @@ def authenticate_token(raw: str):
         prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
     except IndexError:
         return None
-    tok = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    tok = ApiToken.objects.select_related("user").filter(prefix=prefix).order_by().first()
     if tok is None or not tok.is_live or not tok.user.is_active:
         return None
     if not secrets.compare_digest(tok.digest, token_digest(raw)):

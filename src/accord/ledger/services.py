@@ -162,8 +162,14 @@ def _locked_log(process: Process | None) -> Log:
     return found or qs.get(pk=log_for(process).pk)
 
 
-def record_many(acts: Sequence[Act], *, process: Process | None = None) -> list[Recorded]:
-    """Append several entries under one lock (the batched path; same rules as record)."""
+def record_many(
+    acts: Sequence[Act], *, process: Process | None = None, sign_now: bool | None = None
+) -> list[Recorded]:
+    """Append several entries under one lock (the batched path; same rules as record).
+
+    A head is signed right after a batch (an import, a package of acts) unless `sign_now` is
+    False: acts that were merely written together (group commit) are signed like single ones.
+    """
     if not acts:
         return []
     if process is None:
@@ -213,7 +219,8 @@ def record_many(acts: Sequence[Act], *, process: Process | None = None) -> list[
         locked.frontier = frontier.to_bytes()
         locked.save(update_fields=["size", "frontier"])
         log_id = locked.pk
-        transaction.on_commit(lambda: _sign_soon(log_id, batch=len(acts) > 1))
+        batch = len(acts) > 1 if sign_now is None else sign_now
+        transaction.on_commit(lambda: _sign_soon(log_id, batch=batch))
     return entries
 
 

@@ -23,35 +23,43 @@
     });
   }
 
-  // new: append (once); edit/delete: replace in place, only if the message is on the page
+  // new: append (once); edit/delete: replace in place, only if the message is on the page.
+  // Fragments are fetched at once but placed in arrival order (one chain), so a batch of new
+  // messages appears in id order even when a later fetch answers first.
+  var placeChain = Promise.resolve();
+  var pending = {}; // new messages fetched but not placed yet (an edit in the same batch follows)
+
   function insert(id, replace) {
-    var existing = document.getElementById("msg-" + id);
+    var existing = document.getElementById("msg-" + id) || pending[id];
     if (existing && !replace) return;
     if (!existing && replace) return;
-    fetch(fragmentUrl(channelId, id), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    if (!replace) pending[id] = true;
+    var html = fetch(fragmentUrl(channelId, id), { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) {
-        if (!html) return;
-        var tpl = document.createElement("template");
-        tpl.innerHTML = html.trim();
-        var li = tpl.content.querySelector("li.message");
-        if (!li) return;
-        var current = document.getElementById("msg-" + id);
-        if (current) {
-          // keep an open edit form or history open while the author types
-          var a = document.activeElement;
-          if (replace && a && current.contains(a) && (a.tagName === "TEXTAREA" || a.tagName === "INPUT")) return;
-          current.replaceWith(li);
-        } else if (!replace) {
-          list.appendChild(li);
-        } else {
-          return;
-        }
-        if (window.htmx) window.htmx.process(li);
-        var empty = document.getElementById("empty-note");
-        if (empty) empty.remove();
-        dedupe();
-      });
+      .catch(function () { return null; });
+    placeChain = placeChain.then(function () { return html; }).then(function (html) {
+      if (!replace) delete pending[id];
+      if (!html) return;
+      var tpl = document.createElement("template");
+      tpl.innerHTML = html.trim();
+      var li = tpl.content.querySelector("li.message");
+      if (!li) return;
+      var current = document.getElementById("msg-" + id);
+      if (current) {
+        // keep an open edit form or history open while the author types
+        var a = document.activeElement;
+        if (replace && a && current.contains(a) && (a.tagName === "TEXTAREA" || a.tagName === "INPUT")) return;
+        current.replaceWith(li);
+      } else if (!replace) {
+        list.appendChild(li);
+      } else {
+        return;
+      }
+      if (window.htmx) window.htmx.process(li);
+      var empty = document.getElementById("empty-note");
+      if (empty) empty.remove();
+      dedupe();
+    }).catch(function () { /* one bad fragment must not stop the ones after it */ });
   }
 
   // --- the page banner rises when stricter data arrives -----------------------------------
@@ -89,6 +97,18 @@
     li.hidden = !n;
   }
 
+  function handle(data) {
+    if (data.type !== "message") return;
+    var m = data.message;
+    if (m.id > lastId && data.event === "new") lastId = m.id;
+    if (m.channel_id === channelId) {
+      insert(m.id, data.event !== "new");
+      if (data.event === "new" || data.event === "edit") raiseBanner(m);
+    } else if (typeof data.unread === "number") {
+      setUnread(m.channel_id, data.unread);
+    }
+  }
+
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + root.dataset.wsPath);
@@ -99,15 +119,9 @@
     };
     ws.onmessage = function (ev) {
       var data = JSON.parse(ev.data);
-      if (data.type !== "message") return;
-      var m = data.message;
-      if (m.id > lastId && data.event === "new") lastId = m.id;
-      if (m.channel_id === channelId) {
-        insert(m.id, data.event !== "new");
-        if (data.event === "new" || data.event === "edit") raiseBanner(m);
-      } else if (typeof data.unread === "number") {
-        setUnread(m.channel_id, data.unread);
-      }
+      // several frames of one burst arrive as one batch: handle each, in order, as if alone
+      if (data.type === "batch") data.frames.forEach(handle);
+      else handle(data);
     };
     ws.onclose = function () {
       status.textContent = "Reconnecting…";
