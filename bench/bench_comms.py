@@ -298,17 +298,24 @@ is the open-loop phase (a post every 5 ms, whatever the answers); when the offer
 what the server accepts, posts queue and the p50/p99 delivery latencies measure that queue, not
 the fan-out. *delivered* is the share of (message, listener) pairs received within 30 s of the
 last post. Targets of issue 4 on this 2-core machine: ≥ 500 msg/s accepted with 100 members and
-p99 ≤ 100 ms at 200 msg/s — **not met**: one post costs 17–22 ms of server CPU, so one process
-accepts 40–80 posts/s.
+p99 ≤ 100 ms at 200 msg/s — **not met**: a post costs 7–8 ms of server CPU, so one process
+accepts 70–105 posts/s, and 200/s offered queues.
 
-Where the time goes (py-spy on the embedded server, 100 listeners): the post path is ≈ 55 % of
-samples — Django ORM query building and SQLite statements (≈ 45 %, of which the ledger append
-≈ 19 % and its log-row lock ≈ 10 %), the access checks (viewer, channel, labels ≈ 17 %), token
-authentication (≈ 7 %) and the after-commit publish (≈ 5 %); the fan-out hub ≈ 9 % (one batch of
-queries per event burst, then per-socket label checks and frames); the ASGI server and the
-WebSocket sends the rest. Each request runs in its own thread under ASGI and opens its own
-database connection (pooled on PostgreSQL). The fan-out itself scales: from 10 to 500 listeners
-the CPU per message grows by ≈ 13 ms, i.e. ≈ 27 µs per delivered frame.
+What changed since the previous run (49 msg/s embedded and 42 on PostgreSQL with 100
+listeners): HTTP goes through Django's WSGI handler on a fixed pool of threads (`a2wsgi`)
+instead of the ASGI handler, which spent CPU on a new thread and loop ↔ thread hops for every
+request (`/healthz`: ≈ 2.0 → ≈ 0.9 ms of server CPU); concurrent posts share one
+transaction and one ledger-log lock (group commit); the fan-out sends each socket one frame per
+burst of events, gathers 20 ms when busy, and lost an N+1 query (the sender's name per message).
+
+Where the time goes now (py-spy, embedded, 100 listeners, share of the server's Python time):
+fan-out reads and frames ≈ 21 % and sends ≈ 8 %; the post's viewer lookup ≈ 14 %, checks ≈ 8 %,
+write ≈ 9 %; ninja validation and responses ≈ 10 %; uvicorn HTTP ≈ 9 %; Django middleware ≈ 7 %.
+Most of the post's cost is the Django ORM building SQL (≈ 0.5 ms per query on this machine; a
+post reads the token, the member and roles, the channel), not the database: SQLite's own
+statements and commit are ≈ 0.8 ms of a post. The server process is GIL-bound at one core; with
+PostgreSQL + Redis a second worker does not add throughput on 2 cores (the database, Redis and
+the load generator share them, and each worker's hub reads every burst).
 """
 
 
@@ -371,6 +378,11 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=200, help="offered rate of the latency phase")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument(
+        "--render",
+        action="store_true",
+        help="measure nothing: rebuild the table and RESULTS.md section from --rows",
+    )
+    ap.add_argument(
         "--rows",
         type=Path,
         help="JSON file of earlier rows: this run's rows replace theirs, the table shows all",
@@ -382,7 +394,7 @@ def main() -> None:
     from synapse_peer import SynapsePeer
 
     rows = []
-    for n in args.listeners:
+    for n in [] if args.render else args.listeners:
         for name in args.targets:
             work = Path(tempfile.mkdtemp(prefix=f"bench-comms-{name}-"))
             target = SynapsePeer(work) if name == "synapse" else AccordTarget(name, work)

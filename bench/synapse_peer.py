@@ -156,11 +156,14 @@ class SynapsePeer:
             r.raise_for_status()
 
     async def post(self, seq: int, body: str) -> None:
-        r = await self.client.put(
-            f"{self.base}/_matrix/client/v3/rooms/{self.room}/send/m.room.message/t{seq}",
-            headers=self.h,
-            json={"msgtype": "m.text", "body": body, "seq": seq},
-        )
+        url = f"{self.base}/_matrix/client/v3/rooms/{self.room}/send/m.room.message/t{seq}"
+        content = {"msgtype": "m.text", "body": body, "seq": seq}
+        try:
+            r = await self.client.put(url, headers=self.h, json=content)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # a connection Synapse dropped under load: send again (the transaction id makes
+            # the retry idempotent, as for Accord's retry of a refused keep-alive)
+            r = await self.client.put(url, headers=self.h, json=content)
         r.raise_for_status()
 
     async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
