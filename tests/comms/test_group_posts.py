@@ -4,7 +4,6 @@ its own label, mentions, notifications, ledger entry and answer."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connections
@@ -14,6 +13,7 @@ from accord.comms.models import Message, Notification
 from accord.core.labels import LabelValue
 from accord.ledger.models import Entry, Log
 from accord.ledger.verify import verify_log
+from tests.core.test_groupcommit import behind_the_writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,16 +46,7 @@ def test_concurrent_posts_share_a_transaction_and_keep_their_own_acts(demo, view
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(posts))]
-    with gc._write_lock:  # hold the writer so that all four queue up behind it
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 10
-        while len(gc._pending) < len(posts) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(gc._pending) == len(posts)
-    for t in threads:
-        t.join(10)
+    behind_the_writer(gc, [threading.Thread(target=post, args=(i,)) for i in range(len(posts))])
 
     assert (gc.batches - batches, gc.items - items) == (1, 4)  # one transaction for all four
     for i, (name, channel_id, kwargs) in enumerate(posts):

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from accord.core import events
 
@@ -38,8 +39,11 @@ async def test_publish_from_a_plain_thread_reaches_the_bound_loop(bound_loop, mo
 
     def from_pool_thread() -> None:
         # not an asgiref thread: before, async_to_sync here ran group_send on a loop of its own
-        events.publish(9001, {"kind": "message.new", "message_id": 7, "label": 1})
-        sent_on.append(threading.current_thread().name)
+        try:
+            events.publish(9001, {"kind": "message.new", "message_id": 7, "label": 1})
+            sent_on.append(threading.current_thread().name)
+        finally:
+            connections.close_all()  # on_commit opened this thread's connection
 
     t = threading.Thread(target=from_pool_thread, name="http-pool-1")
     t.start()

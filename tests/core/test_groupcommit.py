@@ -11,9 +11,22 @@ from django.db import transaction
 from accord.core.groupcommit import GroupCommit
 
 
+def behind_the_writer(gc: GroupCommit, threads: list[threading.Thread]) -> None:
+    """Start `threads` (each submitting one item) while the write lock is held, let go once all
+    have queued, and wait for them: the first to get the lock writes everything queued."""
+    with gc._write_lock:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(gc._pending) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(gc._pending) == len(threads)
+    for t in threads:
+        t.join(10)
+
+
 def run_held(gc: GroupCommit, items: list) -> dict:
-    """Submit `items` from one thread each while the write lock is held, then let go: the
-    first thread to get the lock writes everything queued meanwhile."""
+    """Each item submitted from its own thread, all queued behind the writer: item → outcome."""
     out: dict = {}
 
     def call(item) -> None:
@@ -22,16 +35,7 @@ def run_held(gc: GroupCommit, items: list) -> dict:
         except Exception as exc:
             out[item] = ("error", exc)
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in items]
-    with gc._write_lock:
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 5
-        while len(gc._pending) < len(items) and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert len(gc._pending) == len(items)
-    for t in threads:
-        t.join(5)
+    behind_the_writer(gc, [threading.Thread(target=call, args=(i,)) for i in items])
     return out
 
 

@@ -81,18 +81,22 @@ def open_channel(
     return ctx, pg
 
 
+def api_as(env: dict[str, str], base: str, username: str) -> httpx.Client:
+    """An API client of the demo process with a fresh token of `username`."""
+    return httpx.Client(
+        base_url=f"{base}/api/v1/processes/lake-varna",
+        headers={"Authorization": f"Bearer {make_token(env, username)}"},
+        timeout=30,
+    )
+
+
 def channel_ids(api: httpx.Client) -> dict[str, int]:
     return {c["name"]: c["id"] for c in api.get("/channels?limit=100").json()["items"]}
 
 
 def test_rel_to_message_live_for_one_party_only(browser, live_accord):
     base, env = live_accord
-    token = make_token(env, "james.whitfield")
-    api = httpx.Client(
-        base_url=f"{base}/api/v1/processes/lake-varna",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    api = api_as(env, base, "james.whitfield")
     allies = next(
         c["id"]
         for c in api.get("/channels?limit=100").json()["items"]
@@ -140,11 +144,7 @@ def test_rel_to_message_live_for_one_party_only(browser, live_accord):
 
 def test_edit_attachment_and_delete_appear_live(browser, live_accord, tmp_path):
     base, env = live_accord
-    api = httpx.Client(
-        base_url=f"{base}/api/v1/processes/lake-varna",
-        headers={"Authorization": f"Bearer {make_token(env, 'ana.costa')}"},
-        timeout=30,
-    )
+    api = api_as(env, base, "ana.costa")
     allies = channel_ids(api)["Allies coordination"]
     errors: list[str] = []
     ctx_a, ana = open_channel(browser, base, allies, errors, username="ana.costa")
@@ -207,11 +207,7 @@ def test_edit_attachment_and_delete_appear_live(browser, live_accord, tmp_path):
 
 def test_banner_rises_live_with_a_stricter_message(browser, live_accord):
     base, env = live_accord
-    api = httpx.Client(
-        base_url=f"{base}/api/v1/processes/lake-varna",
-        headers={"Authorization": f"Bearer {make_token(env, 'viktor.kess')}"},
-        timeout=30,
-    )
+    api = api_as(env, base, "viktor.kess")
     plenary = channel_ids(api)["Plenary"]
     errors: list[str] = []
     # viktor (KES head of delegation, CONFIDENTIAL) and tomas (VMM monitor) watch the plenary
@@ -264,11 +260,7 @@ def test_a_batch_of_messages_appears_in_order(browser, live_accord):
     """Catch-up after a reconnect arrives as one batch frame: each message appears once, in id
     order, even though their fragments are fetched at the same time."""
     base, env = live_accord
-    api = httpx.Client(
-        base_url=f"{base}/api/v1/processes/lake-varna",
-        headers={"Authorization": f"Bearer {make_token(env, 'ingrid.dahl')}"},
-        timeout=30,
-    )
+    api = api_as(env, base, "ingrid.dahl")
     allies = channel_ids(api)["Allies coordination"]
     errors: list[str] = []
     ctx, ana = open_channel(browser, base, allies, errors, username="ana.costa", init=WATCH_SOCKETS)

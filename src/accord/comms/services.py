@@ -338,30 +338,11 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
 _posts: GroupCommit[PendingPost, Posted] = GroupCommit(write_posts)
 
 
-def post_message(
-    viewer: Viewer,
-    channel_id: int,
-    *,
-    body: str,
-    label=None,
-    precedence: str = Precedence.ROUTINE,
-    requires_ack: bool = False,
-    reply_to: int | None = None,
-    now: datetime | None = None,
-) -> Posted:
-    """Post a labelled message; FLASH/IMMEDIATE always require acknowledgement. Concurrent
-    posts share one transaction (core.groupcommit); each is checked on its own first."""
-    pending = prepare_post(
-        viewer,
-        channel_id,
-        body=body,
-        label=label,
-        precedence=precedence,
-        requires_ack=requires_ack,
-        reply_to=reply_to,
-        now=now,
-    )
-    return _posts.submit(pending)
+def post_message(viewer: Viewer, channel_id: int, **fields) -> Posted:
+    """Post a labelled message (`fields` as for `prepare_post`); FLASH/IMMEDIATE always require
+    acknowledgement. Concurrent posts share one transaction (core.groupcommit); each is
+    checked on its own first."""
+    return _posts.submit(prepare_post(viewer, channel_id, **fields))
 
 
 def _own_message(viewer: Viewer, message_id: int) -> Message:
