@@ -95,41 +95,29 @@ class FanoutState:
 
     process_id: int
     member_state: dict[int, tuple] = field(default_factory=dict)
-    readers: dict[int, access.Viewer] = field(default_factory=dict)
     unread: dict[tuple[int, int], _Unread] = field(default_factory=dict)
 
     def _viewers(self, member_ids: set[int]) -> tuple[Process | None, dict[int, access.Viewer]]:
-        """Every connected member's current access, re-read each burst; the reader objects
-        are kept while a member's state is unchanged (building 100 model instances per burst
-        cost more than the burst's queries)."""
         process = Process.objects.filter(pk=self.process_id).first()
         if process is None:
             return None, {}
         rows = Member.objects.filter(
             pk__in=member_ids, process_id=self.process_id, active=True
         ).values_list("pk", "clearance", "caveats", "party__code")
-        fresh: dict[int, tuple] = {
-            pk: (clearance, tuple(sorted(c.upper() for c in caveats or ())), party.upper())
-            for pk, clearance, caveats, party in rows
-        }
+        viewers: dict[int, access.Viewer] = {}
+        fresh: dict[int, tuple] = {}
+        for pk, clearance, caveats, party in rows:
+            state = (clearance, tuple(sorted(c.upper() for c in caveats or ())), party.upper())
+            fresh[pk] = state
+            member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
+            viewers[pk] = access.reader_of(process, member, party, clearance, caveats)
         for pk in set(self.member_state) | set(fresh):
             if self.member_state.get(pk) != fresh.get(pk):
                 self._forget_member(pk)
         self.member_state = fresh
-        viewers: dict[int, access.Viewer] = {}
-        for pk, (clearance, caveats, party) in fresh.items():
-            viewer = self.readers.get(pk)
-            if viewer is None:
-                member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
-                viewer = access.reader_of(process, member, party, clearance, caveats)
-                self.readers[pk] = viewer
-            viewer.process = process  # this burst's process row (levels may have been renamed)
-            viewer._label_ids = None  # readable labels are recomputed when next needed
-            viewers[pk] = viewer
         return process, viewers
 
     def _forget_member(self, member_id: int) -> None:
-        self.readers.pop(member_id, None)
         for key in [k for k in self.unread if k[0] == member_id]:
             del self.unread[key]
 

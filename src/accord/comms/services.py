@@ -293,7 +293,7 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
         Message.objects.bulk_create(msgs)
         notes: list[Notification] = []
         links = []
-        acts: dict[int, list[Act]] = {}
+        acts: dict[int, tuple[Process, list[Act]]] = {}  # per process: one log lock each
         ids: list[list[int]] = []
         for p, msg in zip(pending, msgs, strict=True):
             names = markup.mentioned_usernames(p.body)
@@ -319,13 +319,12 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
                 ]
             ids.append(sorted(m.pk for m in mentioned))
             payload = {"mentions": ids[-1], "reply_to": p.reply_to}
-            acts.setdefault(p.channel.process_id, []).append(
+            acts.setdefault(p.channel.process_id, (p.channel.process, []))[1].append(
                 Act(p.viewer.member, "message.post", msg, payload)
             )
         Message.mentions.through.objects.bulk_create(links)
         Notification.objects.bulk_create(notes)
-        for process_id, group in acts.items():
-            process = next(p.channel.process for p in pending if p.channel.process_id == process_id)
+        for process, group in acts.values():
             record_many(group, process=process, sign_now=False)
     for p, msg in zip(pending, msgs, strict=True):
         _publish(p.channel.process_id, "message.new", msg)

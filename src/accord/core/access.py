@@ -38,18 +38,23 @@ class Viewer:
         return perm in self.perms
 
 
+def active_member(user, **process) -> Member | None:
+    """The user's active membership of one process (`process=…` or `process__slug=…`), with
+    what a Viewer needs; None for anonymous users and non-members."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Member.objects.select_related("party", "user", "process")
+        .prefetch_related("role_assignments")
+        .filter(user=user, active=True, **process)
+        .order_by()  # one row at most: no need for the model's joined ordering
+        .first()
+    )
+
+
 def viewer_for(user, process: Process) -> Viewer:
     """Resolve the viewer for a user in a process (non-members and inactive members see nothing)."""
-    member = None
-    if user is not None and getattr(user, "is_authenticated", False):
-        member = (
-            Member.objects.select_related("party", "user", "process")
-            .prefetch_related("role_assignments")
-            .filter(process=process, user=user, active=True)
-            .order_by()  # one row at most: no need for the model's joined ordering
-            .first()
-        )
-    return viewer_of(member, process)
+    return viewer_of(active_member(user, process=process), process)
 
 
 def viewer_of(member: Member | None, process: Process | None = None) -> Viewer:

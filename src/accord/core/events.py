@@ -21,8 +21,7 @@ def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Name the server's event loop: the in-process channel layer's queues live on it, so
     events from request and job threads must be sent there, not from a loop of their own."""
     global _loop
-    if _loop is not loop:
-        _loop = loop
+    _loop = loop
 
 
 def _sent(fut) -> None:

@@ -26,15 +26,7 @@ def processes_for(user) -> QuerySet[Process]:
 
 def viewer_for_slug(user, slug: str) -> Viewer:
     """Resolve the viewer of a process by slug; non-members get 404, as if it did not exist."""
-    member = None
-    if user is not None and user.is_authenticated:
-        member = (
-            Member.objects.select_related("party", "user", "process")
-            .prefetch_related("role_assignments")
-            .filter(process__slug=slug, user=user, active=True)
-            .order_by()  # one row at most: no need for the model's joined ordering
-            .first()
-        )
+    member = access.active_member(user, process__slug=slug)
     if member is None:
         raise NotFound("process not found")
     return access.viewer_of(member)
