@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import loadgen  # noqa: E402  (beside this file)
+
 BIN = Path(sys.executable).parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/bench_comms"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -181,25 +183,19 @@ class AccordTarget:
             await asyncio.sleep(0.25)
         else:
             raise RuntimeError("accord did not start: " + (self.workdir / "server.log").read_text())
-        self.url = f"{self.base}/api/v1/processes/{SLUG}/channels/{self.info['channel']}/messages"
+        self.path = f"/api/v1/processes/{SLUG}/channels/{self.info['channel']}/messages"
         self.h = {"Authorization": f"Bearer {self.info['sender']}"}
+        self.poster = loadgen.Client(self.base, size=64)
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     async def post(self, seq: int, body: str) -> None:
-        import httpx
-
-        try:
-            r = await self.client.post(self.url, headers=self.h, json={"body": body})
-        except (httpx.ReadError, httpx.RemoteProtocolError):
-            # a keep-alive connection the server closed as the request left: send again
-            # (the message was not accepted, so nothing is posted twice)
-            r = await self.client.post(self.url, headers=self.h, json={"body": body})
-        if r.status_code != 201:
+        status, text = await self.poster.request("POST", self.path, {"body": body}, self.h)
+        if status != 201:
             log = (self.workdir / "server.log").read_text()[-3000:]
-            raise RuntimeError(f"post {seq}: {r.status_code}\n{log}")
+            raise RuntimeError(f"post {seq}: {status} {text[:200]!r}\n{log}")
 
     async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
         from websockets.asyncio.client import connect
@@ -215,6 +211,7 @@ class AccordTarget:
 
     async def stop(self) -> None:
         await self.client.aclose()
+        await self.poster.close()
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
@@ -247,7 +244,7 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
 
         # phase 1: throughput, closed loop
         pid = getattr(target, "pid", None) or target.proc.pid
-        cpu0 = cpu_seconds(pid)
+        cpu0, own0 = cpu_seconds(pid), time.process_time()
         it = iter(range(messages))
         t0 = time.perf_counter()
 
@@ -260,6 +257,7 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
         row["accepted_per_s"] = messages / (time.perf_counter() - t0)
         await settle(0, messages)
         row["cpu_ms_per_msg"] = (cpu_seconds(pid) - cpu0) * 1000 / messages
+        row["client_cpu_ms_per_msg"] = (time.process_time() - own0) * 1000 / messages
         row["throughput_delivered"] = sum(len(received.get(s, ())) for s in range(messages)) / (
             messages * listeners
         )

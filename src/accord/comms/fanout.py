@@ -36,14 +36,15 @@ from typing import Protocol
 
 from channels.db import database_sync_to_async
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
+from django.db import connection
 
 from accord.comms import queries
-from accord.comms.models import Acknowledgement, Attachment, Message
+from accord.comms.models import Acknowledgement, Attachment, Channel, Message
 from accord.core import access
-from accord.core.events import process_group
+from accord.core.events import process_group, unpack
 from accord.core.labels import LabelValue
-from accord.core.models import Member, Process
+from accord.core.models import Label, Member, Process
+from accord.core.prepared import Prepared
 
 log = logging.getLogger("accord.comms.fanout")
 
@@ -57,7 +58,6 @@ MAX_BURST = 500
 BUSY_S = 0.2
 GATHER_S = 0.02
 
-Frame = tuple[int, str, int, str]  # (member id, event, message id, JSON text)
 Item = tuple[str, int, str]  # (event, message id, JSON text) — one member's frame
 
 
@@ -83,10 +83,67 @@ def _can_read(
     return hit
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unread:
     count: int
     upto: int  # messages with id ≤ upto are already in count
+
+
+# The reads of one burst, compiled once (core.prepared): each is one query whatever the number
+# of messages or sockets (id lists are padded to a few sizes).
+_process = Prepared(lambda pk: Process.objects.filter(pk=pk).order_by()[:1])
+_member_states = Prepared(
+    lambda process_id, ids: (
+        Member.objects.filter(process_id=process_id, active=True, pk__in=ids)
+        .order_by()
+        .values_list("pk", "clearance", "caveats", "party__code")
+    )
+)
+# a burst's messages without joins: their senders, channels and labels are few and shared, so
+# they are read (labels: kept, they never change) once each, not once per message
+_messages = Prepared(
+    lambda process_id, ids: Message.objects.filter(
+        pk__in=ids, channel__process_id=process_id
+    ).order_by()
+)
+_senders = Prepared(
+    lambda ids: Member.objects.filter(pk__in=ids).select_related("user", "party").order_by()
+)
+_channels = Prepared(lambda ids: Channel.objects.filter(pk__in=ids).order_by())
+_labels = Prepared(
+    lambda process_id, ids: Label.objects.filter(process_id=process_id, pk__in=ids).order_by()
+)
+_attachments = Prepared(lambda ids: Attachment.objects.filter(message_id__in=ids).order_by("id"))
+_mentions = Prepared(
+    lambda ids: (
+        Message.mentions.through.objects.filter(message_id__in=ids)
+        .order_by()
+        .values_list("message_id", "member_id")
+    )
+)
+_acks = Prepared(
+    lambda ids: (
+        Acknowledgement.objects.filter(message_id__in=ids)
+        .order_by()
+        .values_list("message_id", "member_id")
+    )
+)
+_CAVEATS = Member._meta.get_field("caveats")
+_SENDER = Message._meta.get_field("sender")
+_CHANNEL = Message._meta.get_field("channel")
+_LABEL = Message._meta.get_field("label")
+_CHANNEL_LABEL = Channel._meta.get_field("label")
+_ATTACHMENT_LABEL = Attachment._meta.get_field("label")
+
+
+@dataclass
+class _Loaded:
+    """One burst's messages with what their frames need."""
+
+    msgs: dict[int, Message]
+    attachments: dict[int, list[Attachment]]
+    mentions: dict[int, list[int]]
+    acked: dict[int, set[int]]  # member id → ids of this burst's messages they acknowledged
 
 
 @dataclass
@@ -96,26 +153,76 @@ class FanoutState:
     process_id: int
     member_state: dict[int, tuple] = field(default_factory=dict)
     unread: dict[tuple[int, int], _Unread] = field(default_factory=dict)
+    # one reader per reader state (the label part of a viewer), kept while the process's
+    # level names stay the same
+    _readers: dict[tuple, access.Viewer] = field(default_factory=dict)
+    _levels: list | None = None
+    _states: dict[tuple, tuple] = field(default_factory=dict)  # stored row → reader state
+    _labels: dict[int, Label] = field(default_factory=dict)  # labels never change
 
-    def _viewers(self, member_ids: set[int]) -> tuple[Process | None, dict[int, access.Viewer]]:
-        process = Process.objects.filter(pk=self.process_id).first()
+    def _load(self, ids: list[int]) -> _Loaded:
+        msgs = {m.pk: m for m in _messages.all(self.process_id, ids)}
+        found = sorted(msgs)
+        rows = _attachments.all(found)
+        senders = {m.pk: m for m in _senders.all(sorted({m.sender_id for m in msgs.values()}))}
+        channels = {c.pk: c for c in _channels.all(sorted({m.channel_id for m in msgs.values()}))}
+        wanted = {m.label_id for m in msgs.values()} | {c.label_id for c in channels.values()}
+        wanted |= {a.label_id for a in rows}
+        for label in _labels.all(self.process_id, sorted(wanted - set(self._labels))):
+            self._labels[label.pk] = label
+        labels = self._labels
+        for c in channels.values():
+            _CHANNEL_LABEL.set_cached_value(c, labels[c.label_id])
+        for m in msgs.values():
+            _SENDER.set_cached_value(m, senders[m.sender_id])
+            _CHANNEL.set_cached_value(m, channels[m.channel_id])
+            _LABEL.set_cached_value(m, labels[m.label_id])
+        attachments: dict[int, list[Attachment]] = {}
+        for a in rows:
+            _ATTACHMENT_LABEL.set_cached_value(a, labels[a.label_id])
+            attachments.setdefault(a.message_id, []).append(a)
+        mentions: dict[int, list[int]] = {}
+        for mid, member in _mentions.all(found):
+            mentions.setdefault(mid, []).append(member)
+        acked: dict[int, set[int]] = {}
+        connected = self.member_state
+        for mid, member in _acks.all(found):
+            if member in connected:
+                acked.setdefault(member, set()).add(mid)
+        return _Loaded(msgs, attachments, {k: sorted(v) for k, v in mentions.items()}, acked)
+
+    def _state_of(self, row: tuple) -> tuple:
+        """(clearance, caveats, party) of a stored member row (as read: caveats as JSON text)."""
+        state = self._states.get(row)
+        if state is None:
+            clearance, caveats, party = row
+            caveats = _CAVEATS.from_db_value(caveats, None, connection) or ()
+            state = (clearance, tuple(sorted(c.upper() for c in caveats)), party.upper())
+            self._states[row] = state
+        return state
+
+    def _groups(self, member_ids: set[int]) -> tuple[Process | None, dict[tuple, list[int]]]:
+        """The connected members' current reader states, grouped: state → member ids."""
+        process = _process.first(self.process_id)
         if process is None:
             return None, {}
-        rows = Member.objects.filter(
-            pk__in=member_ids, process_id=self.process_id, active=True
-        ).values_list("pk", "clearance", "caveats", "party__code")
-        viewers: dict[int, access.Viewer] = {}
+        if process.level_names != self._levels:
+            self._levels, self._readers = process.level_names, {}
         fresh: dict[int, tuple] = {}
-        for pk, clearance, caveats, party in rows:
-            state = (clearance, tuple(sorted(c.upper() for c in caveats or ())), party.upper())
+        groups: dict[tuple, list[int]] = {}
+        for pk, *row in _member_states.rows(self.process_id, sorted(member_ids), convert=False):
+            state = self._state_of(tuple(row))
             fresh[pk] = state
-            member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
-            viewers[pk] = access.reader_of(process, member, party, clearance, caveats)
+            groups.setdefault(state, []).append(pk)
+            if state not in self._readers:
+                clearance, caveats, party = state
+                member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
+                self._readers[state] = access.reader_of(process, member, party, clearance, caveats)
         for pk in set(self.member_state) | set(fresh):
             if self.member_state.get(pk) != fresh.get(pk):
                 self._forget_member(pk)
         self.member_state = fresh
-        return process, viewers
+        return process, groups
 
     def _forget_member(self, member_id: int) -> None:
         for key in [k for k in self.unread if k[0] == member_id]:
@@ -126,105 +233,105 @@ class FanoutState:
             if member_id is None or key[0] == member_id:
                 del self.unread[key]
 
-    def _unread(self, viewer: access.Viewer, m: Message, new: bool) -> int:
-        key = (viewer.member.pk, m.channel_id)
-        entry = self.unread.get(key)
-        if entry is None:
-            entry = _Unread(queries.unread_count(viewer, m.channel), m.pk)
-            self.unread[key] = entry
-        elif new and m.pk > entry.upto:
-            entry.upto = m.pk
-            if m.sender_id != viewer.member.pk and m.deleted_at is None:
-                entry.count += 1
-        return entry.count
-
-    def frames(self, events: list[dict], member_ids: set[int]) -> list[Frame]:
-        """(member id, event, message id, JSON text) for every frame of this batch, in order."""
+    def frames(self, events: list[dict], member_ids: set[int]) -> dict[int, list[Item]]:
+        """Each connected member's frames of this burst, in order: member id → items."""
         for ev in events:
             if ev.get("kind") == "channel.read":
                 self._forget_channel(ev.get("channel_id"), ev.get("member_id"))
         wanted = [ev for ev in events if ev.get("kind") in MESSAGE_KINDS and "message_id" in ev]
         if not wanted or not member_ids:
-            return []
-        process, viewers = self._viewers(member_ids)
-        if process is None or not viewers:
-            return []
-        ids = {ev["message_id"] for ev in wanted if queries.valid_id(ev["message_id"])}
-        msgs = {
-            m.pk: m
-            for m in Message.objects.filter(pk__in=ids, channel__process_id=self.process_id)
-            .select_related("sender__user", "sender__party", "label", "channel", "channel__label")
-            .prefetch_related(
-                Prefetch(
-                    "attachments",
-                    queryset=Attachment.objects.select_related("label").order_by("id"),
-                ),
-                "mentions",
-            )
-        }
-        acked: dict[int, set[int]] = {}
-        for mid, member in Acknowledgement.objects.filter(
-            message_id__in=list(msgs), member_id__in=list(viewers)
-        ).values_list("message_id", "member_id"):
-            acked.setdefault(member, set()).add(mid)
-        # members with the same reader state read the same labels: decide once per group
-        groups: dict[tuple, list[tuple[int, access.Viewer]]] = {}
-        for pk, viewer in viewers.items():
-            groups.setdefault(self.member_state[pk], []).append((pk, viewer))
+            return {}
+        process, groups = self._groups(member_ids)
+        if process is None or not groups:
+            return {}
+        ids = sorted({ev["message_id"] for ev in wanted if queries.valid_id(ev["message_id"])})
+        loaded = self._load(ids)
         readable: dict[tuple, bool] = {}  # (reader state, label) → can_read, for this burst
-        out: list[Frame] = []
+        out: dict[int, list[Item]] = {pk: [] for pk in self.member_state}
         for ev in wanted:
-            m = msgs.get(ev["message_id"])
+            m = loaded.msgs.get(ev["message_id"])
             if m is None:
                 continue
             kind = ev["kind"].split(".", 1)[1]
             if kind in ("edit", "delete"):
                 self._forget_channel(m.channel_id)
-            out.extend(self._frames_for(kind, ev, m, groups, acked, readable))
-        return out
+            self._frames_for(process, kind, ev, m, groups, loaded, readable, out)
+        return {pk: items for pk, items in out.items() if items}
 
     def _frames_for(
         self,
+        process: Process,
         kind: str,
         ev: dict,
         m: Message,
-        groups: dict[tuple, list[tuple[int, access.Viewer]]],
-        acked: dict[int, set[int]],
+        groups: dict[tuple, list[int]],
+        loaded: _Loaded,
         readable: dict[tuple, bool],
-    ) -> list[Frame]:
+        out: dict[int, list[Item]],
+    ) -> None:
+        """Append message `m`'s frame to the list of every member who may read it. The JSON
+        of the message is built once per reader state (and acknowledged flag); per member only
+        the unread count is written in."""
         label, chan_label = m.label.value, m.channel.label.value
-        rows = list(m.attachments.all())
-        att_labels = [(a.pk, a.label.value) for a in rows]
-        encoded: dict[tuple, str] = {}  # one JSON encoding per distinct message view
-        ack = json.dumps({"type": "ack", "message_id": m.pk, "member_id": ev.get("member_id")})
-        out: list[Frame] = []
+        mid, chan_id = m.pk, m.channel_id
+        rows = loaded.attachments.get(mid, [])
+        mentions = loaded.mentions.get(mid, [])
+        acked = loaded.acked
+        unread_get = self.unread.get
+        new, live, sender = kind == "new", m.deleted_at is None, m.sender_id
+        # one JSON encoding per distinct view of the message: the attachments a reader state
+        # may see, and whether the member acknowledged it
+        heads: dict[tuple, str] = {}
         for state, members in groups.items():
-            reader = members[0][1]  # any member of the group answers for all of it
+            reader = self._readers[state]  # answers for every member of the group
             if not (
                 _can_read(readable, state, reader, label)
                 and _can_read(readable, state, reader, chan_label)
             ):
                 continue
             if kind == "ack":
-                out.extend((pk, kind, m.pk, ack) for pk, _ in members)
-                continue
-            seen = tuple(
-                aid for aid, value in att_labels if _can_read(readable, state, reader, value)
-            )
-            for pk, viewer in members:
-                mine = acked.get(pk, set())
-                key = (m.pk in mine, seen)
-                body = encoded.get(key)
-                if body is None:
-                    data = queries.message_data(viewer, m, mine, rows)
-                    body = encoded[key] = json.dumps(data, cls=DjangoJSONEncoder)
-                unread = self._unread(viewer, m, kind == "new")
-                text = (
-                    f'{{"type": "message", "event": "{kind}", "message": {body}, '
-                    f'"unread": {unread}}}'
+                text = json.dumps(
+                    {"type": "ack", "message_id": mid, "member_id": ev.get("member_id")}
                 )
-                out.append((pk, kind, m.pk, text))
-        return out
+                for pk in members:
+                    out[pk].append((kind, mid, text))
+                continue
+            seen = tuple(a.pk for a in rows if _can_read(readable, state, reader, a.label.value))
+
+            def head_of(mine: bool, seen=seen, reader=reader) -> str:
+                head = heads.get((seen, mine))
+                if head is None:
+                    data = queries.message_data(reader, m, {mid} if mine else set(), rows, mentions)
+                    body = json.dumps(data, cls=DjangoJSONEncoder)
+                    head = heads[(seen, mine)] = (
+                        f'{{"type": "message", "event": "{kind}", "message": {body}, "unread": '
+                    )
+                return head
+
+            plain = head_of(False)
+            # the hot loop: one per member and message, so kept to lookups and one f-string
+            for pk in members:
+                head = head_of(True) if acked and mid in acked.get(pk, ()) else plain
+                entry = unread_get((pk, chan_id))
+                if entry is None:
+                    count = self._first_unread(process, pk, state, m)
+                else:
+                    if new and mid > entry.upto:
+                        entry.upto = mid
+                        if live and sender != pk:
+                            entry.count += 1
+                    count = entry.count
+                out[pk].append((kind, mid, f"{head}{count}}}"))
+
+    def _first_unread(self, process: Process, pk: int, state: tuple, m: Message) -> int:
+        """The exact unread count of (member, channel), read once; later messages move it."""
+        clearance, caveats, party = state
+        member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
+        viewer = access.reader_of(process, member, party, clearance, caveats)
+        entry = self.unread[(pk, m.channel_id)] = _Unread(
+            queries.unread_count(viewer, m.channel), m.pk
+        )
+        return entry.count
 
 
 class Hub:
@@ -275,7 +382,8 @@ class Hub:
     async def _receive(self) -> None:
         """Drain the layer at once so its bounded channel never fills (the queue is local)."""
         while True:
-            self.queue.put_nowait(await self.layer.receive(self.channel))
+            for event in unpack(await self.layer.receive(self.channel)):
+                self.queue.put_nowait(event)
 
     async def _dispatch(self) -> None:
         """One burst at a time: every event waiting, one read, one frame per socket."""
@@ -292,13 +400,10 @@ class Hub:
             while not self.queue.empty() and len(batch) < MAX_BURST:
                 batch.append(self.queue.get_nowait())
             try:
-                frames = await build(batch, set(self.sockets))
+                per_member = await build(batch, set(self.sockets))
             except Exception:  # one bad batch must not stop live delivery for everyone
                 log.exception("fan-out of %d events failed", len(batch))
                 continue
-            per_member: dict[int, list[Item]] = {}
-            for member_id, event, message_id, text in frames:
-                per_member.setdefault(member_id, []).append((event, message_id, text))
             for member_id, items in per_member.items():
                 for sock in list(self.sockets.get(member_id, ())):
                     try:

@@ -39,6 +39,7 @@ from accord.core.access import Viewer
 from accord.core.errors import Invalid, NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Member
+from accord.core.prepared import Prepared
 from accord.core.queries import MAX_ID, valid_id
 from accord.core.roles import Perm
 
@@ -56,16 +57,27 @@ def channels(viewer: Viewer) -> QuerySet[Channel]:
     return access.readable(qs, viewer).select_related("label").prefetch_related("parties")
 
 
-def channel(viewer: Viewer, channel_id: int) -> Channel:
-    """One readable channel (404 otherwise, as for one that does not exist)."""
+_channel_in = Prepared(
+    lambda process_id, channel_id: (
+        Channel.objects.filter(process_id=process_id, pk=channel_id)
+        .select_related("label", "process")
+        .order_by()[:1]
+    )
+)
+
+
+def channel(viewer: Viewer, channel_id: int, memo: dict | None = None) -> Channel:
+    """One readable channel (404 otherwise, as for one that does not exist). `memo` lets the
+    posts of one write batch share the row; each viewer is still checked against its label."""
     if viewer.member is None or not valid_id(channel_id):
         raise NotFound("channel not found")
-    chan = (
-        Channel.objects.filter(process=viewer.process, pk=channel_id)
-        .select_related("label", "process")
-        .order_by()
-        .first()
-    )
+    key = ("channel", viewer.process.pk, channel_id)
+    if memo is not None and key in memo:
+        chan = memo[key]
+    else:
+        chan = _channel_in.first(viewer.process.pk, channel_id)
+        if memo is not None:
+            memo[key] = chan
     # the label was fetched with the row: one query, and the same rule as every list
     if chan is None or not access.can_read(viewer, chan.label.value):
         raise NotFound("channel not found")

@@ -7,7 +7,7 @@ A refused act raises an AccordError before anything is written, so bad input cha
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,7 +32,7 @@ from accord.comms.models import (
     Precedence,
     ReadState,
 )
-from accord.core import access, events
+from accord.core import access, events, prepared
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.groupcommit import GroupCommit
@@ -64,18 +64,19 @@ def _require_member(viewer: Viewer) -> Member:
     return viewer.member
 
 
-def _publish(process_id: int, kind: str, msg: Message, **extra) -> None:
+def _event(kind: str, msg: Message, **extra) -> dict:
     """Only ids and the label id travel on the layer; consumers re-read through access."""
-    events.publish(
-        process_id,
-        {
-            "kind": kind,
-            "message_id": msg.pk,
-            "channel_id": msg.channel_id,
-            "label": msg.label_id,
-            **extra,
-        },
-    )
+    return {
+        "kind": kind,
+        "message_id": msg.pk,
+        "channel_id": msg.channel_id,
+        "label": msg.label_id,
+        **extra,
+    }
+
+
+def _publish(process_id: int, kind: str, msg: Message, **extra) -> None:
+    events.publish(process_id, _event(kind, msg, **extra))
 
 
 # --- channels ---------------------------------------------------------------------------------
@@ -171,6 +172,7 @@ class Posted:
     message: Message
     warnings: list[str] = field(default_factory=list)
     mentions: list[int] = field(default_factory=list)  # member ids, as the ledger records
+    viewer: Viewer | None = None  # who posted
 
 
 def _check_body(body: str) -> str:
@@ -219,10 +221,12 @@ def prepare_post(
     requires_ack: bool = False,
     reply_to: int | None = None,
     now: datetime | None = None,
+    memo: dict | None = None,
 ) -> PendingPost:
-    """Every check of a post, reading only: a refused post raises before anything is written."""
+    """Every check of a post, reading only: a refused post raises before anything is written.
+    `memo`: reads the posts of one batch may share (see GroupCommit.memo)."""
     _require_member(viewer)
-    chan = q.channel(viewer, channel_id)  # 404 if the channel may not be read
+    chan = q.channel(viewer, channel_id, memo)  # 404 if the channel may not be read
     access.require(viewer, Perm.POST_MESSAGES)
     body = _check_body(body)
     precedence = (precedence or Precedence.ROUTINE).upper()
@@ -290,7 +294,7 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
                     created_at=p.now,
                 )
             )
-        Message.objects.bulk_create(msgs)
+        prepared.insert(msgs)  # the ids, as bulk_create would give them
         notes: list[Notification] = []
         links = []
         acts: dict[int, tuple[Process, list[Act]]] = {}  # per process: one log lock each
@@ -326,15 +330,18 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
         Notification.objects.bulk_create(notes)
         for process, group in acts.values():
             record_many(group, process=process, sign_now=False)
+    per_process: dict[int, list[dict]] = {}
     for p, msg in zip(pending, msgs, strict=True):
-        _publish(p.channel.process_id, "message.new", msg)
+        per_process.setdefault(p.channel.process_id, []).append(_event("message.new", msg))
+    for process_id, group in per_process.items():
+        events.publish_many(process_id, group)  # one layer message per batch and process
     return [
-        Posted(msg, p.warnings, mentioned)
+        Posted(msg, p.warnings, mentioned, p.viewer)
         for p, msg, mentioned in zip(pending, msgs, ids, strict=True)
     ]
 
 
-_posts: GroupCommit[PendingPost, Posted] = GroupCommit(write_posts)
+_posts: GroupCommit[PendingPost, Posted] = GroupCommit(write_posts, name="accord-posts")
 
 
 def post_message(viewer: Viewer, channel_id: int, **fields) -> Posted:
@@ -342,6 +349,25 @@ def post_message(viewer: Viewer, channel_id: int, **fields) -> Posted:
     acknowledgement. Concurrent posts share one transaction (core.groupcommit); each is
     checked on its own first."""
     return _posts.submit(prepare_post(viewer, channel_id, **fields))
+
+
+async def post_message_async(
+    resolve: Callable[[], Viewer], channel_id: int, *, poster_key: Hashable = None, **fields
+) -> Posted:
+    """`post_message` for the event loop (the API's fast path): `resolve()` names the poster
+    and runs on the writer thread with the post's checks, so the loop never waits on the
+    database. Posts of one batch with the same `poster_key` resolve their poster once."""
+
+    def prepare() -> PendingPost:
+        memo = _posts.memo
+        viewer = memo.get(("poster", poster_key)) if poster_key is not None else None
+        if viewer is None:
+            viewer = resolve()
+            if poster_key is not None:
+                memo[("poster", poster_key)] = viewer
+        return prepare_post(viewer, channel_id, memo=memo, **fields)
+
+    return await _posts.submit_async(prepare)
 
 
 def _own_message(viewer: Viewer, message_id: int) -> Message:

@@ -13,7 +13,8 @@ from django.db.models import Model, QuerySet
 
 from accord.core.errors import Forbidden, Invalid, NotFound
 from accord.core.labels import LabelValue
-from accord.core.models import Label, Member, Process
+from accord.core.models import Label, Member, Process, RoleAssignment
+from accord.core.prepared import Prepared, prefetched
 from accord.core.roles import Perm
 
 
@@ -38,18 +39,39 @@ class Viewer:
         return perm in self.perms
 
 
-def active_member(user, **process) -> Member | None:
-    """The user's active membership of one process (`process=…` or `process__slug=…`), with
-    what a Viewer needs; None for anonymous users and non-members."""
+# The member lookups of every request, compiled once (core.prepared): by process, by slug.
+_member_in = Prepared(
+    lambda user_id, process_id: (
+        Member.objects.select_related("party", "user", "process")
+        .filter(user_id=user_id, active=True, process_id=process_id)
+        .order_by()[:1]
+    )
+)
+_member_by_slug = Prepared(
+    lambda user_id, slug: (
+        Member.objects.select_related("party", "user", "process")
+        .filter(user_id=user_id, active=True, process__slug=slug)
+        .order_by()[:1]
+    )
+)
+_roles_of = Prepared(lambda member_id: RoleAssignment.objects.filter(member_id=member_id))
+
+
+def active_member(
+    user, *, process: Process | None = None, slug: str | None = None
+) -> Member | None:
+    """The user's active membership of one process (given as `process` or by `slug`), with
+    what a Viewer needs (party, user, process, role assignments); None for anonymous users and
+    non-members."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Member.objects.select_related("party", "user", "process")
-        .prefetch_related("role_assignments")
-        .filter(user=user, active=True, **process)
-        .order_by()  # one row at most: no need for the model's joined ordering
-        .first()
-    )
+    if process is not None:
+        member = _member_in.first(user.pk, process.pk)
+    else:
+        member = _member_by_slug.first(user.pk, str(slug or ""))
+    if member is not None:
+        prefetched(member, "role_assignments", _roles_of.all(member.pk))
+    return member
 
 
 def viewer_for(user, process: Process) -> Viewer:

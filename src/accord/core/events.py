@@ -35,12 +35,31 @@ def process_group(process_id: int) -> str:
 
 def publish(process_id: int, event: dict) -> None:
     """Send `event` to the process group once the surrounding transaction has committed."""
+    _send_after_commit(process_id, {"type": "accord.event", **event}, event.get("kind"))
 
+
+def publish_many(process_id: int, events: list[dict]) -> None:
+    """Send several events of one act batch (e.g. group-committed posts) as ONE layer message
+    ``{"type": "accord.events", "events": [...]}``, in order, after commit: one send and one
+    Redis push instead of one per event. Receivers read it as the events one by one."""
+    if events:
+        _send_after_commit(
+            process_id, {"type": "accord.events", "events": events}, events[0].get("kind")
+        )
+
+
+def unpack(message: dict) -> list[dict]:
+    """The events a layer message holds (one, or several from `publish_many`)."""
+    if message.get("type") == "accord.events":
+        return [{"type": "accord.event", **ev} for ev in message.get("events", ())]
+    return [message]
+
+
+def _send_after_commit(process_id: int, message: dict, kind) -> None:
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
-        message = {"type": "accord.event", **event}
         loop = _loop
         try:
             if loop is not None and loop.is_running() and not _on(loop):
@@ -52,7 +71,7 @@ def publish(process_id: int, event: dict) -> None:
             else:
                 async_to_sync(layer.group_send)(process_group(process_id), message)
         except Exception:  # a lost live event is recoverable (clients catch up); a 500 is not
-            log.exception("could not publish event %s", event.get("kind"))
+            log.exception("could not publish event %s", kind)
 
     transaction.on_commit(send)
 

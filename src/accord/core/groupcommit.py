@@ -1,86 +1,183 @@
-"""Group commit: acts submitted at the same moment by concurrent requests are written in one
-transaction, by whichever of those requests gets there first.
+"""Group commit: acts submitted at the same moment are written in one transaction by one writer
+thread, each caller still getting its own answer.
 
 Why: a transaction costs the same fixed work whatever it holds — BEGIN/COMMIT, the ledger's
 log-row lock, reading and writing the log's frontier, and on SQLite one writer at a time — so
-under load most of a single post's time went to that, not to the post. With group commit, the
-caller that takes the write lock writes every act queued so far (its own and those of callers
-waiting behind it); the others find their result ready when they get the lock. No extra
-thread, no timer: with one caller at a time every batch holds one act, exactly as before.
+under load most of a single post's time went to that, not to the post. The writer takes every
+item queued so far and writes them together; with one caller at a time every batch holds one
+item, exactly as a direct write would.
 
-Each caller still gets its own answer: if a batch fails, its acts are written again one by
-one, so one bad act fails alone. A caller already inside a transaction writes its act itself,
-inside that transaction (its transaction decides whether the act commits).
+Two kinds of callers:
+
+- a request thread (Django views) checks its act first and hands over the checked item with
+  `submit`, waiting for the result;
+- the event loop (the API's fast path, accord.fastpath) hands over a *preparation* with
+  `submit_async`: the writer runs it (the act's checks and reads) just before the batch, so the
+  loop never blocks on the database and a burst of requests costs one thread hand-over per
+  batch, not one per request.
+
+If a batch fails, its items are written again one by one, so one bad act fails alone; a
+preparation that raises fails its own caller only. A caller already inside a transaction
+writes its item itself, inside that transaction (its transaction decides whether it commits).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from django.db import connection
+from django.db import connection, connections
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+log = logging.getLogger("accord.groupcommit")
 
-@dataclass
+
 class _Slot(Generic[T, R]):
-    item: T
-    done: bool = False
-    result: R | None = None
-    error: BaseException | None = None
+    __slots__ = ("item", "loop", "outcome", "prepare")
+
+    def __init__(self, item, prepare, outcome, loop) -> None:
+        self.item: T | None = item
+        self.prepare: Callable[[], T] | None = prepare
+        self.outcome = outcome  # concurrent Future (thread caller) or asyncio Future (loop)
+        self.loop: asyncio.AbstractEventLoop | None = loop
+
+
+def _settle(done: list[tuple[asyncio.Future, object, BaseException | None]]) -> None:
+    """On the loop: resolve the futures of one batch (one wake-up of the loop per batch)."""
+    for fut, result, error in done:
+        if fut.done():  # cancelled: the caller went away
+            continue
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
 
 
 class GroupCommit(Generic[T, R]):
     """Write concurrent callers' items together; `write(items)` returns one result per item."""
 
-    def __init__(self, write: Callable[[Sequence[T]], list[R]], max_batch: int = 200) -> None:
+    def __init__(
+        self,
+        write: Callable[[Sequence[T]], list[R]],
+        max_batch: int = 200,
+        name: str = "group-commit",
+    ) -> None:
         self._write = write
         self._max = max_batch
-        self._queue_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._name = name
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()  # held by the writer while it writes a batch
         self._pending: list[_Slot[T, R]] = []
+        self._thread: threading.Thread | None = None
+        self._pid = 0
         self.batches = 0  # batches written by this process (read by tests and benchmarks)
         self.items = 0
+        # what the preparations of one batch may share (read at the same moment: e.g. who an
+        # API token belongs to); emptied before each batch, used on the writer thread only
+        self.memo: dict = {}
 
+    # --- callers ------------------------------------------------------------------------------
     def submit(self, item: T) -> R:
         """Write `item` (alone or with others submitted meanwhile) and return its result."""
         if connection.in_atomic_block:
             return self._write([item])[0]
-        slot: _Slot[T, R] = _Slot(item)
-        with self._queue_lock:
+        fut: Future = Future()
+        self._enqueue(_Slot(item, None, fut, None))
+        return fut.result()
+
+    async def submit_async(self, prepare: Callable[[], T]) -> R:
+        """From the event loop: the writer runs `prepare()` (it may read the database and raise
+        for this caller alone), then writes its item with the rest of the batch."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._enqueue(_Slot(None, prepare, fut, loop))
+        return await fut
+
+    def _enqueue(self, slot: _Slot[T, R]) -> None:
+        with self._cond:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+                self._thread.start()
             self._pending.append(slot)
-        while not slot.done:
+            self._cond.notify()
+
+    # --- the writer thread --------------------------------------------------------------------
+    def _serve(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
             with self._write_lock:
-                if slot.done:
-                    break
-                with self._queue_lock:
+                with self._cond:
                     batch, self._pending = self._pending[: self._max], self._pending[self._max :]
-                self._run(batch)
-        if slot.error is not None:
-            raise slot.error
-        return slot.result  # type: ignore[return-value]
+                try:
+                    self._run(batch)
+                except BaseException as exc:  # never leave a caller waiting
+                    log.exception("group commit batch failed")
+                    self._finish([(s, None, exc) for s in batch])
+            if not self._pending:
+                # like the end of a request: return a pooled connection, drop a broken one
+                for conn in connections.all(initialized_only=True):
+                    conn.close_if_unusable_or_obsolete()
 
     def _run(self, batch: list[_Slot[T, R]]) -> None:
-        if not batch:
-            return
-        self.batches += 1
-        self.items += len(batch)
+        self.memo.clear()
+        done: list[tuple[_Slot, object, BaseException | None]] = []
+        ready: list[_Slot[T, R]] = []
+        for slot in batch:
+            if slot.prepare is not None:
+                try:
+                    slot.item = slot.prepare()
+                except BaseException as exc:
+                    done.append((slot, None, exc))
+                    continue
+            ready.append(slot)
+        if ready:
+            self.batches += 1
+            self.items += len(ready)
+            done += self._write_all(ready)
+        self._finish(done)
+
+    def _write_all(
+        self, batch: list[_Slot[T, R]]
+    ) -> list[tuple[_Slot, object, BaseException | None]]:
         try:
             results = self._write([s.item for s in batch])
         except BaseException as exc:
             if len(batch) == 1:
-                batch[0].error, batch[0].done = exc, True
-                return
+                return [(batch[0], None, exc)]
+            out = []
             for slot in batch:  # one bad act must not fail the others: write each alone
                 try:
-                    slot.result = self._write([slot.item])[0]
+                    out.append((slot, self._write([slot.item])[0], None))
                 except BaseException as one:
-                    slot.error = one
-                slot.done = True
-            return
-        for slot, result in zip(batch, results, strict=True):
-            slot.result, slot.done = result, True
+                    out.append((slot, None, one))
+            return out
+        return [(s, r, None) for s, r in zip(batch, results, strict=True)]
+
+    @staticmethod
+    def _finish(done: list[tuple[_Slot, object, BaseException | None]]) -> None:
+        per_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for slot, result, error in done:
+            if slot.outcome.done():
+                continue
+            if slot.loop is None:
+                if error is not None:
+                    slot.outcome.set_exception(error)
+                else:
+                    slot.outcome.set_result(result)
+            else:
+                per_loop.setdefault(slot.loop, []).append((slot.outcome, result, error))
+        for loop, items in per_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, items)
+            except RuntimeError:  # the loop closed meanwhile: nobody waits any more
+                pass

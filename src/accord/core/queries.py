@@ -26,7 +26,7 @@ def processes_for(user) -> QuerySet[Process]:
 
 def viewer_for_slug(user, slug: str) -> Viewer:
     """Resolve the viewer of a process by slug; non-members get 404, as if it did not exist."""
-    member = access.active_member(user, process__slug=slug)
+    member = access.active_member(user, slug=slug)
     if member is None:
         raise NotFound("process not found")
     return access.viewer_of(member)

@@ -20,6 +20,7 @@ from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import ApiToken, Member, Party, Process, RoleAssignment, SecurityProfile
+from accord.core.prepared import Prepared
 from accord.core.roles import MFA_ROLES, Perm, Role
 from accord.ledger.services import log_for, record
 
@@ -500,6 +501,11 @@ def revoke_token(user, token_id: int) -> ApiToken:
     return tok
 
 
+_token_by_prefix = Prepared(
+    lambda prefix: ApiToken.objects.select_related("user").filter(prefix=prefix).order_by()[:1]
+)
+
+
 def authenticate_token(raw: str):
     """Return the user of a live token, or None (constant-time digest comparison)."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
@@ -508,7 +514,7 @@ def authenticate_token(raw: str):
         prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
     except IndexError:
         return None
-    tok = ApiToken.objects.select_related("user").filter(prefix=prefix).order_by().first()
+    tok = _token_by_prefix.first(prefix)
     if tok is None or not tok.is_live or not tok.user.is_active:
         return None
     if not secrets.compare_digest(tok.digest, token_digest(raw)):

@@ -22,6 +22,7 @@ from django.db.models import Model
 
 from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import Label, Member, Process
+from accord.core.prepared import Prepared
 from accord.ledger import signing
 from accord.ledger.compact import Frontier
 from accord.ledger.entry import entry_bytes
@@ -155,11 +156,33 @@ def record(
     return record_many([Act(actor, action, subject, payload, label)], process=process)[0]
 
 
+_log_of = Prepared(
+    lambda process_id: Log.objects.select_for_update().filter(process_id=process_id).order_by()[:1]
+)
+
+
 def _locked_log(process: Process | None) -> Log:
     """Lock the process's log row for appending (created on first use)."""
-    qs = Log.objects.select_for_update()
-    found = (qs.filter(process=process) if process else qs.filter(name=SYSTEM_LOG)).first()
-    return found or qs.get(pk=log_for(process).pk)
+    found = _log_of.first(process.pk) if process else None
+    if found is None:
+        qs = Log.objects.select_for_update()
+        found = qs.filter(name=SYSTEM_LOG).first() if process is None else None
+        found = found or qs.get(pk=log_for(process).pk)
+    return found
+
+
+def _save_log(log: Log) -> None:
+    """Store the log's new size and frontier (one UPDATE written once, not through the ORM's
+    compiler: it runs once per appended batch)."""
+    conn = connections[Log.objects.db]
+    q = conn.ops.quote_name
+    frontier = Log._meta.get_field("frontier").get_db_prep_save(log.frontier, conn)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"UPDATE {q(Log._meta.db_table)} SET {q('size')} = %s, {q('frontier')} = %s "  # noqa: S608
+            f"WHERE {q('id')} = %s",
+            [log.size, frontier, log.pk],
+        )
 
 
 def record_many(
@@ -217,7 +240,7 @@ def record_many(
             locked.size += 1
         _insert_rows(locked.pk, entries, nodes)
         locked.frontier = frontier.to_bytes()
-        locked.save(update_fields=["size", "frontier"])
+        _save_log(locked)
         log_id = locked.pk
         batch = len(acts) > 1 if sign_now is None else sign_now
         transaction.on_commit(lambda: _sign_soon(log_id, batch=batch))

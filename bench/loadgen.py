@@ -1,0 +1,105 @@
+"""A lean HTTP/1.1 load generator for the comms benchmark: keep-alive connections on asyncio
+streams, requests written as bytes, responses read by Content-Length.
+
+Why not httpx: on this 2-core machine the load generator shares the cores with the server.
+httpx spends ≈ 1 ms of CPU per request (measured: bench_comms.py, 600 posts), so at 500
+posts/s it would take half a core from the server it measures. This client spends tens of
+microseconds per request, and is used the same way against Accord and against Synapse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import urlsplit
+
+
+class HTTPError(Exception):
+    """A response the caller did not expect, with its status and body."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(f"HTTP {status}: {body[:300]!r}")
+        self.status, self.body = status, body
+
+
+class _Conn:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+
+class Client:
+    """A pool of keep-alive connections to one server; `request` borrows one per call."""
+
+    def __init__(self, base: str, size: int = 32) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.hostline = f"{self.host}:{self.port}"
+        self._idle: list[_Conn] = []
+        self._sem = asyncio.Semaphore(size)
+
+    async def _conn(self) -> _Conn:
+        if self._idle:
+            return self._idle.pop()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return _Conn(reader, writer)
+
+    async def request(
+        self, method: str, path: str, body: object = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        """Send one request and return (status, body). A connection the server closed is
+        retried once on a new one (nothing was accepted on the dead connection)."""
+        data = b"" if body is None else json.dumps(body).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.hostline}"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        head.append(f"Content-Length: {len(data)}")
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+        async with self._sem:
+            for attempt in (0, 1):
+                conn = await self._conn()
+                try:
+                    conn.writer.write(raw)
+                    status, payload, keep = await self._read(conn.reader)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    conn.writer.close()
+                    if attempt:
+                        raise
+                    continue
+                if keep:
+                    self._idle.append(conn)
+                else:
+                    conn.writer.close()
+                return status, payload
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _read(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, keep, chunked = 0, True, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                keep = False
+            elif name == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if not chunked:
+            return status, await reader.readexactly(length), keep
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                return status, b"".join(parts), keep
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+
+    async def close(self) -> None:
+        for conn in self._idle:
+            conn.writer.close()
+        self._idle.clear()
