@@ -264,6 +264,12 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
         # phase 2: latency at an offered rate, open loop
         base = messages
         posts = []
+        answers: list[float] = []  # post → 201 answer, ms
+
+        async def timed(seq: int) -> None:
+            await target.post(seq, f"#{seq} {FILLER}")
+            answers.append((time.perf_counter() - sent[seq]) * 1000)
+
         t0 = time.perf_counter()
         for i in range(messages):
             seq = base + i
@@ -271,8 +277,11 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
             if delay > 0:
                 await asyncio.sleep(delay)
             sent[seq] = time.perf_counter()
-            posts.append(asyncio.create_task(target.post(seq, f"#{seq} {FILLER}")))
+            posts.append(asyncio.create_task(timed(seq)))
         await asyncio.gather(*posts)
+        answered = sorted(answers)
+        row["post_p50_ms"] = statistics.median(answered)
+        row["post_p99_ms"] = answered[max(0, int(len(answered) * 0.99) - 1)]
         row["achieved_rate"] = messages / (time.perf_counter() - t0)
         await settle(base, base + messages)
         lat = sorted(
@@ -323,17 +332,19 @@ def fmt(v, spec: str = ",.1f") -> str:
 
 def table(rows: list[dict]) -> str:
     out = [
-        "| target | listeners | accepted msg/s (16 senders) | server CPU ms/msg | offered msg/s | "
-        "achieved | delivered | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | listeners | accepted msg/s (16 senders) | server CPU ms/msg | "
+        "load generator CPU ms/msg | offered msg/s | achieved | post answered p99 ms | "
+        "delivered | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['target']} | {r['listeners']} | failed: {r['error']} |||||||")
+            out.append(f"| {r['target']} | {r['listeners']} | failed: {r['error']} |||||||||")
             continue
         out.append(
             f"| {r['target']} | {r['listeners']} | {fmt(r['accepted_per_s'], ',.0f')} | "
-            f"{fmt(r['cpu_ms_per_msg'])} | {r['rate']:g} | {fmt(r['achieved_rate'], ',.0f')} | "
+            f"{fmt(r['cpu_ms_per_msg'])} | {fmt(r.get('client_cpu_ms_per_msg'), ',.2f')} | "
+            f"{r['rate']:g} | {fmt(r['achieved_rate'], ',.0f')} | {fmt(r.get('post_p99_ms'))} | "
             f"{r['delivered']:.1%} | {fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} |"
         )
     return "\n".join(out)

@@ -62,7 +62,12 @@ class Client:
                     conn.writer.write(raw)
                     status, payload, keep = await self._read(conn.reader)
                 except (ConnectionError, asyncio.IncompleteReadError):
+                    # the server closed idle keep-alive connections (uvicorn: after 5 s):
+                    # drop every idle one and send again on a new connection
                     conn.writer.close()
+                    for idle in self._idle:
+                        idle.writer.close()
+                    self._idle.clear()
                     if attempt:
                         raise
                     continue

@@ -49,6 +49,7 @@ async def application(scope, receive, send):
     events.bind_loop(asyncio.get_running_loop())
     return await router(scope, receive, send)
 
+
 # Everything loaded so far (Django, the apps, their modules) lives as long as the server: move
 # it out of the cyclic collector's sight, so that the collections a busy server triggers every
 # few milliseconds scan only what requests allocate, not the whole application.

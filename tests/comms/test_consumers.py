@@ -325,16 +325,28 @@ async def test_a_burst_reaches_each_socket_as_one_batch_frame_in_order(demo):
     assert [f["event"] for f in batch["frames"]] == ["new"] * 3
     assert [f["message"]["id"] for f in batch["frames"]] == ids
     assert [f["message"]["body"] for f in batch["frames"]] == ["b0", "b1", "b2"]
-    unread = [f["unread"] for f in batch["frames"]]
-    assert unread == [unread[0], unread[0] + 1, unread[0] + 2]  # as if sent one by one
-    # a burst of one is the plain frame, unchanged
+    # the channel's unread count rides on its last frame of the batch, counting all three
+    assert ["unread" in f for f in batch["frames"]] == [False, False, True]
+    after = batch["frames"][-1]["unread"]
+    assert after == await unread_in_allies("ana.costa")
+    # a burst of one is the plain frame, with its count
     [alone] = await burst(demo.pk, partial(post_now, "ingrid.dahl", "Allies coordination", "b3"))
     raw = await raw_frames(ana)
     assert len(raw) == 1
     single = json.loads(raw[0])
     assert single["type"] == "message" and single["message"]["id"] == alone
-    assert single["unread"] == unread[0] + 3
+    assert single["unread"] == after + 1 == await unread_in_allies("ana.costa")
     await ana.disconnect()
+
+
+@database_sync_to_async
+def unread_in_allies(username: str) -> int:
+    from accord.comms import queries
+    from accord.comms.models import Channel
+
+    return queries.unread_count(
+        access.viewer_of(_member(username)), Channel.objects.get(name="Allies coordination")
+    )
 
 
 async def test_a_batch_holds_only_what_its_member_may_read(demo, kate):
@@ -441,7 +453,7 @@ def test_a_burst_costs_the_same_queries_however_many_messages_it_holds(demo):
         events = [{"kind": "message.new", "message_id": i} for i in ids]
         with CaptureQueriesContext(connection) as ctx:
             frames = state.frames(events, listeners)
-        framed = {mid for items in frames.values() for _, mid, _ in items}
+        framed = {mid for d in frames.values() for _, mid in d.meta}
         assert framed == set(ids)  # every message was framed
         return len(ctx.captured_queries)
 

@@ -23,7 +23,6 @@ RESUME_BATCH messages per frame, then "resumed". Clients must unwrap batches.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -69,7 +68,7 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         if self.member_id is None:
             await self.close(code=4404)  # not a member (or not signed in): as if absent
             return
-        self.sent: OrderedDict[int, None] = OrderedDict()  # ids of "new" frames sent
+        self.sent = _Sent()
         await self.accept()
         await self.send_json({"type": "hello", "member_id": self.member_id, "process": slug})
         await fanout.join(self.channel_layer, self.process_id, self)
@@ -137,19 +136,41 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         return out
 
     async def deliver_many(self, items: list[fanout.Item]) -> None:
-        """Send frames built for this member as ONE WebSocket frame (one frame as it is, several
-        as a batch): fewer sends for server and client. A "new" message already sent on this
+        """Send frames built for this member as ONE WebSocket frame (see `deliver`)."""
+        await self.deliver(fanout.Delivery.of(items))
+
+    async def deliver(self, delivery: fanout.Delivery) -> None:
+        """Send one burst's frames as ONE WebSocket frame (one frame as it is, several as a
+        batch): fewer sends for server and client. A "new" message already sent on this
         socket is dropped, inside a batch too (live and catch-up may overlap)."""
-        texts: list[str] = []
-        sent = self.sent
-        for event, message_id, text in items:
-            if event == "new":
-                if message_id in sent:
-                    continue
-                sent[message_id] = None
-            texts.append(text)
-        while len(sent) > SENT_MEMORY:
-            sent.popitem(last=False)  # the oldest
+        texts = delivery.texts
+        if self.sent.overlaps(delivery.new_ids):
+            texts = [
+                t
+                for t, (event, mid) in zip(texts, delivery.meta, strict=True)
+                if event != "new" or mid not in self.sent
+            ]
+        self.sent.add_all(delivery.new_ids)
         if texts:  # straight to the server's send: this runs for every socket in every burst
             text = texts[0] if len(texts) == 1 else batch_text(texts)
             await self.base_send({"type": "websocket.send", "text": text})
+
+
+class _Sent:
+    """Ids of the "new" frames a socket was sent, the last 2 × SENT_MEMORY at most (two
+    generations of sets: whole bursts are checked and added with set operations)."""
+
+    def __init__(self) -> None:
+        self.now: set[int] = set()
+        self.before: set[int] = set()
+
+    def __contains__(self, mid: int) -> bool:
+        return mid in self.now or mid in self.before
+
+    def overlaps(self, ids: frozenset[int]) -> bool:
+        return bool(ids) and not (self.now.isdisjoint(ids) and self.before.isdisjoint(ids))
+
+    def add_all(self, ids: frozenset[int]) -> None:
+        self.now.update(ids)
+        if len(self.now) > SENT_MEMORY:
+            self.before, self.now = self.now, set()

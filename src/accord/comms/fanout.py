@@ -61,12 +61,32 @@ GATHER_S = 0.02
 Item = tuple[str, int, str]  # (event, message id, JSON text) — one member's frame
 
 
+@dataclass(slots=True)
+class Delivery:
+    """One member's frames of one burst, in order: sent as one WebSocket frame."""
+
+    texts: list[str]  # the JSON text of each frame
+    meta: list[tuple[str, int]]  # (event, message id) of each frame
+    new_ids: frozenset[int]  # ids of its "new" message frames (to drop repeats)
+
+    @classmethod
+    def of(cls, items: list[Item]) -> Delivery:
+        return cls(
+            [t for _, _, t in items],
+            [(e, i) for e, i, _ in items],
+            frozenset(i for e, i, _ in items if e == "new"),
+        )
+
+    def items(self) -> list[Item]:
+        return [(e, i, t) for (e, i), t in zip(self.meta, self.texts, strict=True)]
+
+
 class Socket(Protocol):
     """What a hub needs of a connected consumer."""
 
     member_id: int
 
-    async def deliver_many(self, items: list[Item]) -> None:
+    async def deliver(self, delivery: Delivery) -> None:
         """This member's frames of one burst, in order: sent as one WebSocket frame."""
         ...
 
@@ -159,6 +179,7 @@ class FanoutState:
     _levels: list | None = None
     _states: dict[tuple, tuple] = field(default_factory=dict)  # stored row → reader state
     _labels: dict[int, Label] = field(default_factory=dict)  # labels never change
+    _values: dict[int, LabelValue] = field(default_factory=dict)  # … nor their values
 
     def _load(self, ids: list[int]) -> _Loaded:
         msgs = {m.pk: m for m in _messages.all(self.process_id, ids)}
@@ -170,6 +191,7 @@ class FanoutState:
         wanted |= {a.label_id for a in rows}
         for label in _labels.all(self.process_id, sorted(wanted - set(self._labels))):
             self._labels[label.pk] = label
+            self._values[label.pk] = label.value
         labels = self._labels
         for c in channels.values():
             _CHANNEL_LABEL.set_cached_value(c, labels[c.label_id])
@@ -233,8 +255,8 @@ class FanoutState:
             if member_id is None or key[0] == member_id:
                 del self.unread[key]
 
-    def frames(self, events: list[dict], member_ids: set[int]) -> dict[int, list[Item]]:
-        """Each connected member's frames of this burst, in order: member id → items."""
+    def frames(self, events: list[dict], member_ids: set[int]) -> dict[int, Delivery]:
+        """Each connected member's frames of this burst, in order: member id → delivery."""
         for ev in events:
             if ev.get("kind") == "channel.read":
                 self._forget_channel(ev.get("channel_id"), ev.get("member_id"))
@@ -246,92 +268,147 @@ class FanoutState:
             return {}
         ids = sorted({ev["message_id"] for ev in wanted if queries.valid_id(ev["message_id"])})
         loaded = self._load(ids)
-        readable: dict[tuple, bool] = {}  # (reader state, label) → can_read, for this burst
-        out: dict[int, list[Item]] = {pk: [] for pk in self.member_state}
+        order: list[tuple[str, dict, Message]] = []
         for ev in wanted:
             m = loaded.msgs.get(ev["message_id"])
             if m is None:
                 continue
             kind = ev["kind"].split(".", 1)[1]
             if kind in ("edit", "delete"):
-                self._forget_channel(m.channel_id)
-            self._frames_for(process, kind, ev, m, groups, loaded, readable, out)
-        return {pk: items for pk, items in out.items() if items}
+                self._forget_channel(m.channel_id)  # the channel's counts are read again
+            order.append((kind, ev, m))
+        readable: dict[tuple, bool] = {}  # (reader state, label) → can_read, for this burst
+        bodies: dict[tuple, str] = {}  # one JSON encoding per distinct view of a message
+        out: dict[int, Delivery] = {}
+        for state, members in groups.items():
+            self._group_frames(process, state, members, order, loaded, readable, bodies, out)
+        return out
 
-    def _frames_for(
+    def _body(
+        self, bodies: dict, reader: access.Viewer, m: Message, loaded: _Loaded, seen, mine: bool
+    ) -> str:
+        """The JSON of a message as one view sees it: the attachments its reader state may see
+        (`seen`), and whether the member acknowledged it (`mine`)."""
+        key = (m.pk, seen, mine)
+        body = bodies.get(key)
+        if body is None:
+            data = queries.message_data(
+                reader,
+                m,
+                {m.pk} if mine else set(),
+                loaded.attachments.get(m.pk, []),
+                loaded.mentions.get(m.pk, []),
+            )
+            body = bodies[key] = json.dumps(data, cls=DjangoJSONEncoder)
+        return body
+
+    def _group_frames(
         self,
         process: Process,
-        kind: str,
-        ev: dict,
-        m: Message,
-        groups: dict[tuple, list[int]],
+        state: tuple,
+        members: list[int],
+        order: list[tuple[str, dict, Message]],
         loaded: _Loaded,
         readable: dict[tuple, bool],
-        out: dict[int, list[Item]],
+        bodies: dict[tuple, str],
+        out: dict[int, Delivery],
     ) -> None:
-        """Append message `m`'s frame to the list of every member who may read it. The JSON
-        of the message is built once per reader state (and acknowledged flag); per member only
-        the unread count is written in."""
-        label, chan_label = m.label.value, m.channel.label.value
-        mid, chan_id = m.pk, m.channel_id
-        rows = loaded.attachments.get(mid, [])
-        mentions = loaded.mentions.get(mid, [])
-        acked = loaded.acked
-        unread_get = self.unread.get
-        new, live, sender = kind == "new", m.deleted_at is None, m.sender_id
-        # one JSON encoding per distinct view of the message: the attachments a reader state
-        # may see, and whether the member acknowledged it
-        heads: dict[tuple, str] = {}
-        for state, members in groups.items():
-            reader = self._readers[state]  # answers for every member of the group
+        """The frames of one reader state, built once and shared by its members; per member
+        only what is theirs is written in: the unread count (on the last frame of each
+        channel) and, for a message they acknowledged, its acknowledged flag."""
+        reader = self._readers[state]  # answers for every member of the group
+        texts: list[str] = []
+        meta: list[tuple[str, int]] = []
+        views: list[tuple[int, str, Message, tuple]] = []  # (index, kind, message, seen)
+        last: dict[int, tuple[int, Channel]] = {}  # channel id → (index of its last frame, channel)
+        news: dict[int, list[tuple[int, int, bool]]] = {}  # channel → (id, sender, live) of "new"
+        values = self._values
+        for kind, ev, m in order:
             if not (
-                _can_read(readable, state, reader, label)
-                and _can_read(readable, state, reader, chan_label)
+                _can_read(readable, state, reader, values[m.label_id])
+                and _can_read(readable, state, reader, values[m.channel.label_id])
             ):
-                continue
+                continue  # nothing of it — no frame, no id, no count
             if kind == "ack":
-                text = json.dumps(
-                    {"type": "ack", "message_id": mid, "member_id": ev.get("member_id")}
-                )
-                for pk in members:
-                    out[pk].append((kind, mid, text))
+                member = ev.get("member_id")
+                texts.append(json.dumps({"type": "ack", "message_id": m.pk, "member_id": member}))
+                meta.append(("ack", m.pk))
                 continue
-            seen = tuple(a.pk for a in rows if _can_read(readable, state, reader, a.label.value))
+            seen = tuple(
+                a.pk
+                for a in loaded.attachments.get(m.pk, ())
+                if _can_read(readable, state, reader, values[a.label_id])
+            )
+            body = self._body(bodies, reader, m, loaded, seen, False)
+            views.append((len(texts), kind, m, seen))
+            last[m.channel_id] = (len(texts), m.channel)
+            texts.append(f'{{"type": "message", "event": "{kind}", "message": {body}}}')
+            meta.append((kind, m.pk))
+            if kind == "new":
+                news.setdefault(m.channel_id, []).append((m.pk, m.sender_id, m.deleted_at is None))
+        if not texts:
+            return
+        new_ids = frozenset(m.pk for _, kind, m, _ in views if kind == "new")
+        # per channel: its last frame, as a head the member's count closes
+        ends = [
+            (idx, channel, _Tail(news.get(chan, ())), texts[idx][:-1])
+            for chan, (idx, channel) in last.items()
+        ]
+        acked = loaded.acked
+        for pk in members:
+            mine = list(texts)
+            own = acked.get(pk)
+            heads = None
+            if own:  # rare: this member acknowledged a message of the burst
+                heads = {}
+                for idx, kind, m, seen in views:
+                    if m.pk in own:
+                        body = self._body(bodies, reader, m, loaded, seen, True)
+                        mine[idx] = f'{{"type": "message", "event": "{kind}", "message": {body}}}'
+                        heads[idx] = mine[idx][:-1]
+            for idx, channel, tail, head in ends:
+                count = self._count(process, pk, state, channel, tail)
+                if heads and idx in heads:
+                    head = heads[idx]
+                mine[idx] = f'{head}, "unread": {count}}}'
+            out[pk] = Delivery(mine, meta, new_ids)
 
-            def head_of(mine: bool, seen=seen, reader=reader) -> str:
-                head = heads.get((seen, mine))
-                if head is None:
-                    data = queries.message_data(reader, m, {mid} if mine else set(), rows, mentions)
-                    body = json.dumps(data, cls=DjangoJSONEncoder)
-                    head = heads[(seen, mine)] = (
-                        f'{{"type": "message", "event": "{kind}", "message": {body}, "unread": '
-                    )
-                return head
-
-            plain = head_of(False)
-            # the hot loop: one per member and message, so kept to lookups and one f-string
-            for pk in members:
-                head = head_of(True) if acked and mid in acked.get(pk, ()) else plain
-                entry = unread_get((pk, chan_id))
-                if entry is None:
-                    count = self._first_unread(process, pk, state, m)
-                else:
-                    if new and mid > entry.upto:
-                        entry.upto = mid
-                        if live and sender != pk:
-                            entry.count += 1
-                    count = entry.count
-                out[pk].append((kind, mid, f"{head}{count}}}"))
-
-    def _first_unread(self, process: Process, pk: int, state: tuple, m: Message) -> int:
-        """The exact unread count of (member, channel), read once; later messages move it."""
-        clearance, caveats, party = state
-        member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
-        viewer = access.reader_of(process, member, party, clearance, caveats)
-        entry = self.unread[(pk, m.channel_id)] = _Unread(
-            queries.unread_count(viewer, m.channel), m.pk
-        )
+    def _count(self, process: Process, pk: int, state: tuple, channel: Channel, tail: _Tail) -> int:
+        """The member's unread count of a channel after this burst."""
+        entry = self.unread.get((pk, channel.pk))
+        if entry is None:  # read exactly once; later bursts move it
+            clearance, caveats, party = state
+            member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
+            viewer = access.reader_of(process, member, party, clearance, caveats)
+            entry = _Unread(queries.unread_count(viewer, channel), tail.top)
+            self.unread[(pk, channel.pk)] = entry
+        elif tail.news and tail.top > entry.upto:
+            entry.count += tail.added(pk, entry.upto)
+            entry.upto = tail.top
         return entry.count
+
+
+class _Tail:
+    """The "new" messages of one channel in one burst, as one reader state sees them, arranged
+    so that a member's count moves in constant time: new messages from others."""
+
+    __slots__ = ("first", "live", "news", "own", "top")
+
+    def __init__(self, news) -> None:
+        self.news = news
+        self.first = min((mid for mid, _, _ in news), default=0)
+        self.top = max((mid for mid, _, _ in news), default=0)
+        self.live = sum(1 for _, _, live in news if live)
+        self.own: dict[int, int] = {}
+        for _, sender, live in news:
+            if live:
+                self.own[sender] = self.own.get(sender, 0) + 1
+
+    def added(self, pk: int, upto: int) -> int:
+        """How many of these messages count as unread for member `pk` counted up to `upto`."""
+        if upto < self.first:  # the usual case: every message of the burst is newer
+            return self.live - self.own.get(pk, 0)
+        return sum(1 for mid, sender, live in self.news if mid > upto and live and sender != pk)
 
 
 class Hub:
@@ -404,10 +481,10 @@ class Hub:
             except Exception:  # one bad batch must not stop live delivery for everyone
                 log.exception("fan-out of %d events failed", len(batch))
                 continue
-            for member_id, items in per_member.items():
+            for member_id, delivery in per_member.items():
                 for sock in list(self.sockets.get(member_id, ())):
                     try:
-                        await sock.deliver_many(items)
+                        await sock.deliver(delivery)
                     except Exception:  # a socket closing mid-send; the others go on
                         log.debug("delivery to member %s failed", member_id, exc_info=True)
 

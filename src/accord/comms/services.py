@@ -341,7 +341,9 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
     ]
 
 
-_posts: GroupCommit[PendingPost, Posted] = GroupCommit(write_posts, name="accord-posts")
+_posts: GroupCommit[PendingPost, Posted] = GroupCommit(
+    write_posts, name="accord-posts", gather=0.003
+)
 
 
 def post_message(viewer: Viewer, channel_id: int, **fields) -> Posted:
