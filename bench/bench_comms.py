@@ -185,17 +185,20 @@ class AccordTarget:
             raise RuntimeError("accord did not start: " + (self.workdir / "server.log").read_text())
         self.path = f"/api/v1/processes/{SLUG}/channels/{self.info['channel']}/messages"
         self.h = {"Authorization": f"Bearer {self.info['sender']}"}
-        self.poster = loadgen.Client(self.base, size=64)
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
-    async def post(self, seq: int, body: str) -> None:
-        status, text = await self.poster.request("POST", self.path, {"body": body}, self.h)
-        if status != 201:
-            log = (self.workdir / "server.log").read_text()[-3000:]
-            raise RuntimeError(f"post {seq}: {status} {text[:200]!r}\n{log}")
+    def post_spec(self) -> dict:
+        """How the poster process posts here (loadgen.request_for)."""
+        return {
+            "kind": "accord",
+            "base": self.base,
+            "path": self.path,
+            "headers": self.h,
+            "ok": 201,
+        }
 
     async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
         from websockets.asyncio.client import connect
@@ -211,7 +214,6 @@ class AccordTarget:
 
     async def stop(self) -> None:
         await self.client.aclose()
-        await self.poster.close()
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
@@ -221,6 +223,7 @@ class AccordTarget:
 async def drive(target, listeners: int, messages: int, rate: float) -> dict:
     """Both phases against one target with `listeners` connected members."""
     await target.start(listeners)
+    poster = loadgen.Poster(FILLER)
     received: dict[int, list[float]] = {}
     sent: dict[int, float] = {}
 
@@ -242,47 +245,28 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
                     return
                 await asyncio.sleep(0.1)
 
-        # phase 1: throughput, closed loop
+        # phase 1: throughput, closed loop (posts from the poster process, see loadgen)
         pid = getattr(target, "pid", None) or target.proc.pid
+        spec = target.post_spec()
         cpu0, own0 = cpu_seconds(pid), time.process_time()
-        it = iter(range(messages))
-        t0 = time.perf_counter()
-
-        async def worker() -> None:
-            for seq in it:
-                sent[seq] = time.perf_counter()
-                await target.post(seq, f"#{seq} {FILLER}")
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        row["accepted_per_s"] = messages / (time.perf_counter() - t0)
+        out = await poster.run("closed", spec, list(range(messages)), CONCURRENCY)
+        sent.update(out["sent"])
+        row["accepted_per_s"] = messages / out["elapsed"]
         await settle(0, messages)
         row["cpu_ms_per_msg"] = (cpu_seconds(pid) - cpu0) * 1000 / messages
-        row["client_cpu_ms_per_msg"] = (time.process_time() - own0) * 1000 / messages
+        own = time.process_time() - own0 + out["cpu"]  # listeners + poster
+        row["client_cpu_ms_per_msg"] = own * 1000 / messages
         row["throughput_delivered"] = sum(len(received.get(s, ())) for s in range(messages)) / (
             messages * listeners
         )
         # phase 2: latency at an offered rate, open loop
         base = messages
-        posts = []
-        answers: list[float] = []  # post → 201 answer, ms
-
-        async def timed(seq: int) -> None:
-            await target.post(seq, f"#{seq} {FILLER}")
-            answers.append((time.perf_counter() - sent[seq]) * 1000)
-
-        t0 = time.perf_counter()
-        for i in range(messages):
-            seq = base + i
-            delay = t0 + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sent[seq] = time.perf_counter()
-            posts.append(asyncio.create_task(timed(seq)))
-        await asyncio.gather(*posts)
-        answered = sorted(answers)
+        out = await poster.run("open", spec, list(range(base, base + messages)), rate)
+        sent.update(out["sent"])
+        answered = sorted(out["answers"])
         row["post_p50_ms"] = statistics.median(answered)
         row["post_p99_ms"] = answered[max(0, int(len(answered) * 0.99) - 1)]
-        row["achieved_rate"] = messages / (time.perf_counter() - t0)
+        row["achieved_rate"] = messages / out["elapsed"]
         await settle(base, base + messages)
         lat = sorted(
             (r - sent[s]) * 1000 for s in range(base, base + messages) for r in received.get(s, ())
@@ -294,6 +278,7 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        poster.close()
         await target.stop()
     return row
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from urllib.parse import urlsplit
 
 
@@ -108,3 +109,122 @@ class Client:
         for conn in self._idle:
             conn.writer.close()
         self._idle.clear()
+
+
+# --- the posting side of the comms benchmark, in a process of its own ---------------------------
+# The listeners (100–500 WebSocket or /sync clients) keep one event loop busy; posting from that
+# same loop delayed every post behind the listeners' frames, for Accord and Synapse alike. The
+# posts therefore run in a process of their own (spawned by `Poster`), on the same machine.
+
+
+def request_for(spec: dict, seq: int, text: str) -> tuple[str, str, dict]:
+    """(method, path, JSON body) of post number `seq` for a target described by `spec`."""
+    if spec["kind"] == "synapse":  # PUT with a transaction id (a retry is idempotent)
+        path = spec["path"].format(txn=f"t{seq}")
+        return "PUT", path, {"msgtype": "m.text", "body": text, "seq": seq}
+    return "POST", spec["path"], {"body": text}
+
+
+async def _one(client: Client, spec: dict, seq: int, text: str) -> None:
+    method, path, body = request_for(spec, seq, text)
+    status, answer = await client.request(method, path, body, spec["headers"])
+    if status != spec["ok"]:
+        raise HTTPError(status, answer)
+
+
+async def closed_loop(spec: dict, seqs: list[int], concurrency: int, text) -> dict:
+    """Post `seqs` with `concurrency` senders, each sending its next post when answered."""
+    client = Client(spec["base"], size=concurrency + 8)
+    sent: dict[int, float] = {}
+    it = iter(seqs)
+
+    async def sender() -> None:
+        for seq in it:
+            sent[seq] = time.perf_counter()
+            await _one(client, spec, seq, text(seq))
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await client.close()
+    return {"sent": sent, "elapsed": elapsed}
+
+
+async def open_loop(spec: dict, seqs: list[int], rate: float, text) -> dict:
+    """Offer `seqs` at `rate` posts/s whatever the answers; each post's answer time (ms)."""
+    client = Client(spec["base"], size=256)
+    sent: dict[int, float] = {}
+    answers: list[float] = []
+
+    async def timed(seq: int) -> None:
+        await _one(client, spec, seq, text(seq))
+        answers.append((time.perf_counter() - sent[seq]) * 1000)
+
+    tasks = []
+    t0 = time.perf_counter()
+    for i, seq in enumerate(seqs):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent[seq] = time.perf_counter()
+        tasks.append(asyncio.create_task(timed(seq)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - t0
+    await client.close()
+    return {"sent": sent, "elapsed": elapsed, "answers": answers}
+
+
+def _poster_main(conn, filler: str) -> None:
+    """The poster process: run each phase it is sent, send back its result."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+
+    def text(seq: int) -> str:
+        return f"#{seq} {filler}"
+
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        kind, spec, seqs, arg = job
+        t_cpu = time.process_time()
+        try:
+            if kind == "closed":
+                out = asyncio.run(closed_loop(spec, seqs, arg, text))
+            else:
+                out = asyncio.run(open_loop(spec, seqs, arg, text))
+            out["cpu"] = time.process_time() - t_cpu
+            conn.send(("ok", out))
+        except Exception as exc:
+            conn.send(("error", repr(exc)))
+
+
+class Poster:
+    """A process that posts for the benchmark (see above); one per benchmark run."""
+
+    def __init__(self, filler: str) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=_poster_main, args=(theirs, filler), daemon=True)
+        self.proc.start()
+
+    async def run(self, kind: str, spec: dict, seqs: list[int], arg) -> dict:
+        """Run one phase ("closed" with a concurrency, "open" with a rate); its result."""
+        self.conn.send((kind, spec, seqs, arg))
+        status, out = await asyncio.to_thread(self.conn.recv)
+        if status != "ok":
+            raise RuntimeError(f"poster: {out}")
+        return out
+
+    def close(self) -> None:
+        self.conn.close()
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.terminate()

@@ -155,16 +155,16 @@ class SynapsePeer:
             )
             r.raise_for_status()
 
-    async def post(self, seq: int, body: str) -> None:
-        url = f"{self.base}/_matrix/client/v3/rooms/{self.room}/send/m.room.message/t{seq}"
-        content = {"msgtype": "m.text", "body": body, "seq": seq}
-        try:
-            r = await self.client.put(url, headers=self.h, json=content)
-        except (httpx.ReadError, httpx.RemoteProtocolError):
-            # a connection Synapse dropped under load: send again (the transaction id makes
-            # the retry idempotent, as for Accord's retry of a refused keep-alive)
-            r = await self.client.put(url, headers=self.h, json=content)
-        r.raise_for_status()
+    def post_spec(self) -> dict:
+        """How the poster process posts here: PUT /send with a transaction id per message,
+        so that a retry on a connection Synapse dropped under load is idempotent."""
+        return {
+            "kind": "synapse",
+            "base": self.base,
+            "path": f"/_matrix/client/v3/rooms/{self.room}/send/m.room.message/{{txn}}",
+            "headers": self.h,
+            "ok": 200,
+        }
 
     async def listen(self, index: int, ready: asyncio.Event, on_seq) -> None:
         """Long-poll /sync (timeout 5 s) as a Matrix client does; report each message's seq."""

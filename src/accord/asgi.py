@@ -47,7 +47,24 @@ async def application(scope, receive, send):
     """The server's event loop is where live events go: views on pool threads hand their
     events to it (core.events) instead of running a loop of their own."""
     events.bind_loop(asyncio.get_running_loop())
+    if scope["type"] == "lifespan":
+        return await lifespan(receive, send)
     return await router(scope, receive, send)
+
+
+async def lifespan(receive, send) -> None:
+    """Server start and stop (ASGI lifespan): the writer process starts with the server."""
+    from accord.comms import api as comms_api
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            comms_api.start_writer()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            comms_api.stop_writer()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 # Everything loaded so far (Django, the apps, their modules) lives as long as the server: move

@@ -34,6 +34,9 @@ def _print_demo_logins() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, load the demo into an empty database, start the in-process worker, serve."""
+    # the server writes posts of the API's fast path in a writer process (accord.core.writer)
+    # unless told otherwise; commands and tests write in-process
+    os.environ.setdefault("ACCORD_WRITER_PROCESS", "1")
     _django()
     import uvicorn
     from django.conf import settings
@@ -69,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             port=port,
             log_level="warning",
             proxy_headers=True,
-            lifespan="off",
+            lifespan="on",
             ws="websockets-sansio",
             workers=workers if workers > 1 else None,
         )

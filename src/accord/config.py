@@ -58,6 +58,7 @@ class Settings:
     workers: int
     http_threads: int
     db_pool: int
+    writer_process: bool
     https: bool
     email_backend: str
     tests: bool
@@ -84,6 +85,7 @@ def load() -> Settings:
         workers=int(env("WORKERS", "1")),
         http_threads=int(env("HTTP_THREADS", "32")),
         db_pool=int(env("DB_POOL", "40")),
+        writer_process=env_bool("WRITER_PROCESS"),
         https=env_bool("HTTPS"),
         email_backend=env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         tests=env_bool("TESTS"),

@@ -39,6 +39,10 @@ class Delegate(Exception):
     """Leave this request to Django (which answers it in full)."""
 
 
+class Failed(Exception):
+    """The request may have been written but its answer was lost: a 503, never a retry."""
+
+
 @dataclass
 class Request:
     """What a fast handler sees of a request."""
@@ -178,6 +182,10 @@ class FastPath:
         except (Delegate, AccordError):
             # refused before anything was written (a refused act raises before its write)
             return await self._to_django(scope, receive, send, body, False)
+        except Failed as exc:
+            log.error("fast path %s %s: %s", scope["method"], scope["path"], exc)
+            status = 503
+            data = {"error": {"code": "unavailable", "message": str(exc), "fields": {}}}
         except Exception:
             log.exception("fast path %s %s failed", scope["method"], scope["path"])
             status = 500

@@ -1,8 +1,11 @@
 """REST API of comms: parse → service/query → schema. No logic here."""
 
+import logging
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
@@ -32,10 +35,13 @@ from accord.comms.schemas import (
 from accord.core.access import Viewer
 from accord.core.api import label_out
 from accord.core.auth import viewer_for_token
+from accord.core.errors import AccordError
 from accord.core.queries import viewer_for_slug
+from accord.core.writer import FAILED, WriterProcess, WriterStopped
 from accord.pagination import Page, SearchPage
 
 router = Router(tags=["comms"])
+log = logging.getLogger("accord.comms")
 
 
 class _Mapped:
@@ -204,17 +210,62 @@ def post_message(request: HttpRequest, slug: str, channel_id: int, data: Message
 
 async def post_message_fast(req: fastpath.Request) -> tuple[int, dict]:
     """The same endpoint on the API's fast path (accord.fastpath, bearer tokens): the poster
-    is resolved with the post's checks on the comms writer thread. Any refusal is answered
-    by `post_message` above, through Django."""
+    is resolved with the post's checks by the writer — the server's writer process when it
+    runs (accord.core.writer), else the comms writer thread. Any refusal is answered by
+    `post_message` above, through Django."""
     data = req.json(MessageIn)
-    token, slug = req.bearer, req.params["slug"]
+    request = (req.bearer, req.params["slug"], int(req.params["channel_id"]), _post_fields(data))
+    if settings.CFG.writer_process:
+        if _writer.available:
+            try:
+                answer = await _writer.submit(request)
+            except WriterStopped as exc:
+                raise fastpath.Failed(str(exc)) from exc
+            if answer is None:
+                raise fastpath.Delegate  # refused: nothing was written
+            if answer == FAILED:
+                raise fastpath.Failed("the writer process could not write this post")
+            return answer
+        _writer.start()  # meanwhile, in-process
+    token, slug, channel_id, fields = request
     posted = await services.post_message_async(
-        lambda: viewer_for_token(token, slug),
-        int(req.params["channel_id"]),
-        poster_key=(token, slug),
-        **_post_fields(data),
+        lambda: viewer_for_token(token, slug), channel_id, poster_key=(token, slug), **fields
     )
     return 201, _posted_out(posted)  # PostedOut's shape (held to it by tests)
+
+
+def write_fast_posts(requests: list[tuple]) -> list:
+    """In the writer process: check and write a batch of fast-path posts together. Each
+    answer is (201, body), or None for a refusal (nothing written; Django answers it)."""
+    preparations = [
+        services.post_preparation(
+            partial(viewer_for_token, token, slug), channel_id, poster_key=(token, slug), **fields
+        )
+        for token, slug, channel_id, fields in requests
+    ]
+    answers: list = []
+    for posted, error in services.post_messages_now(preparations):
+        if error is None:
+            answers.append((201, _posted_out(posted)))
+        elif isinstance(error, AccordError):
+            answers.append(None)
+        else:
+            log.error("fast post failed in the writer process", exc_info=error)
+            answers.append(FAILED)
+    return answers
+
+
+_writer = WriterProcess("accord.comms.api.write_fast_posts")
+
+
+def start_writer() -> None:
+    """At server start (accord.asgi lifespan): the writer process, if configured."""
+    if settings.CFG.writer_process:
+        _writer.start()
+
+
+def stop_writer() -> None:
+    _writer.stop()
 
 
 def _post_fields(data: MessageIn) -> dict:

@@ -354,6 +354,12 @@ class FanoutState:
             (idx, channel, _Tail(news.get(chan, ())), texts[idx][:-1])
             for chan, (idx, channel) in last.items()
         ]
+        for _, channel, tail, _ in ends:  # counts not known yet: one query for the group
+            missing = [pk for pk in members if (pk, channel.pk) not in self.unread]
+            if missing:
+                counts = queries.unread_counts(reader, channel, missing)
+                for pk in missing:
+                    self.unread[(pk, channel.pk)] = _Unread(counts.get(pk, 0), tail.top)
         acked = loaded.acked
         for pk in members:
             mine = list(texts)
@@ -367,22 +373,17 @@ class FanoutState:
                         mine[idx] = f'{{"type": "message", "event": "{kind}", "message": {body}}}'
                         heads[idx] = mine[idx][:-1]
             for idx, channel, tail, head in ends:
-                count = self._count(process, pk, state, channel, tail)
+                count = self._count(pk, channel, tail)
                 if heads and idx in heads:
                     head = heads[idx]
                 mine[idx] = f'{head}, "unread": {count}}}'
             out[pk] = Delivery(mine, meta, new_ids)
 
-    def _count(self, process: Process, pk: int, state: tuple, channel: Channel, tail: _Tail) -> int:
-        """The member's unread count of a channel after this burst."""
-        entry = self.unread.get((pk, channel.pk))
-        if entry is None:  # read exactly once; later bursts move it
-            clearance, caveats, party = state
-            member = Member(pk=pk, process_id=self.process_id, clearance=clearance)
-            viewer = access.reader_of(process, member, party, clearance, caveats)
-            entry = _Unread(queries.unread_count(viewer, channel), tail.top)
-            self.unread[(pk, channel.pk)] = entry
-        elif tail.news and tail.top > entry.upto:
+    def _count(self, pk: int, channel: Channel, tail: _Tail) -> int:
+        """The member's unread count of a channel after this burst (read exactly when first
+        needed, for the whole group at once; later bursts move it)."""
+        entry = self.unread[(pk, channel.pk)]
+        if tail.news and tail.top > entry.upto:
             entry.count += tail.added(pk, entry.upto)
             entry.upto = tail.top
         return entry.count

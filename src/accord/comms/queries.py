@@ -120,6 +120,38 @@ def unread_count(viewer: Viewer, channel_obj: Channel) -> int:
     )
 
 
+def unread_counts(reader: Viewer, channel_obj: Channel, member_ids: list[int]) -> dict[int, int]:
+    """`unread_count` for several members who share one reader state (the label part of a
+    viewer: party, clearance, caveats), in one query whatever their number: live delivery
+    needs every connected member's count of a channel at once."""
+    if reader.member is None or not member_ids:
+        return {}
+    ids = access.readable_label_ids(reader)
+    if channel_obj.label_id not in ids:
+        return {pk: 0 for pk in member_ids}
+    last = ReadState.objects.filter(member=OuterRef("pk"), channel=channel_obj).values(
+        "last_read_id"
+    )[:1]
+    unread = (
+        Message.objects.filter(
+            channel=channel_obj, label__in=ids, deleted_at__isnull=True, id__gt=OuterRef("last")
+        )
+        .exclude(sender=OuterRef("pk"))
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        Member.objects.filter(pk__in=member_ids)
+        .annotate(last=Coalesce(Subquery(last, output_field=IntegerField()), 0))
+        .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+        .order_by()
+        .values_list("pk", "unread")
+    )
+    return dict(rows)
+
+
 # --- messages ---------------------------------------------------------------------------------
 def all_messages(viewer: Viewer) -> QuerySet[Message]:
     """Every message of the process the viewer may read (message label and channel label)."""

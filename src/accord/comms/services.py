@@ -45,6 +45,7 @@ log = logging.getLogger("accord.comms")
 
 MAX_BODY = 20_000
 SHORT_WORDS = 200  # FLASH and IMMEDIATE texts are expected to be short (REFERENCE.md)
+PRECEDENCES = frozenset(Precedence.values)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def prepare_post(
     access.require(viewer, Perm.POST_MESSAGES)
     body = _check_body(body)
     precedence = (precedence or Precedence.ROUTINE).upper()
-    if precedence not in Precedence.values:
+    if precedence not in PRECEDENCES:
         raise Invalid(
             f"precedence must be one of {', '.join(Precedence.values)}",
             {"precedence": "unknown precedence"},
@@ -353,12 +354,12 @@ def post_message(viewer: Viewer, channel_id: int, **fields) -> Posted:
     return _posts.submit(prepare_post(viewer, channel_id, **fields))
 
 
-async def post_message_async(
+def post_preparation(
     resolve: Callable[[], Viewer], channel_id: int, *, poster_key: Hashable = None, **fields
-) -> Posted:
-    """`post_message` for the event loop (the API's fast path): `resolve()` names the poster
-    and runs on the writer thread with the post's checks, so the loop never waits on the
-    database. Posts of one batch with the same `poster_key` resolve their poster once."""
+) -> Callable[[], PendingPost]:
+    """A post's checks, to be run by the writer just before its batch: `resolve()` names the
+    poster. Posts of one batch with the same `poster_key` resolve their poster once, and
+    share the channel's row (each is still checked against its label)."""
 
     def prepare() -> PendingPost:
         memo = _posts.memo
@@ -369,7 +370,25 @@ async def post_message_async(
                 memo[("poster", poster_key)] = viewer
         return prepare_post(viewer, channel_id, memo=memo, **fields)
 
-    return await _posts.submit_async(prepare)
+    return prepare
+
+
+async def post_message_async(
+    resolve: Callable[[], Viewer], channel_id: int, *, poster_key: Hashable = None, **fields
+) -> Posted:
+    """`post_message` for the event loop (the API's fast path): the poster is resolved and the
+    post checked on the writer thread, so the loop never waits on the database."""
+    return await _posts.submit_async(
+        post_preparation(resolve, channel_id, poster_key=poster_key, **fields)
+    )
+
+
+def post_messages_now(
+    preparations: Sequence[Callable[[], PendingPost]],
+) -> list[tuple[Posted | None, BaseException | None]]:
+    """Check and write a batch of posts in this thread, each one's (posted, error) in order:
+    for the writer process (accord.core.writer), which is itself the writer."""
+    return _posts.run(preparations)
 
 
 def _own_message(viewer: Viewer, message_id: int) -> Message:

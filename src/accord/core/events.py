@@ -55,8 +55,36 @@ def unpack(message: dict) -> list[dict]:
     return [message]
 
 
+_captured: list[tuple[int, dict]] | None = None
+
+
+def capture() -> None:
+    """From now on keep committed events in this process instead of sending them, for
+    `drain()` to hand over: a process without the server's channel layer (the writer process,
+    accord.core.writer) returns its events to the server, which sends them."""
+    global _captured
+    _captured = []
+
+
+def drain() -> list[tuple[int, dict]]:
+    """The (process id, layer message) pairs captured since the last drain, in order."""
+    global _captured
+    out, _captured = _captured or [], ([] if _captured is not None else None)
+    return out
+
+
+async def send_now(process_id: int, message: dict) -> None:
+    """Send a layer message to the process group from the server's loop (captured events)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(process_group(process_id), message)
+
+
 def _send_after_commit(process_id: int, message: dict, kind) -> None:
     def send() -> None:
+        if _captured is not None:
+            _captured.append((process_id, message))
+            return
         layer = get_channel_layer()
         if layer is None:
             return

@@ -145,7 +145,22 @@ class GroupCommit(Generic[T, R]):
                 for conn in connections.all(initialized_only=True):
                     conn.close_if_unusable_or_obsolete()
 
+    def run(
+        self, preparations: Sequence[Callable[[], T]]
+    ) -> list[tuple[R | None, BaseException | None]]:
+        """Prepare and write one batch in the calling thread, each preparation's (result,
+        error) in order: for a process that is itself the writer (accord.core.writer)."""
+        slots: list[_Slot[T, R]] = [_Slot(None, p, None, None) for p in preparations]
+        with self._write_lock:
+            found = {id(s): (r, e) for s, r, e in self._outcomes(slots)}
+        return [found[id(s)] for s in slots]  # type: ignore[misc]
+
     def _run(self, batch: list[_Slot[T, R]]) -> None:
+        self._finish(self._outcomes(batch))
+
+    def _outcomes(
+        self, batch: list[_Slot[T, R]]
+    ) -> list[tuple[_Slot, object, BaseException | None]]:
         self.memo.clear()
         done: list[tuple[_Slot, object, BaseException | None]] = []
         ready: list[_Slot[T, R]] = []
@@ -161,7 +176,7 @@ class GroupCommit(Generic[T, R]):
             self.batches += 1
             self.items += len(ready)
             done += self._write_all(ready)
-        self._finish(done)
+        return done
 
     def _write_all(
         self, batch: list[_Slot[T, R]]

@@ -198,7 +198,8 @@ def record_many(
     if process is None:
         process = _process_of(acts[0].subject)
     labels: dict[object, tuple[Label | None, dict | None]] = {}
-    with transaction.atomic():
+    # inside the act's transaction no savepoint is needed: a failure here fails the act too
+    with transaction.atomic(savepoint=False):
         locked = _locked_log(process)
         frontier = Frontier.from_bytes(bytes(locked.frontier))
         entries: list[Recorded] = []
