@@ -85,8 +85,6 @@ class WriterProcess:
     async def _run(self) -> None:
         from django.db import connections
 
-        from accord.core import events
-
         ours, theirs = socket.socketpair()
         name = connections["default"].settings_dict["NAME"]  # the test database, in tests
         ctx = multiprocessing.get_context("spawn")
@@ -99,18 +97,18 @@ class WriterProcess:
         self.proc.start()
         theirs.close()
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)
+        sender = None
         try:
             if await _read(reader) != "ready":
                 raise WriterStopped("the writer process did not start")
             self.available = True
             log.info("writer process %s ready", self.proc.pid)
+            outbox: asyncio.Queue = asyncio.Queue()
+            sender = asyncio.get_running_loop().create_task(self._send_events(outbox))
             while True:
                 answers, evs = await _read(reader)
-                for process_id, message in evs:  # committed: live events first, then answers
-                    try:
-                        await events.send_now(process_id, message)
-                    except Exception:  # a lost live event is recoverable; the answer is not
-                        log.exception("could not send an event of the writer process")
+                for item in evs:  # committed: sent in order by `sender`, the answers meanwhile
+                    outbox.put_nowait(item)
                 for rid, answer in answers:
                     fut = self._pending.pop(rid, None)
                     if fut is not None and not fut.done():
@@ -118,6 +116,8 @@ class WriterProcess:
         except (asyncio.IncompleteReadError, ConnectionError, WriterStopped, EOFError):
             log.error("writer process stopped; posts are written in-process meanwhile")
         finally:
+            if sender is not None:
+                sender.cancel()
             self.available = False
             self._starting = False
             for fut in self._pending.values():
@@ -128,6 +128,18 @@ class WriterProcess:
                 self._writer.close()
             with contextlib.suppress(Exception):
                 self.proc.join(timeout=0)
+
+    @staticmethod
+    async def _send_events(outbox: asyncio.Queue) -> None:
+        """The child's live events on the server's channel layer, in the order committed."""
+        from accord.core import events
+
+        while True:
+            process_id, message = await outbox.get()
+            try:
+                await events.send_now(process_id, message)
+            except Exception:  # a lost live event is recoverable (clients catch up)
+                log.exception("could not send an event of the writer process")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.is_alive():
@@ -204,4 +216,6 @@ def _child(sock: socket.socket, batch_path: str, settings_module: str | None, db
         except OSError:
             return
         for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
+            # the child keeps its connection (it is the writer); one that failed is replaced
+            if conn.errors_occurred:
+                conn.close_if_unusable_or_obsolete()
