@@ -68,3 +68,30 @@ def test_without_a_bound_loop_publish_still_sends(bound_loop):
     events.publish(9002, {"kind": "channel.new", "channel_id": 3, "label": 1})
     got = async_to_sync(layer.receive)(channel)
     assert got["kind"] == "channel.new" and got["channel_id"] == 3
+
+
+def test_a_captured_event_is_kept_for_the_server_only_once_committed(bound_loop):
+    """The writer process captures its events and hands them to the server (core.writer):
+    only events of committed transactions, in order; a rolled-back act leaves none."""
+    from django.db import transaction
+
+    events.capture()
+    try:
+        with transaction.atomic():
+            events.publish(9003, {"kind": "message.new", "message_id": 1})
+            events.publish_many(9003, [{"kind": "message.new", "message_id": i} for i in (2, 3)])
+        try:
+            with transaction.atomic():
+                events.publish(9003, {"kind": "message.new", "message_id": 4})
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        got = events.drain()
+        assert [pid for pid, _ in got] == [9003, 9003]
+        assert got[0][1] == {"type": "accord.event", "kind": "message.new", "message_id": 1}
+        assert events.unpack(got[1][1]) == [
+            {"type": "accord.event", "kind": "message.new", "message_id": i} for i in (2, 3)
+        ]
+        assert events.drain() == []
+    finally:
+        events._captured = None

@@ -105,3 +105,90 @@ def test_inside_a_transaction_the_caller_writes_its_own_item():
     with transaction.atomic():
         assert gc.submit("x") == "x"
     assert seen == [True] and gc.batches == 0
+
+
+async def test_loop_callers_prepare_on_the_writer_and_share_a_batch():
+    """Preparations from the event loop run on the writer thread, just before their batch;
+    a refused preparation fails its own caller only, and the batch's memo is shared."""
+    import asyncio
+
+    seen: list[tuple[str, str]] = []
+    writes: list[list[str]] = []
+
+    def write(items):
+        writes.append(list(items))
+        return [f"{i}!" for i in items]
+
+    gc = GroupCommit(write)
+
+    def prep(name: str, refuse: bool = False):
+        def run() -> str:
+            seen.append((name, threading.current_thread().name))
+            gc.memo.setdefault("first", name)
+            if refuse:
+                raise ValueError(f"{name} refused")
+            return f"{name}:{gc.memo['first']}"
+
+        return run
+
+    with gc._write_lock:  # hold the writer until all four are queued
+        tasks = [asyncio.create_task(gc.submit_async(prep(n, refuse=n == "c"))) for n in "abcd"]
+        while len(gc._pending) < 4:
+            await asyncio.sleep(0.005)
+    out = await asyncio.gather(*tasks, return_exceptions=True)
+    assert out[0] == "a:a!" and out[1] == "b:a!" and out[3] == "d:a!"  # one memo per batch
+    assert isinstance(out[2], ValueError) and str(out[2]) == "c refused"
+    assert writes == [["a:a", "b:a", "d:a"]]  # one batch, without the refused one
+    assert {t for _, t in seen} == {"group-commit"}  # never the loop's thread
+    # the next batch starts with an empty memo
+    assert await gc.submit_async(prep("e")) == "e:e!"
+
+
+def test_run_writes_one_batch_in_the_calling_thread_with_results_in_order():
+    calls: list[tuple[list[int], str]] = []
+
+    def write(items):
+        calls.append((list(items), threading.current_thread().name))
+        if 3 in items:
+            raise ValueError("3 is refused")
+        return [i * 2 for i in items]
+
+    gc = GroupCommit(write)
+
+    def prep(i: int):
+        def run() -> int:
+            if i == 5:
+                raise KeyError("no 5")
+            return i
+
+        return run
+
+    out = gc.run([prep(i) for i in (1, 5, 3, 4)])
+    assert out[0] == (2, None) and out[3] == (8, None)
+    assert out[1][0] is None and isinstance(out[1][1], KeyError)
+    assert out[2][0] is None and str(out[2][1]) == "3 is refused"
+    assert {t for _, t in calls} == {threading.current_thread().name}  # no writer thread
+    assert gc._thread is None
+
+
+def test_a_busy_writer_gathers_items_into_one_batch(monkeypatch):
+    from accord.core import groupcommit
+
+    monkeypatch.setattr(groupcommit, "BUSY_S", 30.0)  # "busy" whatever this machine's speed
+    sizes: list[int] = []
+
+    def write(items):
+        sizes.append(len(items))
+        return list(items)
+
+    gc = GroupCommit(write, gather=0.5)  # generous, so the test does not depend on timing
+    assert gc.submit(0) == 0  # the writer is now busy for BUSY_S
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda i=i: results.append(gc.submit(i))) for i in (1, 2, 3)]
+    for t in threads:
+        t.start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join(5)
+    assert sorted(results) == [1, 2, 3]
+    assert sizes == [1, 3]  # the three came within the gather window: one batch

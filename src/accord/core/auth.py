@@ -47,6 +47,13 @@ class TokenAuth(HttpBearer):
 class CompleteSessionAuth(SessionAuth):
     """Session cookie (with CSRF) — only once the second factor, if required, was passed."""
 
+    def _get_key(self, request: HttpRequest):
+        # no session cookie, nothing a forged request could ride on: no CSRF check, so a
+        # request with a bad API token gets its 401, not "CSRF check Failed"
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
         if user is not None and not mfa_satisfied(request):
