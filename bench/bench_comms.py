@@ -9,9 +9,11 @@ one instance), and the peer Matrix Synapse (SQLite, its client-server API, liste
 2. latency: MESSAGES posts offered open-loop at RATE messages/s → p50/p99 post-to-delivery
    latency over every (message, listener) pair, and the share delivered within 30 s.
 
-The server runs as its own process (`accord run`); the load generator and the listeners run in
-this process, on the same 2 cores, for both Accord and Synapse. Server CPU seconds per message
-(from /proc) show where time goes.
+The server runs as its own process (`accord run`, with its writer process); the listeners run in
+this process and the posts in a poster process of their own (bench/loadgen.py: a lean HTTP/1.1
+client, tens of µs per request), on the same 2 cores, for both Accord and Synapse. Server CPU
+seconds per message (from /proc: the server and its children) and the load generator's own CPU
+per message show where time goes; PostgreSQL's and Redis's own CPU is not in the server's.
 
     .venv/bin/python bench/bench_comms.py                       # all targets, N = 10 100 500
     .venv/bin/python bench/bench_comms.py --targets embedded --listeners 100 --no-write
@@ -232,7 +234,7 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
 
     readies = [asyncio.Event() for _ in range(listeners)]
     tasks = [asyncio.create_task(target.listen(i, readies[i], on_seq)) for i in range(listeners)]
-    row: dict = {"target": target.name, "listeners": listeners, "rate": rate}
+    row: dict = {"target": target.name, "listeners": listeners, "rate": rate, "posts": messages}
     try:
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies)), 300)
         await asyncio.sleep(1.0)
@@ -415,10 +417,18 @@ def main() -> None:
         from results import machine, replace_section
 
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        counts = sorted({r.get("posts", args.messages) for r in rows if "error" not in r})
+        posts = " or ".join(f"{c:,}" for c in counts) or f"{args.messages:,}"
+        odd = [
+            f"{r['target']}, {r['listeners']} listeners: {r['posts']:,}"
+            for r in rows
+            if "error" not in r and len(counts) > 1 and r.get("posts") != counts[-1]
+        ]
         replace_section(
             "Comms — live delivery",
-            f"`bench/bench_comms.py`, {when}. Machine: {machine()}. {args.messages} posts per "
-            f"phase; bodies ≈ 150 characters; every listener a distinct member (3 allied parties) "
+            f"`bench/bench_comms.py`, {when}. Machine: {machine()}. {posts} posts per phase"
+            + (f" ({'; '.join(odd)})" if odd else "")
+            + "; bodies ≈ 150 characters; every listener a distinct member (3 allied parties) "
             "reading the plenary channel.\n\n" + tab + "\n\n" + "\n".join(lines) + NOTES,
         )
 

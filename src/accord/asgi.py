@@ -62,7 +62,7 @@ async def lifespan(receive, send) -> None:
             comms_api.start_writer()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            comms_api.stop_writer()
+            await comms_api.stop_writer()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -5,8 +5,9 @@ Why: Django's request cycle (WSGI hand-over, thirteen middleware, URL resolution
 parsing) costs ≈ 1.8 ms of CPU per request on this project's 2-core machine before a view runs
 (`/healthz`), and a post's reads and write cost less than that. Live channels must take
 hundreds of posts a second (issue 4), so this one route skips the cycle: the request is parsed
-here, the post is handed to the comms writer thread (core.groupcommit), and the 201 is written
-back with the same body and the same security headers Django would send.
+here, the post is handed to the writer — the server's writer process (core.writer), or the
+comms writer thread (core.groupcommit) while there is none — and the 201 is written back with
+the same body and the same security headers Django would send.
 
 Only the *successful* answer is produced here. Anything else — no bearer token, not JSON, a
 host Django would refuse, a body too large or holding a NUL, input the schema refuses, or any

@@ -16,18 +16,11 @@ from accord.core import services as core_services
 from accord.core.models import Member
 from tests.comms.wsclient import WebsocketCommunicator, unwrap
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_thread_connections"),  # the consumer's thread, too
+]
 ORIGIN = [(b"origin", b"http://testserver")]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_connections():
-    """The consumer's queries run in asgiref's sync thread; close its connection afterwards so
-    the test database can be dropped (PostgreSQL keeps persistent connections)."""
-    yield
-    from django.db import connections
-
-    await database_sync_to_async(connections.close_all)()
 
 
 def _member(username: str) -> Member:

@@ -19,7 +19,10 @@ from accord.comms.schemas import PostedOut
 from accord.core import services as core_services
 from accord.core.models import Member
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the writer has its own connection
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the writer has its own connection
+    pytest.mark.usefixtures("close_thread_connections"),
+]
 
 PATH = "/api/v1/processes/lake-varna/channels/{}/messages"
 

@@ -19,7 +19,10 @@ from accord.core.writer import WriterProcess, WriterStopped
 from accord.ledger.models import Entry, Log
 from accord.ledger.verify import verify_log
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the child has its own connection
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the child has its own connection
+    pytest.mark.usefixtures("close_thread_connections"),
+]
 
 
 def _setup() -> tuple[str, int, int]:
@@ -94,7 +97,7 @@ async def test_the_child_writes_posts_and_hands_back_their_events(demo):
         assert await writer.submit(("acc_bad_token", demo.slug, allies, _fields("x"))) is None
         assert await sync_to_async(Message.objects.count)() == before
     finally:
-        writer.stop()
+        await writer.stop()
         await layer.group_discard(process_group(demo.pk), inbox)
     # once stopped, callers are told so (they write in-process meanwhile)
     deadline = time.monotonic() + 30

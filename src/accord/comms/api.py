@@ -227,24 +227,22 @@ async def post_message_fast(req: fastpath.Request) -> tuple[int, dict]:
                 raise fastpath.Failed("the writer process could not write this post")
             return answer
         _writer.start()  # meanwhile, in-process
-    token, slug, channel_id, fields = request
-    posted = await services.post_message_async(
-        lambda: viewer_for_token(token, slug), channel_id, poster_key=(token, slug), **fields
-    )
+    posted = await services.post_message_async(_preparation(request))
     return 201, _posted_out(posted)  # PostedOut's shape (held to it by tests)
+
+
+def _preparation(request: tuple):
+    """A fast-path post's checks, for the writer: the token's member, then the post's."""
+    token, slug, channel_id, fields = request
+    resolve = partial(viewer_for_token, token, slug)
+    return services.post_preparation(resolve, channel_id, poster_key=(token, slug), **fields)
 
 
 def write_fast_posts(requests: list[tuple]) -> list:
     """In the writer process: check and write a batch of fast-path posts together. Each
     answer is (201, body), or None for a refusal (nothing written; Django answers it)."""
-    preparations = [
-        services.post_preparation(
-            partial(viewer_for_token, token, slug), channel_id, poster_key=(token, slug), **fields
-        )
-        for token, slug, channel_id, fields in requests
-    ]
     answers: list = []
-    for posted, error in services.post_messages_now(preparations):
+    for posted, error in services.post_messages_now([_preparation(r) for r in requests]):
         if error is None:
             answers.append((201, _posted_out(posted)))
         elif isinstance(error, AccordError):
@@ -264,8 +262,8 @@ def start_writer() -> None:
         _writer.start()
 
 
-def stop_writer() -> None:
-    _writer.stop()
+async def stop_writer() -> None:
+    await _writer.stop()
 
 
 def _post_fields(data: MessageIn) -> dict:

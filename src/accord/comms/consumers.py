@@ -10,6 +10,7 @@ Protocol (JSON text frames), documented in docs/comms.md:
   client → {"type": "ping"}                     → {"type": "pong"}
   server → {"type": "hello", "member_id", "process"}
   server → {"type": "message", "event": "new|edit|delete", "message": {...}, "unread": n}
+            ("unread": the channel's count; in a batch only on each channel's last frame)
   server → {"type": "ack", "message_id", "member_id"}     (only to readers of the message)
   server → {"type": "batch", "frames": [f1, f2, ...]}     several message/ack frames, in order
   server → {"type": "resumed", "last_id": N, "count": k}

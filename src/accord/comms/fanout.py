@@ -2,27 +2,31 @@
 
 A hub joins the process group on the channel layer once (one Redis push per instance per event
 instead of one per socket) and serves every socket of that process on this instance. For each
-batch of events it reads, in a fixed number of queries whatever the number of sockets:
+burst of events it reads, in a fixed number of queries whatever the number of sockets or
+messages (prepared reads, core.prepared):
 
 - the current state of every connected member (active, clearance, caveats, party) — so a member
   removed or downgraded a moment ago receives nothing more, exactly as a fresh request would;
-- the messages (with labels, channel labels, sender, mentions), their attachments (with labels)
-  and the connected members' acknowledgements.
+- the messages, their senders, channels and labels (labels are kept: they never change), their
+  attachments, mentions and the connected members' acknowledgements.
 
-Then, per member, it applies `core.access.can_read` to the message label, the channel label and
-every attachment label, and builds the frame with `comms.queries.message_data` — the same
-description REST uses. A socket that may not read a message gets nothing: no frame, no id, no
-unread count. Members with the same reader state (clearance, caveats, party) get the same
-answers, so `can_read` runs once per (reader state, label) in a burst, not once per socket.
+Members with the same reader state (clearance, caveats, party) read exactly the same labels, so
+the burst is built once per reader state: `core.access.can_read` decides each message label,
+channel label and attachment label once per state, and each message is described by
+`comms.queries.message_data` — the same description REST uses — and encoded once per distinct
+view. A member who may not read a message gets nothing of it: no frame, no id, no unread count.
+Per member only what is theirs is written in: the acknowledged flag of a message they
+acknowledged, and their unread count of each channel, on that channel's last frame of the burst.
 
-Each socket gets at most one WebSocket frame per burst: its frames of the burst, in order, are
-handed over together (`Socket.deliver_many`), and the consumer sends one frame as it is, or
-several wrapped in one ``{"type": "batch", "frames": [...]}`` frame: one send per socket per
-burst instead of one per socket per message, for the server and for every client.
+Each socket gets at most one WebSocket frame per burst: its frames, in order, are handed over
+together (`Socket.deliver`), and the consumer sends one frame as it is, or several wrapped in
+one ``{"type": "batch", "frames": [...]}`` frame: one send per socket per burst instead of one
+per socket per message, for the server and for every client.
 
-Unread counts are kept per (member, channel): computed exactly by `queries.unread_count` when
-first needed, then moved by new readable messages from others; an edit, a deletion, a read
-marker moved (``channel.read``) or a change in the member's access recomputes them.
+Unread counts are kept per (member, channel): read exactly when first needed, for a whole reader
+group in one query (`queries.unread_counts`), then moved by new readable messages from others;
+an edit, a deletion, a read marker moved (``channel.read``) or a change in the member's access
+reads them again.
 """
 
 from __future__ import annotations

@@ -373,14 +373,10 @@ def post_preparation(
     return prepare
 
 
-async def post_message_async(
-    resolve: Callable[[], Viewer], channel_id: int, *, poster_key: Hashable = None, **fields
-) -> Posted:
-    """`post_message` for the event loop (the API's fast path): the poster is resolved and the
-    post checked on the writer thread, so the loop never waits on the database."""
-    return await _posts.submit_async(
-        post_preparation(resolve, channel_id, poster_key=poster_key, **fields)
-    )
+async def post_message_async(preparation: Callable[[], PendingPost]) -> Posted:
+    """`post_message` for the event loop (the API's fast path): the post's checks
+    (`post_preparation`) run on the writer thread, so the loop never waits on the database."""
+    return await _posts.submit_async(preparation)
 
 
 def post_messages_now(

@@ -38,6 +38,7 @@ log = logging.getLogger("accord.writer")
 _HEADER = struct.Struct("!I")
 GATHER_S = 0.001  # a busy child waits this long for more requests to join a batch
 MAX_BATCH = 200
+RESTART_S = 10.0  # a child that stopped is replaced no sooner than this
 
 
 FAILED = ("failed",)  # the answer to a request whose batch failed unexpectedly
@@ -64,10 +65,12 @@ class WriterProcess:
         self._pending: dict[int, asyncio.Future] = {}
         self._next = 0
         self._starting = False
+        self._retry_at = 0.0
 
     def start(self) -> None:
-        """Start the child (from the server's loop); requests go to it once it is ready."""
-        if self._starting or self.available:
+        """Start the child (from the server's loop); requests go to it once it is ready. After
+        a child stopped, a new one is started at most every RESTART_S seconds."""
+        if self._starting or self.available or time.monotonic() < self._retry_at:
             return
         self._starting = True
         asyncio.get_running_loop().create_task(self._run())
@@ -98,12 +101,12 @@ class WriterProcess:
         theirs.close()
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)
         sender = None
+        outbox: asyncio.Queue = asyncio.Queue()
         try:
             if await _read(reader) != "ready":
                 raise WriterStopped("the writer process did not start")
             self.available = True
             log.info("writer process %s ready", self.proc.pid)
-            outbox: asyncio.Queue = asyncio.Queue()
             sender = asyncio.get_running_loop().create_task(self._send_events(outbox))
             while True:
                 answers, evs = await _read(reader)
@@ -117,9 +120,10 @@ class WriterProcess:
             log.error("writer process stopped; posts are written in-process meanwhile")
         finally:
             if sender is not None:
-                sender.cancel()
+                outbox.put_nowait(None)  # the events already handed over are still sent
             self.available = False
             self._starting = False
+            self._retry_at = time.monotonic() + RESTART_S
             for fut in self._pending.values():
                 if not fut.done():
                     fut.set_exception(WriterStopped("the writer process stopped"))
@@ -134,16 +138,24 @@ class WriterProcess:
         """The child's live events on the server's channel layer, in the order committed."""
         from accord.core import events
 
-        while True:
-            process_id, message = await outbox.get()
+        while (item := await outbox.get()) is not None:
+            process_id, message = item
             try:
                 await events.send_now(process_id, message)
             except Exception:  # a lost live event is recoverable (clients catch up)
                 log.exception("could not send an event of the writer process")
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """At server shutdown: the child finishes its batch, sees the end of its socket and
+        exits (or is terminated after 5 s)."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+                await self._writer.wait_closed()
         if self.proc is not None and self.proc.is_alive():
-            self.proc.terminate()
+            await asyncio.to_thread(self.proc.join, 5)
+            if self.proc.is_alive():
+                self.proc.terminate()
 
 
 async def _read(reader: asyncio.StreamReader) -> Any:
