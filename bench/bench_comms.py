@@ -280,8 +280,10 @@ async def drive(target, listeners: int, messages: int, rate: float) -> dict:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        poster.close()
-        await target.stop()
+        try:
+            poster.close()
+        finally:
+            await target.stop()
     return row
 
 

@@ -66,6 +66,7 @@ class WriterProcess:
         self._next = 0
         self._starting = False
         self._retry_at = 0.0
+        self._stopping = False
 
     def start(self) -> None:
         """Start the child (from the server's loop); requests go to it once it is ready. After
@@ -117,7 +118,10 @@ class WriterProcess:
                     if fut is not None and not fut.done():
                         fut.set_result(answer)
         except (asyncio.IncompleteReadError, ConnectionError, WriterStopped, EOFError):
-            log.error("writer process stopped; posts are written in-process meanwhile")
+            if self._stopping:
+                log.info("writer process stopped with the server")
+            else:
+                log.error("writer process stopped; posts are written in-process meanwhile")
         finally:
             if sender is not None:
                 outbox.put_nowait(None)  # the events already handed over are still sent
@@ -148,6 +152,7 @@ class WriterProcess:
     async def stop(self) -> None:
         """At server shutdown: the child finishes its batch, sees the end of its socket and
         exits (or is terminated after 5 s)."""
+        self._stopping = True
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
