@@ -89,7 +89,7 @@ def routes() -> list[Route]:
 def render(data: dict) -> bytes:
     """A response body as ninja renders it (Ninja's JSON encoder). Fast handlers return data
     already in their schema's shape — the schema is not run again per response (≈ 100 µs);
-    tests/core/test_fastpath.py holds each fast route's body to its schema's rendering."""
+    tests/comms/test_fastpath.py holds each fast route's body to its schema's rendering."""
     return json.dumps(data, cls=NinjaJSONEncoder).encode()
 
 
