@@ -10,7 +10,7 @@ comms writer thread (core.groupcommit) while there is none — and the 201 is wr
 the same body and the same security headers Django would send.
 
 Only the *successful* answer is produced here. Anything else — no bearer token, not JSON, a
-host Django would refuse, a body too large or holding a NUL, input the schema refuses, or any
+host Django would refuse, a query string, a body too large or holding a NUL, input the schema refuses, or any
 refusal by the service (401, 403, 404, 422) — is handed to Django unchanged, body included, and
 answered there exactly as before. Nothing has been written when that happens: a refused post
 raises before its write. So the error answers have one implementation, Django's.
@@ -161,7 +161,9 @@ class FastPath:
                 length = int(value) if value.isdigit() else MAX_BODY + 1
             elif name == proxy_name and value.decode("latin-1") == proxy[1]:
                 secure = True
-        return bearer, bool(bearer) and json_body and host_ok and length <= MAX_BODY, secure
+        plain = not scope.get("query_string")  # the route takes none; Django checks any given
+        fits = bool(bearer) and json_body and host_ok and plain and length <= MAX_BODY
+        return bearer, fits, secure
 
     async def _serve(self, route: Route, params, scope, receive, send) -> None:
         bearer, fits, secure = self._fit(scope)

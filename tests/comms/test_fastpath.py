@@ -174,6 +174,18 @@ async def test_only_the_exact_route_is_fast(demo, monkeypatch):
     assert r.status_code == 404 and calls.fast == 0
 
 
+async def test_a_query_string_is_djangos_to_check(demo, monkeypatch):
+    """The route takes no query; one given goes to Django, whose NUL check refuses this one."""
+    calls = Calls(monkeypatch)
+    token = await sync_to_async(_token)("ana.costa")
+    allies = await sync_to_async(_channel)("Allies coordination")
+    before = await counts()
+    h = {"Authorization": f"Bearer {token}"}
+    r = await asgi_post(PATH.format(allies) + "?note=%00", {"body": "x"}, h)
+    assert r.status_code == 400 and calls.fast == 0
+    assert await counts() == before
+
+
 async def test_without_a_token_the_request_is_djangos(demo, monkeypatch):
     """A browser session posts through Django (CSRF and the session are checked there)."""
     calls = Calls(monkeypatch)
