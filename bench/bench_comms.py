@@ -297,7 +297,11 @@ the p50/p99 delivery latencies measure that queue, not the fan-out. *delivered* 
 and its children (Accord's writer process), not PostgreSQL's or Redis's own processes; *load
 generator CPU* is the listeners' process plus the poster process. Targets of issue 4 on this
 2-core machine: ≥ 500 msg/s accepted with 100 members and p99 ≤ 100 ms at 200 msg/s — **met on
-the embedded store** (SQLite), not on PostgreSQL + Redis (see below).
+the embedded store** (SQLite), not on PostgreSQL + Redis (see below). The runs vary with the
+machine: in this table's run (right after Synapse's 10-listener row) embedded with 100 listeners
+accepted 482 msg/s, p99 99.4 ms; five repeats of that row alone right after the table
+(`--targets embedded --listeners 100`) gave 540, 544, 621, 604, 600 msg/s and p99 84.0, 89.7,
+88.2, 88.8, 79.9 ms.
 
 What changed since the previous run (embedded, 100 listeners: 88 msg/s and p99 7.0 s on a
 faster machine; the same code measured 46–49 msg/s on this one):
@@ -313,17 +317,25 @@ faster machine; the same code measured 46–49 msg/s on this one):
   and acknowledgements per member, reads unread counts for a whole group in one query, and
   sends through a lighter session middleware (Channels' wraps every frame sent);
 - batched live events (one layer message per write batch), no savepoint inside the act's
-  transaction, the application's objects frozen out of the cyclic GC.
+  transaction, the application's objects frozen out of the cyclic GC;
+- the server's threads switch every 0.5 ms, not 5 ms (the event loop's sends no longer wait
+  behind the fan-out and HTTP threads): three runs each, accepted 492–523 → 525–538 msg/s,
+  p99 at 200 msg/s 97–113 → 93–97 ms.
 
-Where the time goes now (embedded, 100 listeners, closed loop at ≈ 640 msg/s, CPU in cores):
+Where the time goes (embedded, 100 listeners, closed loop at ≈ 640 msg/s, CPU in cores, measured
+before the switch-interval change):
 server process 0.58 (HTTP ≈ ¼, fan-out build ≈ ⅓, WebSocket sends ≈ ¼ of its Python time),
 writer process 0.64, listeners 0.29, poster 0.08 — the two cores are nearly full. With
 PostgreSQL + Redis the writer process waits on PostgreSQL: a batch makes ≈ 11 round trips
 (token, member, roles, channel, insert, log lock, two COPYs, log update, commit) and takes ≈ 11 ms
-of wall time for ≈ 6 ms of CPU even alone, so 16 senders get ≈ 340 msg/s; a second worker adds
+of wall time for ≈ 6 ms of CPU even alone, so 16 senders get 250–350 msg/s; a second worker adds
 a second writer contending for the same ledger-log lock and a second hub reading every burst,
 and is slower on 2 cores. With 500 listeners the server sends 500 frames per burst (≈ 45 µs
 each), which bounds the embedded rate at ≈ 330 msg/s on this machine.
+
+A post alone (one at a time, embedded, 1 listener) is answered in ≈ 8 ms, ≈ 4.5 ms of it the
+writer's batch of one: its reads (token, member and roles, channel, ≈ 0.3 ms each, Django model
+instances included) are shared by a batch, so a post in a batch of 8 costs ≈ 1.2 ms there.
 
 Synapse's listeners long-poll /sync with the same lean HTTP client as the posters (one
 keep-alive connection each; seqs found by pattern, as in Accord's frames).
@@ -345,8 +357,9 @@ def table(rows: list[dict]) -> str:
         if "error" in r:
             out.append(f"| {r['target']} | {r['listeners']} | failed: {r['error']} |||||||||")
             continue
+        rate_spec = ",.0f" if r["accepted_per_s"] >= 10 else ".2f"  # Synapse with 500: < 1/s
         out.append(
-            f"| {r['target']} | {r['listeners']} | {fmt(r['accepted_per_s'], ',.0f')} | "
+            f"| {r['target']} | {r['listeners']} | {fmt(r['accepted_per_s'], rate_spec)} | "
             f"{fmt(r['cpu_ms_per_msg'])} | {fmt(r.get('client_cpu_ms_per_msg'), ',.2f')} | "
             f"{r['rate']:g} | {fmt(r['achieved_rate'], ',.0f')} | {fmt(r.get('post_p99_ms'))} | "
             f"{r['delivered']:.1%} | {fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} |"
