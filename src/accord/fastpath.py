@@ -10,9 +10,9 @@ comms writer thread (core.groupcommit) while there is none — and the 201 is wr
 the same body and the same security headers Django would send.
 
 Only the *successful* answer is produced here. Anything else — no bearer token, not JSON, a
-host Django would refuse, a query string, a body too large or holding a NUL, input the schema refuses, or any
-refusal by the service (401, 403, 404, 422) — is handed to Django unchanged, body included, and
-answered there exactly as before. Nothing has been written when that happens: a refused post
+host Django would refuse, a query string, a body too large or holding a NUL, input the schema
+refuses, or any refusal by the service (401, 403, 404, 422) — is handed to Django unchanged,
+body included, and answered there exactly as before. Nothing has been written when that happens: a refused post
 raises before its write. So the error answers have one implementation, Django's.
 """
 

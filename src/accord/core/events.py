@@ -74,7 +74,8 @@ def drain() -> list[tuple[int, dict]]:
 
 
 async def send_now(process_id: int, message: dict) -> None:
-    """Send a layer message to the process group from the server's loop (captured events)."""
+    """Send a layer message to the process group now (on a loop): after commit, or for the
+    events a writer process captured."""
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(process_group(process_id), message)
@@ -85,19 +86,16 @@ def _send_after_commit(process_id: int, message: dict, kind) -> None:
         if _captured is not None:
             _captured.append((process_id, message))
             return
-        layer = get_channel_layer()
-        if layer is None:
+        if get_channel_layer() is None:
             return
         loop = _loop
         try:
             if loop is not None and loop.is_running() and not _on(loop):
                 # ordered with the thread's other events: the loop runs them first come first
-                fut = asyncio.run_coroutine_threadsafe(
-                    layer.group_send(process_group(process_id), message), loop
-                )
+                fut = asyncio.run_coroutine_threadsafe(send_now(process_id, message), loop)
                 fut.add_done_callback(_sent)
             else:
-                async_to_sync(layer.group_send)(process_group(process_id), message)
+                async_to_sync(send_now)(process_id, message)
         except Exception:  # a lost live event is recoverable (clients catch up); a 500 is not
             log.exception("could not publish event %s", kind)
 
