@@ -164,6 +164,73 @@ def test_history_follows_a_tightened_label(client_for, viewer, allies_msg):
     assert r.status_code == 200 and b"Meet at Quailbrook at 10" in r.content
 
 
+def test_edit_form_offers_the_label_and_tightens_it(client_for, allies_msg, written):
+    """The edit form shows the message's label preset, offers no level below it, and an edit
+    that tightens it takes effect at once: a NOR member no longer reads the message."""
+    level = allies_msg.label.level
+    ana = client_for("ana.costa")
+    page = ana.get(f"/p/lake-varna/channels/{allies_msg.channel_id}/").content.decode()
+    form = page[page.index(f'action="{base(allies_msg)}edit"') :]
+    form = form[: form.index("</form>")]
+    assert f'<option value="{level}" selected>' in form
+    assert f'<option value="{level - 1}"' not in form  # looser levels are not offered
+    for code in ("ARD", "BEL", "NOR"):
+        assert f'value="{code}" checked' in form
+    before = written()
+    r = ana.post(
+        base(allies_msg) + "edit",
+        {"body": "Meet at Quailbrook at 10", "label_level": str(level + 1), "label_rel_to": "ARD"},
+        headers=HX,
+    )
+    assert r.status_code == 200
+    allies_msg.refresh_from_db()
+    assert allies_msg.label.level == level + 1 and allies_msg.label.rel_to == ["ARD"]
+    assert written()[1] == before[1] + 1  # the earlier version is kept as a revision
+    assert Entry.objects.filter(action="message.edit").count() == 1
+    erik = client_for("erik.lund")  # NOR: the message is gone for him, text and history
+    for suffix in ("", "history"):
+        r = erik.get(base(allies_msg) + suffix, headers=HX)
+        assert r.status_code == 404 and b"Quailbrook" not in r.content
+    page_e = erik.get(f"/p/lake-varna/channels/{allies_msg.channel_id}/").content.decode()
+    assert "Quailbrook" not in page_e
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "says"),
+    [
+        ({"label_level": "1"}, 422, "may not loosen"),  # back down to RESTRICTED
+        ({"label_rel_to": ["ARD", "BEL", "NOR"]}, 422, "may not loosen"),  # NOR added
+        ({"label_rel_to": ""}, 422, "at least the channel"),  # no REL TO: every party
+        ({"label_level": "high"}, 422, "label_level"),  # not a number
+        ({"label_caveats": "MILOPS"}, 403, "caveat"),  # a caveat ana does not hold
+        ({"label_caveats": "NUCLEAR"}, 422, "unknown caveat"),  # no such caveat
+    ],
+)
+def test_edit_form_refuses_a_looser_or_bad_label(
+    client_for, viewer, chan, written, fields, status, says
+):
+    """ana's CONFIDENTIAL // REL TO ARD, BEL message (tighter than the channel's RESTRICTED //
+    REL TO ARD, BEL, NOR): no edit from the form may loosen it; nothing changes."""
+    msg = services.post_message(
+        viewer("ana.costa"),
+        chan("Allies coordination").pk,
+        body="Meet at Quailbrook at 10",
+        label={"level": 2, "rel_to": ["ARD", "BEL"]},
+    ).message
+    data = {"body": "Meet at Quailbrook at 12", "label_level": "2", "label_rel_to": ["ARD", "BEL"]}
+    data.update(fields)
+    ana = client_for("ana.costa")
+    before = written()
+    r = ana.post(base(msg) + "edit", data, headers=HX)
+    assert r.status_code == status, r.content
+    assert r["HX-Retarget"] == f"#edit-errors-{msg.pk}"
+    assert says.lower() in r.content.decode().lower()
+    msg.refresh_from_db()
+    assert msg.body == "Meet at Quailbrook at 10" and msg.label.level == 2
+    assert msg.label.rel_to == ["ARD", "BEL"]
+    assert written() == before
+
+
 # --- delete -----------------------------------------------------------------------------------
 def test_author_deletes_and_readers_see_a_tombstone(client_for, allies_msg):
     ana = client_for("ana.costa")
@@ -373,3 +440,57 @@ def test_deleted_message_hides_its_attachments(client_for, chan, data_dir):
         f"/api/v1/processes/lake-varna/channels/{allies.pk}/messages/{msg.pk}/attachments/{att.pk}"
     )
     assert client_for("erik.lund").get(link).status_code == 404
+
+
+# --- attach to a message already posted -------------------------------------------------------
+def test_author_attaches_files_later_labelled_like_the_message(client_for, allies_msg, data_dir):
+    ana = client_for("ana.costa")
+    page = ana.get(f"/p/lake-varna/channels/{allies_msg.channel_id}/").content.decode()
+    assert f'action="{base(allies_msg)}attach"' in page  # the author gets the attach form
+    r = ana.post(
+        base(allies_msg) + "attach",
+        {"files": [_upload("map.pdf", PDF), _upload("notes.txt", b"Route notes")]},
+        headers=HX,
+    )
+    assert r.status_code == 200, r.content
+    atts = list(Attachment.objects.filter(message=allies_msg).order_by("id"))
+    assert [a.name for a in atts] == ["map.pdf", "notes.txt"]
+    assert all(a.label_id == allies_msg.label_id for a in atts)
+    assert Entry.objects.filter(action="attachment.add").count() == 2
+    html = r.content.decode()
+    assert f'id="msg-{allies_msg.pk}"' in html and "map.pdf" in html and "notes.txt" in html
+    erik = client_for("erik.lund")  # a reader of the message sees the files, others do not
+    assert (
+        f'action="{base(allies_msg)}attach"'
+        not in erik.get(f"/p/lake-varna/channels/{allies_msg.channel_id}/").content.decode()
+    )
+    assert "map.pdf" in erik.get(base(allies_msg), headers=HX).content.decode()
+    r = client_for("viktor.kess").get(base(allies_msg), headers=HX)
+    assert r.status_code == 404 and b"map.pdf" not in r.content
+
+
+@pytest.mark.parametrize(
+    ("who", "files", "status", "says"),
+    [
+        ("ana.costa", [("tool.exe", b"MZ\x90\x00" + b"\x00" * 20)], 422, "only pdf"),
+        ("ana.costa", [("ok.pdf", PDF), ("empty.txt", b"")], 422, "is empty"),
+        ("ana.costa", [], 422, "at least one file"),
+        ("erik.lund", [("ok.pdf", PDF)], 403, "only the sender"),  # a reader, not the sender
+        ("viktor.kess", [("ok.pdf", PDF)], 404, "not found"),  # another party: unreadable
+    ],
+)
+def test_refused_later_attachment_stores_nothing(
+    client_for, allies_msg, data_dir, written, who, files, status, says
+):
+    c = client_for(who)
+    before = written()
+    r = c.post(
+        base(allies_msg) + "attach", {"files": [_upload(n, d) for n, d in files]}, headers=HX
+    )
+    assert r.status_code == status, r.content
+    assert says in r.content.decode().lower()
+    if status != 404:
+        assert r["HX-Retarget"] == f"#attach-errors-{allies_msg.pk}"
+    assert written() == before
+    stored = data_dir / "attachments"
+    assert not stored.exists() or not any(stored.iterdir())

@@ -556,6 +556,26 @@ def check_attachment(name: str, data: bytes) -> str:
     return ctype
 
 
+def _check_uploads(uploads: list[tuple[str, bytes]]) -> None:
+    if not uploads:
+        raise Invalid("choose at least one file", {"file": "missing"})
+    if len(uploads) > MAX_FILES:
+        raise Invalid(f"at most {MAX_FILES} files per message", {"file": "too many"})
+    for name, data in uploads:
+        check_attachment(name, data)
+
+
+def attach_files(
+    viewer: Viewer, message_id: int, uploads: list[tuple[str, bytes]]
+) -> list[Attachment]:
+    """Attach several files to one's own message, all or none: every file is checked before
+    any is stored, and the attachments are one transaction."""
+    _own_message(viewer, message_id)  # 404/403/409 before looking at the files
+    _check_uploads(uploads)
+    with transaction.atomic():  # events of the inner services are sent after this commits
+        return [attach(viewer, message_id, name=name, data=data) for name, data in uploads]
+
+
 def post_with_attachments(
     viewer: Viewer,
     channel_id: int,
@@ -565,10 +585,7 @@ def post_with_attachments(
 ) -> Posted:
     """Post a message and attach files to it as one act: every file is checked first and the
     whole post is one transaction, so a refused file leaves neither message nor attachment."""
-    if len(uploads) > MAX_FILES:
-        raise Invalid(f"at most {MAX_FILES} files per message", {"file": "too many"})
-    for name, data in uploads:
-        check_attachment(name, data)
+    _check_uploads(uploads)
     with transaction.atomic():  # events of the inner services are sent after this commits
         posted = post_message(viewer, channel_id, **kwargs)
         for name, data in uploads:

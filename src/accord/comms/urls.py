@@ -18,6 +18,7 @@ urlpatterns = [
     path(M + "ack", views.ack, name="ack"),
     path(M + "acks", views.acks, name="acks"),
     path(M + "edit", views.edit, name="edit"),
+    path(M + "attach", views.attach, name="attach"),
     path(M + "delete", views.delete, name="delete"),
     path(M + "history", views.history, name="history"),
     path(M + "banner", views.banner, name="banner"),

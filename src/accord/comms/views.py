@@ -89,6 +89,17 @@ def _parents(viewer, rows: list[Message]) -> dict[int, Message]:
     return {p.pk: p for p in queries.all_messages(viewer).filter(pk__in=ids)}
 
 
+def _label_choices(viewer) -> dict:
+    """What the label pickers (composer, edit form) may offer this viewer: the levels up to
+    their clearance, the process's parties, their own caveats (the service checks the rest)."""
+    names = viewer.process.level_names
+    return {
+        "levels": [(i, n) for i, n in enumerate(names) if i <= viewer.clearance],
+        "parties": sorted(p.code for p in viewer.process.parties.all()),
+        "my_caveats": sorted(viewer.caveats),
+    }
+
+
 def _one_message_ctx(viewer, m: Message) -> dict:
     """Context of a single message fragment (live insertion, htmx answers)."""
     ctx = _message_ctx(
@@ -103,6 +114,8 @@ def _one_message_ctx(viewer, m: Message) -> dict:
         can_post=viewer.can(Perm.POST_MESSAGES),
     )
     ctx["process"] = viewer.process
+    if ctx["mine"]:
+        ctx.update(_label_choices(viewer))  # the edit form's label picker
     return ctx
 
 
@@ -166,7 +179,6 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
     last_id = rows[-1].pk if rows else 0
     if rows:
         services.mark_read(viewer, chan.pk, last_id)
-    names = viewer.process.level_names
     can_post = viewer.can(Perm.POST_MESSAGES)
     atts = _attachments_by_message(viewer, [m.pk for m in rows])
     parents = _parents(viewer, rows)
@@ -206,10 +218,8 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
             "last_id": last_id,
             "others": list(queries.channels_with_unread(viewer)),
             "can_post": can_post,
-            "levels": [(i, n) for i, n in enumerate(names) if i <= viewer.clearance],
-            "parties": sorted(p.code for p in viewer.process.parties.all()),
+            **_label_choices(viewer),
             "channel_rel_to": sorted(chan.label.value.rel_to or []),
-            "my_caveats": sorted(viewer.caveats),
             "channel_caveats": sorted(chan.label.value.caveats),
             "composer_level": default.level,
             "composer_rel_to": sorted(default.rel_to or []),
@@ -281,15 +291,18 @@ def ack(
     return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
 
 
-def _message_action(request: HttpRequest, slug: str, channel_id: int, message_id: int, act):
-    """Edit or delete from the channel page: the message fragment (htmx) or a redirect back."""
+def _message_action(
+    request: HttpRequest, slug: str, channel_id: int, message_id: int, act, errors: str = "edit"
+):
+    """Edit, delete or attach from the channel page: the message fragment (htmx) or a redirect
+    back; an error goes to the form's `#{errors}-errors-{id}` box."""
     try:
         viewer = process_viewer(request, slug)
         queries.message(viewer, message_id, channel_id)  # 404 for another channel or unreadable
         m = act(viewer)
     except AccordError as exc:
         if is_htmx(request):
-            return _fragment_error(request, exc, f"#edit-errors-{message_id}")
+            return _fragment_error(request, exc, f"#{errors}-errors-{message_id}")
         return error_page(request, exc)
     if not is_htmx(request):
         return redirect(channel_url(slug, channel_id) + f"#msg-{message_id}")
@@ -298,15 +311,27 @@ def _message_action(request: HttpRequest, slug: str, channel_id: int, message_id
 
 @require_POST
 def edit(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
-    """The sender edits the text; the earlier text stays readable in the edit history."""
+    """The sender edits the text and may tighten the label (never loosen it: earlier text
+    would reach new readers); the earlier text stays readable in the edit history."""
     body = request.POST.get("body", "")
     return _message_action(
         request,
         slug,
         channel_id,
         message_id,
-        lambda v: services.edit_message(v, message_id, body=body),
+        lambda v: services.edit_message(v, message_id, body=body, label=_label_from_form(request)),
     )
+
+
+@require_POST
+def attach(request: HttpRequest, slug: str, channel_id: int, message_id: int) -> HttpResponse:
+    """The sender attaches files to a message already posted (labelled like the message)."""
+
+    def act(viewer):
+        services.attach_files(viewer, message_id, _uploads(request))
+        return queries.message(viewer, message_id, channel_id)
+
+    return _message_action(request, slug, channel_id, message_id, act, errors="attach")
 
 
 @require_POST
