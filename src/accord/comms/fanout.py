@@ -60,7 +60,7 @@ MAX_BURST = 500
 # A hub that saw an event less than BUSY_S ago waits GATHER_S before reading the next burst:
 # under load a burst then holds several messages for the same fixed number of queries.
 BUSY_S = 0.2
-GATHER_S = 0.02
+GATHER_S = 0.01
 
 Item = tuple[str, int, str]  # (event, message id, JSON text) — one member's frame
 

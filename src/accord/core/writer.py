@@ -13,6 +13,12 @@ Protocol (a socket pair; each message a 4-byte length and a pickle):
   server → child: (request id, request)
   child → server: "ready" once set up, then ([(request id, answer), ...], [events]) per batch
 
+Live events: on a channel layer shared between processes (Redis, production) the child sends
+its batches' events itself, in commit order, from an event loop of its own — so the server's
+loop does not spend its time on Redis round trips for writes it did not make. On the embedded
+in-process layer only the server can reach the sockets' queues: the child hands the events back
+with the answers and the server sends them.
+
 A request the child cannot answer because it stopped gets `WriterStopped`; a server whose
 child is not (yet) running writes in-process (`available` is False). The child exits when the
 server goes away (end of its socket).
@@ -30,6 +36,7 @@ import select
 import signal
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
@@ -67,6 +74,7 @@ class WriterProcess:
         self._starting = False
         self._retry_at = 0.0
         self._stopping = False
+        self.relayed = 0  # layer messages the server sent for the child (in-process layer only)
 
     def start(self) -> None:
         """Start the child (from the server's loop); requests go to it once it is ready. After
@@ -108,9 +116,10 @@ class WriterProcess:
                 raise WriterStopped("the writer process did not start")
             self.available = True
             log.info("writer process %s ready", self.proc.pid)
-            sender = asyncio.get_running_loop().create_task(self._send_events(outbox))
+            sender = asyncio.get_running_loop().create_task(_send_events(outbox))
             while True:
                 answers, evs = await _read(reader)
+                self.relayed += len(evs)
                 for item in evs:  # committed: sent in order by `sender`, the answers meanwhile
                     outbox.put_nowait(item)
                 for rid, answer in answers:
@@ -137,18 +146,6 @@ class WriterProcess:
             with contextlib.suppress(Exception):
                 self.proc.join(timeout=0)
 
-    @staticmethod
-    async def _send_events(outbox: asyncio.Queue) -> None:
-        """The child's live events on the server's channel layer, in the order committed."""
-        from accord.core import events
-
-        while (item := await outbox.get()) is not None:
-            process_id, message = item
-            try:
-                await events.send_now(process_id, message)
-            except Exception:  # a lost live event is recoverable (clients catch up)
-                log.exception("could not send an event of the writer process")
-
     async def stop(self) -> None:
         """At server shutdown: the child finishes its batch, sees the end of its socket and
         exits (or is terminated after 5 s)."""
@@ -161,6 +158,42 @@ class WriterProcess:
             await asyncio.to_thread(self.proc.join, 5)
             if self.proc.is_alive():
                 self.proc.terminate()
+
+
+async def _send_events(outbox: asyncio.Queue) -> None:
+    """The child's live events on the channel layer, in the order committed, until None."""
+    from accord.core import events
+
+    while (item := await outbox.get()) is not None:
+        process_id, message = item
+        try:
+            await events.send_now(process_id, message)
+        except Exception:  # a lost live event is recoverable (clients catch up)
+            log.exception("could not send an event of the writer process")
+
+
+class _EventSender:
+    """In the child, on a shared channel layer: a loop thread of its own sends the batches'
+    events one after the other (a group send awaits several Redis round trips, so sends
+    started side by side could overtake each other)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.thread = threading.Thread(target=self._run, name="accord-writer-events", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.loop.run_until_complete(_send_events(self.outbox))
+
+    def send(self, items: list[tuple[int, dict]]) -> None:
+        for item in items:
+            self.loop.call_soon_threadsafe(self.outbox.put_nowait, item)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """The events handed over so far are sent before the child exits."""
+        self.loop.call_soon_threadsafe(self.outbox.put_nowait, None)
+        self.thread.join(timeout)
 
 
 async def _read(reader: asyncio.StreamReader) -> Any:
@@ -204,9 +237,26 @@ def _child(sock: socket.socket, batch_path: str, settings_module: str | None, db
     if db_name and settings.DATABASES["default"]["NAME"] != db_name:
         settings.DATABASES["default"]["NAME"] = db_name
         connections["default"].settings_dict["NAME"] = db_name
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
     batch = import_string(batch_path)
-    events.capture()  # the server sends this process's events on its layer
+    events.capture()  # committed events are kept, then sent after each batch (below)
+    layer = get_channel_layer()
+    shared = layer is not None and not isinstance(layer, InMemoryChannelLayer)
+    sender = _EventSender() if shared else None
     sock.sendall(_pack("ready"))
+    try:
+        _serve(sock, batch, sender)
+    finally:
+        if sender is not None:
+            sender.close()
+
+
+def _serve(sock: socket.socket, batch, sender: _EventSender | None) -> None:
+    from django.db import connections
+
+    from accord.core import events
+
     last = 0.0
     while True:
         try:
@@ -226,6 +276,9 @@ def _child(sock: socket.socket, batch_path: str, settings_module: str | None, db
             log.exception("writer batch failed")
             answers = [FAILED] * len(work)
         evs = events.drain()
+        if sender is not None:  # a shared layer: sent from here, in commit order
+            sender.send(evs)
+            evs = []
         try:
             sock.sendall(
                 _pack(([(rid, a) for (rid, _), a in zip(work, answers, strict=True)], evs))
