@@ -269,3 +269,71 @@ def test_workspace_requires_membership(demo, client):
     client.force_login(outsider)
     assert client.get("/p/lake-varna/negotiation/").status_code == 404
     assert client.get(f"{BASE}/matrix").status_code == 404
+
+
+# --- clause ↔ agenda issue links on the text page -------------------------------------------
+def _mediators_issue(viewer):
+    """An agenda issue only the mediators read (SECRET // REL TO MED, MEDIATION)."""
+    from accord.core.labels import LabelValue
+
+    return services.create_issue(
+        viewer("lena.haas"),
+        title="Sequencing of the Kestrel amnesty",
+        kind="discrete",
+        cluster="political",
+        options=["At signature", "After verification"],
+        label=LabelValue.of(3, ["MED"], ["MEDIATION"]),
+    )
+
+
+def test_pen_links_a_clause_to_issues_and_readers_see_only_readable_ones(
+    doc, client_for, clause_no, issue, viewer
+):
+    secret = _mediators_issue(viewer)
+    withdrawal = issue("Withdrawal")
+    clause = clause_no("2.1")
+    url = f"/p/lake-varna/negotiation/text/{doc.pk}/"
+    lena = client_for("lena.haas")
+    page = lena.get(url).content.decode()
+    assert f'{url}clauses/{clause.pk}/issues/"' in page  # the pen gets the link form
+    r = lena.post(f"{url}clauses/{clause.pk}/issues/", {"issues": [withdrawal.pk, secret.pk]})
+    assert r.status_code == 302
+    assert set(clause.issues.values_list("pk", flat=True)) == {withdrawal.pk, secret.pk}
+    entry = Entry.objects.filter(action="clause.issues").latest("seq")
+    assert entry.payload["issues"] == sorted([withdrawal.pk, secret.pk])
+    page = lena.get(url).content.decode()
+    assert f'data-issue="{withdrawal.pk}"' in page and "Kestrel amnesty" in page
+    # a party delegate reads the withdrawal link, not the mediators' issue, and has no form
+    kes = client_for("viktor.kess").get(url).content.decode()
+    assert f'data-issue="{withdrawal.pk}"' in kes and withdrawal.title in kes
+    assert "Kestrel amnesty" not in kes and f'data-issue="{secret.pk}"' not in kes
+    assert f"{url}clauses/{clause.pk}/issues/" not in kes
+    # unlinking: an empty selection clears the links
+    lena.post(f"{url}clauses/{clause.pk}/issues/", {})
+    assert not clause.issues.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "ids", "status", "says"),
+    [
+        ("viktor.kess", "own", 403, ""),  # not the pen holder
+        ("lena.haas", "999999", 422, "unknown issue"),  # no such issue
+        ("lena.haas", "x", 422, "issues"),  # not a number
+        ("mei.tanaka", "own", 404, ""),  # may not read the document
+    ],
+)
+def test_bad_clause_links_change_nothing(
+    doc, client_for, clause_no, issue, snapshot, who, ids, status, says
+):
+    clause = clause_no("2.1")
+    value = str(issue("Withdrawal").pk) if ids == "own" else ids
+    c = client_for(who)
+    linked = set(clause.issues.values_list("pk", flat=True))  # the demo links 2.1 already
+    before = snapshot()
+    r = c.post(
+        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/issues/", {"issues": value}
+    )
+    assert r.status_code == status
+    assert says in r.content.decode().lower()
+    assert snapshot() == before
+    assert set(clause.issues.values_list("pk", flat=True)) == linked

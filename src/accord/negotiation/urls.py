@@ -21,4 +21,5 @@ urlpatterns = [
     path(f"{T}clauses/<int:clause_id>/stance/", views.stance, name="stance"),
     path(f"{T}clauses/<int:clause_id>/resolve/", views.resolve, name="resolve"),
     path(f"{T}clauses/<int:clause_id>/edit/", views.edit, name="edit"),
+    path(f"{T}clauses/<int:clause_id>/issues/", views.link, name="link"),
 ]

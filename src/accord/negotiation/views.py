@@ -63,6 +63,8 @@ def workspace(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
 def _text_context(request, viewer, doc, number=None, **extra) -> dict:
     view = queries.text(viewer, doc, number)
     party = viewer.party_code
+    readable_issues = {i.pk: i for i in queries.issues(viewer)}
+    links = queries.clause_issue_links(viewer, doc)  # readable issues only
     is_latest = view.version.number == view.latest
     signed = bool(view.signatures)
     return {
@@ -85,6 +87,11 @@ def _text_context(request, viewer, doc, number=None, **extra) -> dict:
         "stance_kinds": Stance.Kind.choices,
         "versions": list(doc.versions.order_by("-number").values_list("number", flat=True)),
         "my_party": party,
+        "issues": list(readable_issues.values()),
+        "issue_links": {
+            cid: [readable_issues[i] for i in ids if i in readable_issues]
+            for cid, ids in links.items()
+        },
         **extra,
     }
 
@@ -175,6 +182,19 @@ def edit(request: HttpRequest, slug: str, doc_id: int, clause_id: int) -> HttpRe
             base_version=_int(request.POST.get("base_version"), "base_version"),
         )
         return f"Clause saved: version {v.number}."
+
+    return _pen_action(request, slug, doc_id, act)
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, slug: str, doc_id: int, clause_id: int) -> HttpResponse:
+    """The pen links a clause to the agenda issues it settles (not part of the text)."""
+
+    def act(viewer, doc):
+        ids = [_int(x, "issues") for x in request.POST.getlist("issues") if x]
+        services.link_issues(viewer, doc, queries.clause(doc, clause_id), ids)
+        return f"Clause linked to {len(ids)} agenda issue{'s' if len(ids) != 1 else ''}."
 
     return _pen_action(request, slug, doc_id, act)
 
