@@ -337,3 +337,87 @@ def test_bad_clause_links_change_nothing(
     assert says in r.content.decode().lower()
     assert snapshot() == before
     assert set(clause.issues.values_list("pk", flat=True)) == linked
+
+
+# --- new agenda issue from the workspace page ---------------------------------------------------
+WS = "/p/lake-varna/negotiation/"
+
+
+def test_pen_puts_an_issue_on_the_agenda_from_the_workspace(client_for, demo):
+    lena = client_for("lena.haas")
+    assert "New agenda issue" in lena.get(WS).content.decode()
+    assert "New agenda issue" not in client_for("viktor.kess").get(WS).content.decode()
+    r = lena.post(
+        f"{WS}issues/new",
+        {
+            "title": "Return of displaced persons",
+            "cluster": "Humanitarian",
+            "kind": "discrete",
+            "options": "Immediate\nPhased over 12 months\n\n",
+            "label_level": "0",
+        },
+    )
+    assert r.status_code == 302
+    issue = Issue.objects.get(process=demo, title="Return of displaced persons")
+    assert r["Location"].endswith(f"#issue-{issue.pk}")
+    assert issue.cluster == "humanitarian"
+    assert [o.name for o in issue.options.order_by("order")] == [
+        "Immediate",
+        "Phased over 12 months",
+    ]
+    assert Entry.objects.filter(subject_id=str(issue.pk), action__startswith="issue").exists()
+    page = client_for("viktor.kess").get(WS).content.decode()
+    assert f'id="issue-{issue.pk}"' in page and "Return of displaced persons" in page
+
+
+def test_a_labelled_issue_from_the_form_reaches_only_its_readers(client_for, demo):
+    r = client_for("lena.haas").post(
+        f"{WS}issues/new",
+        {
+            "title": "Kestrel amnesty sequencing",
+            "kind": "numeric",
+            "minimum": "0",
+            "maximum": "24",
+            "unit": "months",
+            "label_level": "3",
+            "label_rel_to": "MED",
+            "label_caveats": "MEDIATION",
+        },
+    )
+    assert r.status_code == 302
+    issue = Issue.objects.get(process=demo, title="Kestrel amnesty sequencing")
+    assert issue.label.level == 3 and issue.label.rel_to == ["MED"]
+    assert issue.label.caveats == ["MEDIATION"]
+    assert "Kestrel amnesty" in client_for("lena.haas").get(WS).content.decode()
+    for outsider in ("viktor.kess", "ana.costa"):  # another party / no MEDIATION caveat
+        assert "Kestrel amnesty" not in client_for(outsider).get(WS).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "fields", "status", "says"),
+    [
+        ("lena.haas", {"title": "", "options": "a\nb"}, 422, "needs a title"),
+        ("lena.haas", {"options": "only one"}, 422, "at least two options"),
+        ("lena.haas", {"kind": "numeric", "minimum": "5", "maximum": "1"}, 422, "below maximum"),
+        ("lena.haas", {"kind": "numeric", "minimum": "abc", "maximum": "1"}, 422, "a number"),
+        ("lena.haas", {"options": "a\nb", "label_level": "9"}, 422, ""),  # no such level
+        ("lena.haas", {"options": "a\nb", "label_caveats": "MILOPS"}, 403, "caveat"),
+        ("viktor.kess", {"options": "a\nb"}, 403, ""),  # not a pen holder
+    ],
+)
+def test_bad_new_issue_changes_nothing_and_keeps_the_form(
+    client_for, snapshot, who, fields, status, says
+):
+    data = {"title": "Border crossings", "kind": "discrete", "label_level": "2"}
+    data.update(fields)
+    c = client_for(who)
+    before = snapshot()
+    r = c.post(f"{WS}issues/new", data)
+    assert r.status_code == status, r.content.decode()[:300]
+    text = r.content.decode()
+    assert says in text.lower()
+    assert snapshot() == before
+    if who == "lena.haas" and data["title"]:
+        assert 'value="Border crossings"' in text  # the form comes back as sent
+    if who == "lena.haas" and data["label_level"] == "2":
+        assert '<option value="2" selected>' in text  # ... label included

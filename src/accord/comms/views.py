@@ -17,7 +17,14 @@ from accord.core.errors import AccordError, Invalid, NotFound
 from accord.core.labels import LabelValue, combine
 from accord.core.roles import Perm
 from accord.pagination import SEARCH_COUNT_CAP
-from accord.ui.pages import error_page, is_htmx, process_viewer, render_page, with_viewer
+from accord.ui.pages import (
+    error_page,
+    is_htmx,
+    label_choices,
+    process_viewer,
+    render_page,
+    with_viewer,
+)
 
 PAGE_SIZE = 100
 
@@ -89,17 +96,6 @@ def _parents(viewer, rows: list[Message]) -> dict[int, Message]:
     return {p.pk: p for p in queries.all_messages(viewer).filter(pk__in=ids)}
 
 
-def _label_choices(viewer) -> dict:
-    """What the label pickers (composer, edit form) may offer this viewer: the levels up to
-    their clearance, the process's parties, their own caveats (the service checks the rest)."""
-    names = viewer.process.level_names
-    return {
-        "levels": [(i, n) for i, n in enumerate(names) if i <= viewer.clearance],
-        "parties": sorted(p.code for p in viewer.process.parties.all()),
-        "my_caveats": sorted(viewer.caveats),
-    }
-
-
 def _one_message_ctx(viewer, m: Message) -> dict:
     """Context of a single message fragment (live insertion, htmx answers)."""
     ctx = _message_ctx(
@@ -115,7 +111,7 @@ def _one_message_ctx(viewer, m: Message) -> dict:
     )
     ctx["process"] = viewer.process
     if ctx["mine"]:
-        ctx.update(_label_choices(viewer))  # the edit form's label picker
+        ctx.update(label_choices(viewer))  # the edit form's label picker
     return ctx
 
 
@@ -218,7 +214,7 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
             "last_id": last_id,
             "others": list(queries.channels_with_unread(viewer)),
             "can_post": can_post,
-            **_label_choices(viewer),
+            **label_choices(viewer),
             "channel_rel_to": sorted(chan.label.value.rel_to or []),
             "channel_caveats": sorted(chan.label.value.caveats),
             "composer_level": default.level,

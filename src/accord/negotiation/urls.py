@@ -8,6 +8,7 @@ T = "p/<slug:slug>/negotiation/text/<int:doc_id>/"
 
 urlpatterns = [
     path("p/<slug:slug>/negotiation/", views.workspace, name="workspace"),
+    path("p/<slug:slug>/negotiation/issues/new", views.create_issue, name="create_issue"),
     path("p/<slug:slug>/negotiation/analysis/", views.analysis_list, name="analysis"),
     path(
         "p/<slug:slug>/negotiation/analysis/<int:run_id>/", views.analysis_run, name="analysis_run"

@@ -16,8 +16,16 @@ from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
 from accord.negotiation import exports, queries, services
-from accord.negotiation.models import Amendment, Stance
-from accord.ui.pages import error_page, is_htmx, process_viewer, render_page, with_viewer
+from accord.negotiation.models import Amendment, Issue, Stance
+from accord.ui.forms import parse_label
+from accord.ui.pages import (
+    error_page,
+    is_htmx,
+    label_choices,
+    process_viewer,
+    render_page,
+    with_viewer,
+)
 
 
 def _int(value, name: str) -> int | None:
@@ -36,14 +44,15 @@ def _text_url(slug: str, doc_id: int, **query) -> str:
 
 
 # --- workspace: agenda, matrix, texts ----------------------------------------------------------
-@login_required
-@with_viewer
-def workspace(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+def _workspace(
+    request: HttpRequest, viewer: access.Viewer, status: int = 200, **extra
+) -> HttpResponse:
     m = queries.matrix(viewer)
     docs = list(queries.documents(viewer))
     clusters: dict[str, list] = {}
     for row in m.rows:
         clusters.setdefault(row.issue.cluster, []).append(row)
+    may_pen = viewer.can(Perm.HOLD_PEN)
     return render_page(
         request,
         "negotiation/workspace.html",
@@ -55,8 +64,68 @@ def workspace(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
             "documents": docs,
             "can_state": viewer.can(Perm.STATE_POSITIONS),
             "mediation_path": "MEDIATION" in viewer.caveats,
+            "may_pen": may_pen,
+            "issue_kinds": Issue.Kind.choices,
+            **(label_choices(viewer) if may_pen else {}),
+            **extra,
         },
+        status=status,
     )
+
+
+@login_required
+@with_viewer
+def workspace(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    return _workspace(request, viewer)
+
+
+def _float(value, name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{name} must be a number", {name: "invalid"}) from exc
+
+
+@login_required
+@require_POST
+def create_issue(request: HttpRequest, slug: str) -> HttpResponse:
+    """The pen holder puts an issue on the agenda from the workspace page."""
+    try:
+        viewer = process_viewer(request, slug)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    try:
+        issue = services.create_issue(
+            viewer,
+            title=post.get("title", ""),
+            kind=post.get("kind", ""),
+            cluster=post.get("cluster", ""),
+            description=post.get("description", ""),
+            options=post.get("options", "").splitlines(),
+            unit=post.get("unit", "").strip(),
+            minimum=_float(post.get("minimum"), "minimum"),
+            maximum=_float(post.get("maximum"), "maximum"),
+            step=_float(post.get("step"), "step"),
+            label=parse_label(viewer.process, post, "label_"),
+        )
+    except AccordError as exc:
+        level = post.get("label_level", "")
+        return _workspace(
+            request,
+            viewer,
+            status=exc.status,
+            issue_error=exc.message,
+            issue_data=post,
+            # the label as chosen: a form sent back must not fall to a looser one unnoticed
+            issue_level=int(level) if level.isdigit() else 0,
+            issue_rel_to=post.getlist("label_rel_to"),
+            issue_caveats=post.getlist("label_caveats"),
+        )
+    messages.success(request, f"“{issue.title}” is on the agenda.")
+    return redirect(reverse("negotiation:workspace", args=[slug]) + f"#issue-{issue.pk}")
 
 
 # --- the single text ----------------------------------------------------------------------------

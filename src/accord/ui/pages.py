@@ -63,6 +63,17 @@ def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+def label_choices(viewer: access.Viewer) -> dict:
+    """What a label picker (ui/_label_fields.html) may offer this viewer: the levels up to
+    their clearance, the process's parties, their own caveats (the service checks the rest)."""
+    names = viewer.process.level_names
+    return {
+        "levels": [(i, n) for i, n in enumerate(names) if i <= viewer.clearance],
+        "parties": sorted(p.code for p in viewer.process.parties.all()),
+        "my_caveats": sorted(viewer.caveats),
+    }
+
+
 def entry_hint(payload: object) -> str:
     """A few words naming what a ledger entry is about (from its own payload, readable like it)."""
     if not isinstance(payload, dict):
