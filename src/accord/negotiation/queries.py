@@ -290,9 +290,12 @@ def clause(doc: Document, clause_id: int) -> Clause:
     return obj
 
 
-def clause_issue_links(viewer: Viewer, doc: Document) -> dict[int, list[int]]:
-    """clause id → ids of the linked agenda issues the viewer may read."""
-    ok = set(issues(viewer).values_list("pk", flat=True))
+def clause_issue_links(
+    viewer: Viewer, doc: Document, readable: set[int] | None = None
+) -> dict[int, list[int]]:
+    """clause id → ids of the linked agenda issues the viewer may read (`readable`: the ids of
+    `issues(viewer)`, when the caller has read them already)."""
+    ok = readable if readable is not None else set(issues(viewer).values_list("pk", flat=True))
     links: dict[int, list[int]] = {}
     rows = Clause.issues.through.objects.filter(clause__document=doc)
     for cid, iid in rows.values_list("clause_id", "issue_id"):

@@ -133,7 +133,7 @@ def _text_context(request, viewer, doc, number=None, **extra) -> dict:
     view = queries.text(viewer, doc, number)
     party = viewer.party_code
     readable_issues = {i.pk: i for i in queries.issues(viewer)}
-    links = queries.clause_issue_links(viewer, doc)  # readable issues only
+    links = queries.clause_issue_links(viewer, doc, set(readable_issues))
     is_latest = view.version.number == view.latest
     signed = bool(view.signatures)
     return {
@@ -157,10 +157,7 @@ def _text_context(request, viewer, doc, number=None, **extra) -> dict:
         "versions": list(doc.versions.order_by("-number").values_list("number", flat=True)),
         "my_party": party,
         "issues": list(readable_issues.values()),
-        "issue_links": {
-            cid: [readable_issues[i] for i in ids if i in readable_issues]
-            for cid, ids in links.items()
-        },
+        "issue_links": {cid: [readable_issues[i] for i in ids] for cid, ids in links.items()},
         **extra,
     }
 
