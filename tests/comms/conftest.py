@@ -42,15 +42,3 @@ def counts():
         return Message.objects.count(), Notification.objects.count(), Entry.objects.count()
 
     return get
-
-
-@pytest.fixture
-async def close_thread_connections():
-    """Async tests read the database through asgiref's sync thread (sync_to_async); close that
-    thread's connection afterwards so the test database can be dropped (PostgreSQL refuses
-    while a session is open)."""
-    yield
-    from channels.db import database_sync_to_async
-    from django.db import connections
-
-    await database_sync_to_async(connections.close_all)()

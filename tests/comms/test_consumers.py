@@ -209,6 +209,68 @@ async def test_ack_event_only_for_readers(demo):
     await viktor.disconnect()
 
 
+async def test_live_frames_name_only_members_and_messages_the_reader_may_see(demo):
+    """Col. Marsh's membership is ARD-only: his message reaches Norlund live with "a member not
+    shown" as its sender, his acknowledgement sends Norlund no frame naming him, and a reply
+    whose parent Norlund may not read carries no parent id."""
+    ana = await connect("ana.costa")
+    ingrid = await connect("ingrid.dahl")
+    marsh_id = (await database_sync_to_async(_member)("col.marsh")).pk
+    mid = await post("col.marsh", "Plenary", "Convoy at the bridge at noon @ingrid.dahl")
+    got = {f["message"]["id"]: f["message"] for f in await frames(ana) if f["type"] == "message"}
+    assert got[mid]["sender"] == "Col. Richard Marsh" and got[mid]["sender_id"] == marsh_id
+    theirs = [f for f in await frames(ingrid) if f["type"] == "message"]
+    assert [f["message"]["id"] for f in theirs] == [mid]
+    seen = theirs[0]["message"]
+    assert seen["sender"] == "a member not shown" and seen["sender_hidden"] is True
+    assert seen["sender_id"] is None and seen["sender_party"] is None
+    assert "Marsh" not in json.dumps(theirs) and str(marsh_id) not in json.dumps(seen["mentions"])
+
+    flash = await post("ingrid.dahl", "Plenary", "Confirm the convoy", precedence="FLASH")
+    await frames(ana)
+    await frames(ingrid)
+
+    @database_sync_to_async
+    def marsh_acks():
+        services.acknowledge(access.viewer_of(_member("col.marsh")), flash)
+
+    await marsh_acks()
+    assert await frames(ingrid) == []  # an ack frame would name him
+    acks = [f for f in await frames(ana) if f["type"] == "ack"]
+    assert acks == [{"type": "ack", "message_id": flash, "member_id": marsh_id}]
+
+    @database_sync_to_async
+    def tighten_then_reply():
+        parent = post_now("ana.costa", "Plenary", "Question to all")
+        reply = post_now("ingrid.dahl", "Plenary", "Answer to all", reply_to=parent)
+        services.edit_message(
+            access.viewer_of(_member("ana.costa")),
+            parent,
+            body="Question to all",
+            label={"level": 1, "rel_to": ["ARD"]},
+        )
+        services.edit_message(
+            access.viewer_of(_member("ingrid.dahl")), reply, body="Answer to all (edited)"
+        )
+        return parent, reply
+
+    parent, reply = await tighten_then_reply()
+    edits = [
+        f["message"]
+        for f in await frames(ingrid)
+        if f["type"] == "message" and f["message"]["id"] == reply
+    ]
+    assert edits and edits[-1]["reply_to"] is None and edits[-1]["reply_to_hidden"] is True
+    mine = [
+        f["message"]
+        for f in await frames(ana)
+        if f["type"] == "message" and f["message"]["id"] == reply
+    ]
+    assert mine[-1]["reply_to"] == parent
+    for comm in (ana, ingrid):
+        await comm.disconnect()
+
+
 @pytest.mark.parametrize("path", ["/ws/p/lake-varna/", "/ws/p/lake-varna/?token=acc_bogus_x"])
 async def test_anonymous_or_bad_token_refused(demo, path):
     comm = WebsocketCommunicator(application, path, headers=ORIGIN)

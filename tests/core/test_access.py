@@ -24,6 +24,7 @@ def secret_member(demo, viewer, django_user_model):
         user=user,
         party=party,
         clearance=3,
+        caveats=["MEDIATION"],
         label=LabelValue.of(3, ["ARD", "NOR", "MED"], ["MEDIATION"]),
     )
 
@@ -97,14 +98,34 @@ def test_inactive_member_loses_access(demo, viewer, api_for, member):
 
 
 def test_own_membership_always_visible(demo, viewer, member):
-    # col.marsh's membership is CONFIDENTIAL // REL TO ARD; he is ARD SECRET so he reads it anyway,
-    # but lowering a label above the holder must not hide a member from themselves.
+    # erik.lund (NOR, RESTRICTED) relabelled RESTRICTED // REL TO MED, NOR: Ardania no longer
+    # sees him; he still sees himself
     coord = viewer("amara.okafor")
-    target = member("erik.lund")  # NOR, RESTRICTED
-    services.update_member(coord, target, label=LabelValue.of(3, ["MED"], ["MEDIATION"]))
-    v = viewer("erik.lund")
-    assert queries.member(v, target.pk).pk == target.pk
-    assert not queries.members(viewer("ingrid.dahl")).filter(pk=target.pk).exists()
+    target = member("erik.lund")
+    services.update_member(coord, target, label=LabelValue.of(1, ["MED", "NOR"]))
+    assert queries.member(viewer("erik.lund"), target.pk).pk == target.pk
+    assert queries.members(viewer("ingrid.dahl")).filter(pk=target.pk).exists()
+    assert not queries.members(viewer("ana.costa")).filter(pk=target.pk).exists()
+
+
+def test_a_membership_label_its_member_could_not_read_is_refused(demo, viewer, member):
+    coord = viewer("amara.okafor")
+    target = member("erik.lund")  # NOR, RESTRICTED, no caveat
+    for label in (
+        LabelValue.of(3, ["MED"], ["MEDIATION"]),  # other party, above clearance, caveat
+        LabelValue.of(2, ["MED", "NOR"]),  # above his clearance
+        LabelValue.of(1, None, ["MEDIATION"]),  # a caveat he does not hold
+    ):
+        with pytest.raises(Invalid, match="must be one the member may read"):
+            services.update_member(coord, target, label=label)
+    assert member("erik.lund").label.value == LabelValue()
+    # nor can a member be added under one
+    user = services.create_user(username="blind.member", password="a-long-demo-pass-1")
+    with pytest.raises(Invalid, match="must be one the member may read"):
+        services.add_member(
+            coord, demo, user=user, party=queries.party(coord, "NOR"), label=LabelValue.of(1)
+        )
+    assert not Member.objects.filter(user=user).exists()
 
 
 def test_labels_are_process_scoped(demo, viewer):

@@ -191,7 +191,7 @@ def test_viewer_sees_rows_under_a_label_created_after_it_was_resolved(viewer, me
     target = member("col.marsh")
     # relabel col.marsh to a label amara can read (new label row created now)
     ana = viewer("james.whitfield")  # ARD head: can read CONFIDENTIAL // REL TO ARD
-    services.update_member(amara, member("erik.lund"), label=LabelValue.of(2, ["MED", "NOR"]))
+    services.update_member(amara, member("erik.lund"), label=LabelValue.of(1, ["MED", "NOR"]))
     assert queries.members(amara).filter(pk=member("erik.lund").pk).exists()
     assert target and ana
 

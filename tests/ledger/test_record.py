@@ -70,6 +70,7 @@ def test_sealed_entries_leak_nothing(demo, viewer, log):
         user=user,
         party=party,
         clearance=3,
+        caveats=["MEDIATION"],
         title="Back-channel to the Front",
         label=LabelValue.of(3, ["MED"], ["MEDIATION"]),
     )

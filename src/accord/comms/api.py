@@ -32,6 +32,7 @@ from accord.comms.schemas import (
     ReadOut,
     SearchHit,
 )
+from accord.core import people
 from accord.core.access import Viewer
 from accord.core.api import label_out
 from accord.core.auth import viewer_for_token
@@ -163,7 +164,7 @@ def list_notifications(request: HttpRequest, slug: str, unread_only: bool = Fals
             "kind": n.kind,
             "message_id": n.message_id,
             "channel_id": n.message.channel_id,
-            "about": n.about.display_name if n.about else None,
+            "about": people.person(viewer, n.about).name if n.about else None,
             "read": n.read,
             "created_at": n.created_at,
         },
@@ -343,6 +344,8 @@ def ack_status(request: HttpRequest, slug: str, channel_id: int, message_id: int
         "message_id": msg.pk,
         "acknowledged": [line(m, at) for m, at in st.acknowledged],
         "pending": [line(m) for m in st.pending],
+        "acknowledged_hidden": st.hidden_acknowledged,
+        "pending_hidden": st.hidden_pending,
     }
 
 

@@ -34,6 +34,9 @@ from accord.comms import fanout, queries
 from accord.core import access
 from accord.core.models import Process
 
+CLOSE_NOT_MEMBER = 4404  # not signed in, or not a member: as if the process did not exist
+CLOSE_POLICY = 1008  # RFC 6455 policy violation: the session's sign-in is not complete
+
 RESUME_LIMIT = 2000
 RESUME_BATCH = 200  # catch-up messages per WebSocket frame
 SENT_MEMORY = 5000
@@ -66,8 +69,15 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.member_id = await self._resolve(slug)
+        if self.member_id == CLOSE_POLICY:
+            # a password-only session of a member whose second factor is pending: accepted
+            # only to be closed with the policy-violation code, before any frame is sent
+            self.member_id = None
+            await self.accept()
+            await self.close(code=CLOSE_POLICY)
+            return
         if self.member_id is None:
-            await self.close(code=4404)  # not a member (or not signed in): as if absent
+            await self.close(code=CLOSE_NOT_MEMBER)
             return
         self.sent = _Sent()
         await self.accept()
@@ -82,10 +92,16 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _resolve(self, slug: str) -> int | None:
+        """The member id of whoever opens the socket; None when nobody (or not a member);
+        CLOSE_POLICY when the session's sign-in is incomplete (second factor pending)."""
+        from accord.core.auth import session_complete
         from accord.core.services import authenticate_token
 
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is not None and user.is_authenticated:
+            if not session_complete(user, self.scope.get("session")):
+                return CLOSE_POLICY
+        else:
             raw = _token_from_scope(self.scope)
             user = authenticate_token(raw) if raw else None
         if user is None:
@@ -107,6 +123,8 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
 
     # --- client → server -------------------------------------------------------------------
     async def receive_json(self, content, **kwargs) -> None:
+        if not getattr(self, "joined", False):
+            return  # a refused socket (closed at connect) answers nothing
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resume":
             after = content.get("after_id", 0)

@@ -142,8 +142,16 @@ _mentions = Prepared(
     lambda ids: (
         Message.mentions.through.objects.filter(message_id__in=ids)
         .order_by()
-        .values_list("message_id", "member_id")
+        .values_list("message_id", "member_id", "member__label_id")
     )
+)
+# the labels of the messages replied to, and of the members who acknowledged: a frame names
+# them only to readers who may read them (core.people, rule 4)
+_reply_labels = Prepared(
+    lambda ids: Message.objects.filter(pk__in=ids).order_by().values_list("pk", "label_id")
+)
+_member_labels = Prepared(
+    lambda ids: Member.objects.filter(pk__in=ids).order_by().values_list("pk", "label_id")
 )
 _acks = Prepared(
     lambda ids: (
@@ -166,8 +174,10 @@ class _Loaded:
 
     msgs: dict[int, Message]
     attachments: dict[int, list[Attachment]]
-    mentions: dict[int, list[int]]
+    mentions: dict[int, list[tuple[int, int]]]  # message → (member id, membership label id)
     acked: dict[int, set[int]]  # member id → ids of this burst's messages they acknowledged
+    reply_labels: dict[int, int]  # message replied to → its label id
+    member_labels: dict[int, int]  # acknowledging member → membership label id
 
 
 @dataclass
@@ -207,15 +217,26 @@ class FanoutState:
         for a in rows:
             _ATTACHMENT_LABEL.set_cached_value(a, labels[a.label_id])
             attachments.setdefault(a.message_id, []).append(a)
-        mentions: dict[int, list[int]] = {}
-        for mid, member in _mentions.all(found):
-            mentions.setdefault(mid, []).append(member)
+        mentions: dict[int, list[tuple[int, int]]] = {}
+        for mid, member, label in _mentions.all(found):
+            mentions.setdefault(mid, []).append((member, label))
+        parents = sorted({m.reply_to_id for m in msgs.values() if m.reply_to_id})
+        reply_labels = dict(_reply_labels.all(parents)) if parents else {}
         acked: dict[int, set[int]] = {}
         connected = self.member_state
         for mid, member in _acks.all(found):
             if member in connected:
                 acked.setdefault(member, set()).add(mid)
-        return _Loaded(msgs, attachments, {k: sorted(v) for k, v in mentions.items()}, acked)
+        return _Loaded(
+            msgs, attachments, {k: sorted(v) for k, v in mentions.items()}, acked, reply_labels, {}
+        )
+
+    def _ackers(self, loaded: _Loaded, events: list[dict]) -> None:
+        """The membership labels of the members whose acknowledgements this burst carries."""
+        ids = sorted({ev.get("member_id") for ev in events if ev.get("kind") == "message.ack"})
+        ids = [i for i in ids if queries.valid_id(i)]
+        if ids:
+            loaded.member_labels.update(_member_labels.all(ids))
 
     def _state_of(self, row: tuple) -> tuple:
         """(clearance, caveats, party) of a stored member row (as read: caveats as JSON text)."""
@@ -272,6 +293,7 @@ class FanoutState:
             return {}
         ids = sorted({ev["message_id"] for ev in wanted if queries.valid_id(ev["message_id"])})
         loaded = self._load(ids)
+        self._ackers(loaded, wanted)
         order: list[tuple[str, dict, Message]] = []
         for ev in wanted:
             m = loaded.msgs.get(ev["message_id"])
@@ -289,11 +311,19 @@ class FanoutState:
         return out
 
     def _body(
-        self, bodies: dict, reader: access.Viewer, m: Message, loaded: _Loaded, seen, mine: bool
+        self,
+        bodies: dict,
+        reader: access.Viewer,
+        m: Message,
+        loaded: _Loaded,
+        seen,
+        mine: bool,
+        view: queries.PeopleView,
     ) -> str:
         """The JSON of a message as one view sees it: the attachments its reader state may see
-        (`seen`), and whether the member acknowledged it (`mine`)."""
-        key = (m.pk, seen, mine)
+        (`seen`), the people and references it may see (`view`), and whether the member
+        acknowledged it (`mine`)."""
+        key = (m.pk, seen, mine, view)
         body = bodies.get(key)
         if body is None:
             data = queries.message_data(
@@ -301,7 +331,7 @@ class FanoutState:
                 m,
                 {m.pk} if mine else set(),
                 loaded.attachments.get(m.pk, []),
-                loaded.mentions.get(m.pk, []),
+                view=view,
             )
             body = bodies[key] = json.dumps(data, cls=DjangoJSONEncoder)
         return body
@@ -323,7 +353,8 @@ class FanoutState:
         reader = self._readers[state]  # answers for every member of the group
         texts: list[str] = []
         meta: list[tuple[str, int]] = []
-        views: list[tuple[int, str, Message, tuple]] = []  # (index, kind, message, seen)
+        # (index, kind, message, attachments seen, people view)
+        views: list[tuple[int, str, Message, tuple, queries.PeopleView]] = []
         last: dict[int, tuple[int, Channel]] = {}  # channel id → (index of its last frame, channel)
         news: dict[int, list[tuple[int, int, bool]]] = {}  # channel → (id, sender, live) of "new"
         values = self._values
@@ -335,6 +366,9 @@ class FanoutState:
                 continue  # nothing of it — no frame, no id, no count
             if kind == "ack":
                 member = ev.get("member_id")
+                # an acknowledgement names its member: only to readers who may see them
+                if not access.can_read_label_id(reader, loaded.member_labels.get(member)):
+                    continue
                 texts.append(json.dumps({"type": "ack", "message_id": m.pk, "member_id": member}))
                 meta.append(("ack", m.pk))
                 continue
@@ -343,8 +377,14 @@ class FanoutState:
                 for a in loaded.attachments.get(m.pk, ())
                 if _can_read(readable, state, reader, values[a.label_id])
             )
-            body = self._body(bodies, reader, m, loaded, seen, False)
-            views.append((len(texts), kind, m, seen))
+            view = queries.people_view(
+                reader,
+                m,
+                loaded.mentions.get(m.pk, []),
+                loaded.reply_labels.get(m.reply_to_id),
+            )
+            body = self._body(bodies, reader, m, loaded, seen, False, view)
+            views.append((len(texts), kind, m, seen, view))
             last[m.channel_id] = (len(texts), m.channel)
             texts.append(f'{{"type": "message", "event": "{kind}", "message": {body}}}')
             meta.append((kind, m.pk))
@@ -352,7 +392,7 @@ class FanoutState:
                 news.setdefault(m.channel_id, []).append((m.pk, m.sender_id, m.deleted_at is None))
         if not texts:
             return
-        new_ids = frozenset(m.pk for _, kind, m, _ in views if kind == "new")
+        new_ids = frozenset(m.pk for _, kind, m, _, _ in views if kind == "new")
         # per channel: its last frame, as a head the member's count closes
         ends = [
             (idx, channel, _Tail(news.get(chan, ())), texts[idx][:-1])
@@ -371,9 +411,9 @@ class FanoutState:
             heads = None
             if own:  # rare: this member acknowledged a message of the burst
                 heads = {}
-                for idx, kind, m, seen in views:
+                for idx, kind, m, seen, view in views:
                     if m.pk in own:
-                        body = self._body(bodies, reader, m, loaded, seen, True)
+                        body = self._body(bodies, reader, m, loaded, seen, True, view)
                         mine[idx] = f'{{"type": "message", "event": "{kind}", "message": {body}}}'
                         heads[idx] = mine[idx][:-1]
             for idx, channel, tail, head in ends:

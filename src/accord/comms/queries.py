@@ -34,7 +34,7 @@ from accord.comms.models import (
     Notification,
     ReadState,
 )
-from accord.core import access
+from accord.core import access, people
 from accord.core.access import Viewer
 from accord.core.errors import Invalid, NotFound
 from accord.core.labels import LabelValue
@@ -240,21 +240,34 @@ def recipients(message_obj: Message) -> list[Member]:
 class AckStatus:
     acknowledged: list[tuple[Member, datetime]]
     pending: list[Member]
+    hidden_acknowledged: int = 0  # recipients whose membership the viewer may not see
+    hidden_pending: int = 0
+
+    @property
+    def hidden_note(self) -> str:
+        return people.hidden_note(self.hidden_acknowledged + self.hidden_pending)
 
 
 def ack_status(viewer: Viewer, message_obj: Message) -> AckStatus:
     """Who has / has not acknowledged, among the recipients (the sender and coordinators see
-    all; any other reader sees only their own line, so nobody learns more than the message)."""
-    acks = {a.member_id: a.at for a in Acknowledgement.objects.filter(message=message_obj)}
-    people = recipients(message_obj)
+    all; any other reader sees only their own line, so nobody learns more than the message).
+    Every line passes the member-visibility door: a recipient whose membership the viewer may
+    not see is only counted ("1 member not shown"), never named."""
     if viewer.member is None:
         return AckStatus([], [])
+    acks = {a.member_id: a.at for a in Acknowledgement.objects.filter(message=message_obj)}
+    people_ = recipients(message_obj)
     sees_all = viewer.member.pk == message_obj.sender_id or viewer.can(Perm.MANAGE_PROCESS)
     if not sees_all:
-        people = [m for m in people if m.pk == viewer.member.pk]
+        people_ = [m for m in people_ if m.pk == viewer.member.pk]
+    shown, _ = people.visible(viewer, people_)
+    seen = {m.pk for m in shown}
+    hidden = [m for m in people_ if m.pk not in seen]
     return AckStatus(
-        acknowledged=[(m, acks[m.pk]) for m in people if m.pk in acks],
-        pending=[m for m in people if m.pk not in acks],
+        acknowledged=[(m, acks[m.pk]) for m in shown if m.pk in acks],
+        pending=[m for m in shown if m.pk not in acks],
+        hidden_acknowledged=sum(1 for m in hidden if m.pk in acks),
+        hidden_pending=sum(1 for m in hidden if m.pk not in acks),
     )
 
 
@@ -503,17 +516,65 @@ def default_since(now: datetime) -> datetime:
     return now - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class PeopleView:
+    """What one reader may see of the people and references a message names: whether its
+    sender's membership is visible, whether the message it replies to is readable, and which
+    mentioned members are visible. Live fan-out uses it to share encodings between readers."""
+
+    sender: bool
+    reply: bool
+    mentions: tuple[int, ...]
+
+
+_UNKNOWN = object()
+
+
+def people_view(
+    viewer: Viewer,
+    m: Message,
+    mentions: list[tuple[int, int]] | None = None,
+    reply_label: int | object | None = _UNKNOWN,
+) -> PeopleView:
+    """`mentions` as (member id, membership label id) pairs and `reply_label` (the label id of
+    the message replied to) when the caller loaded them; read here otherwise."""
+    if mentions is None:
+        mentions = [(x.pk, x.label_id) for x in m.mentions.all()]
+    reply_ok = False
+    if m.reply_to_id is not None:
+        if reply_label is _UNKNOWN:
+            reply_label = (
+                Message.objects.filter(pk=m.reply_to_id).values_list("label_id", flat=True).first()
+            )
+        # a reply is in its parent's channel, which the reader may read: the parent's own label
+        reply_ok = access.can_read_label_id(viewer, reply_label)
+    own = viewer.member.pk if viewer.member is not None else None
+    return PeopleView(
+        sender=people.can_see(viewer, m.sender),
+        reply=reply_ok,
+        mentions=tuple(
+            sorted(
+                pk for pk, label in mentions if pk == own or access.can_read_label_id(viewer, label)
+            )
+        ),
+    )
+
+
 def message_data(
     viewer: Viewer,
     m: Message,
     acked: set[int] | None = None,
     attachment_rows: list[Attachment] | None = None,
-    mentions: list[int] | None = None,
+    mentions: list[tuple[int, int]] | None = None,
+    view: PeopleView | None = None,
 ) -> dict:
     """What a client receives about a readable message — REST bodies and socket events alike.
 
     Live fan-out passes the message's attachments (with labels) loaded once for all sockets;
-    each is still shown only if this viewer may read its label.
+    each is still shown only if this viewer may read its label. People and references pass the
+    member-visibility door (core.people): a hidden sender is "a member not shown" with no id or
+    party, a reply to an unreadable message says only `reply_to_hidden`, and hidden mentioned
+    members are left out.
     """
     if acked is None:
         acked = {m.pk} if has_acked(viewer, m) else set()
@@ -521,20 +582,25 @@ def message_data(
         atts = list(attachments(viewer, m))
     else:
         atts = [a for a in attachment_rows if access.can_read(viewer, a.label.value)]
+    if view is None:
+        view = people_view(viewer, m, mentions)
+    sender = people.person(viewer, m.sender) if view.sender else people.HIDDEN
     return {
         "id": m.pk,
         "channel_id": m.channel_id,
-        "sender_id": m.sender_id,
-        "sender": m.sender.display_name,
-        "sender_party": m.sender.party.code,
+        "sender_id": sender.id,
+        "sender": sender.name,
+        "sender_party": sender.party,
+        "sender_hidden": sender.hidden,
         "body": m.body,
         "body_html": m.body_html,
         "label": m.label.value.describe(viewer.process.level_names),
         "precedence": m.precedence,
         "requires_ack": m.requires_ack,
         "acknowledged": m.pk in acked,
-        "reply_to": m.reply_to_id,
-        "mentions": sorted(x.pk for x in m.mentions.all()) if mentions is None else mentions,
+        "reply_to": m.reply_to_id if view.reply else None,
+        "reply_to_hidden": m.reply_to_id is not None and not view.reply,
+        "mentions": list(view.mentions),
         "attachments": [attachment_data(a) for a in atts],
         "created_at": m.created_at,
         "edited_at": m.edited_at,

@@ -50,17 +50,21 @@ class AttachmentOut(Schema):
 class MessageOut(Schema):
     id: int
     channel_id: int
-    sender_id: int
-    sender: str
-    sender_party: str
+    sender_id: int | None = Field(description="null when the sender's membership is hidden")
+    sender: str = Field(description='the sender\'s name, or "a member not shown"')
+    sender_party: str | None
+    sender_hidden: bool = False
     body: str
     body_html: str
     label: LabelOut
     precedence: str
     requires_ack: bool
     acknowledged: bool
-    reply_to: int | None
-    mentions: list[int]
+    reply_to: int | None = Field(description="null also when the message replied to is unreadable")
+    reply_to_hidden: bool = Field(
+        False, description="a reply to a message you may not read (its id is not shown)"
+    )
+    mentions: list[int] = Field(description="mentioned members whose membership you may see")
     attachments: list[AttachmentOut] = []
     created_at: datetime
     edited_at: datetime | None
@@ -99,6 +103,10 @@ class AckStatusOut(Schema):
     message_id: int
     acknowledged: list[AckLine]
     pending: list[AckLine]
+    acknowledged_hidden: int = Field(
+        0, description="acknowledgements by members whose membership you may not see"
+    )
+    pending_hidden: int = Field(0, description="pending members you may not see")
 
 
 class NotificationOut(Schema):

@@ -32,7 +32,7 @@ from accord.comms.models import (
     Precedence,
     ReadState,
 )
-from accord.core import access, events, prepared
+from accord.core import access, events, people, prepared
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.groupcommit import GroupCommit
@@ -172,7 +172,8 @@ def set_handling_objectives(
 class Posted:
     message: Message
     warnings: list[str] = field(default_factory=list)
-    mentions: list[int] = field(default_factory=list)  # member ids, as the ledger records
+    # the mentioned members as (id, membership label id): all visible to the poster
+    mentions: list[tuple[int, int]] = field(default_factory=list)
     viewer: Viewer | None = None  # who posted
 
 
@@ -304,7 +305,13 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
             names = markup.mentioned_usernames(p.body)
             # the readers are needed only to notify (mentions, FLASH/IMMEDIATE): most skip it
             readers = q.recipients(msg) if names or p.precedence in ACK_REQUIRED else []
-            mentioned = [m for m in readers if m.user.get_username().lower() in names]
+            # a mention names only members the poster may see: guessing a hidden member's
+            # username must neither notify them nor confirm that they exist
+            mentioned = [
+                m
+                for m in readers
+                if m.user.get_username().lower() in names and people.can_see(p.viewer, m)
+            ]
             links += [Message.mentions.through(message=msg, member=m) for m in mentioned]
             notes += [
                 Notification(
@@ -322,10 +329,15 @@ def write_posts(pending: Sequence[PendingPost]) -> list[Posted]:
                     Notification(member=m, kind=kind, message=msg, created_at=p.now)
                     for m in readers
                 ]
-            ids.append(sorted(m.pk for m in mentioned))
-            payload = {"mentions": ids[-1], "reply_to": p.reply_to}
+            ids.append(sorted((m.pk, m.label_id) for m in mentioned))
+            payload = {"mentions": [pk for pk, _ in ids[-1]], "reply_to": p.reply_to}
+            # the record names the mentioned members and the message replied to: it carries
+            # their labels too (rule 4), so it is shown only to whoever may read all of them
+            refs = [x.label for x in mentioned]
+            if p.parent is not None:
+                refs.append(p.parent.label)
             acts.setdefault(p.channel.process_id, (p.channel.process, []))[1].append(
-                Act(p.viewer.member, "message.post", msg, payload)
+                Act(p.viewer.member, "message.post", msg, payload, refs=tuple(refs))
             )
         Message.mentions.through.objects.bulk_create(links)
         Notification.objects.bulk_create(notes)
@@ -703,7 +715,12 @@ def send_briefing(member: Member, now: datetime | None = None) -> bool:
     if not member.user.email:
         return False
     names = member.process.level_names
-    ctx = {"brief": brief, "process": member.process, "label": brief.label.display(names)}
+    ctx = {
+        "brief": brief,
+        "process": member.process,
+        "label": brief.label.display(names),
+        "viewer": viewer,  # senders named as this member may see them
+    }
     text = render_to_string("comms/briefing_email.txt", ctx)
     send_mail(
         f"[{brief.label.display(names)}] Accord briefing — {member.process.name}",

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from accord.consult import queries, services
 from accord.consult import schemas as s
 from accord.consult.models import Consultation
-from accord.core import access
+from accord.core import access, people
 from accord.core.api import label_out
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
@@ -24,10 +24,6 @@ def _v(request: HttpRequest, slug: str) -> access.Viewer:
     return viewer_for_slug(request.user, slug)
 
 
-def _name(member) -> str | None:
-    return None if member is None else f"{member.user.get_username()}@{member.party.code}"
-
-
 def consultation_out(v: access.Viewer, c: Consultation) -> dict:
     return {
         "id": c.pk,
@@ -35,7 +31,7 @@ def consultation_out(v: access.Viewer, c: Consultation) -> dict:
         "question": c.question,
         "status": c.status,
         "label": label_out(v.process, c.label),
-        "created_by": _name(c.created_by),
+        "created_by": people.handle(v, c.created_by),
         "created_at": c.created_at,
         "closed_at": c.closed_at,
         "statements": queries.statements(v, c).count(),

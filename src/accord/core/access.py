@@ -29,6 +29,7 @@ class Viewer:
     caveats: frozenset[str] = frozenset()
     perms: frozenset[Perm] = frozenset()
     _label_ids: list[int] | None = field(default=None, repr=False)
+    _label_set: frozenset[int] = field(default=frozenset(), repr=False)
     _label_version: int = field(default=-1, repr=False)
 
     @property
@@ -42,14 +43,14 @@ class Viewer:
 # The member lookups of every request, compiled once (core.prepared): by process, by slug.
 _member_in = Prepared(
     lambda user_id, process_id: (
-        Member.objects.select_related("party", "user", "process")
+        Member.objects.select_related("party", "user", "process", "label")
         .filter(user_id=user_id, active=True, process_id=process_id)
         .order_by()[:1]
     )
 )
 _member_by_slug = Prepared(
     lambda user_id, slug: (
-        Member.objects.select_related("party", "user", "process")
+        Member.objects.select_related("party", "user", "process", "label")
         .filter(user_id=user_id, active=True, process__slug=slug)
         .order_by()[:1]
     )
@@ -134,7 +135,15 @@ def readable_label_ids(viewer: Viewer) -> list[int]:
             viewer._label_ids = [
                 pk for pk, lvl, rel, cav in rows if can_read(viewer, LabelValue.of(lvl, rel, cav))
             ]
+        viewer._label_set = frozenset(viewer._label_ids)
     return viewer._label_ids
+
+
+def can_read_label_id(viewer: Viewer, label_id: int | None) -> bool:
+    """Whether the viewer may read the stored label with this id (a set lookup once the
+    process's readable labels are known): for checking many rows' label columns."""
+    readable_label_ids(viewer)
+    return label_id is not None and label_id in viewer._label_set
 
 
 def readable(qs: QuerySet, viewer: Viewer, label_field: str = "label") -> QuerySet:

@@ -7,4 +7,18 @@ class CoreConfig(AppConfig):
     verbose_name = "Accord core"
 
     def ready(self) -> None:
-        from accord.core import signals  # noqa: F401  (sign-in events → record)
+        from accord.core import (
+            links,
+            signals,  # noqa: F401  (sign-in events → record)
+        )
+
+        links.register(
+            links.Kind(
+                name="core.member",
+                model_label="core.Member",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda m: m.display_name,
+                text_fields=("title",),
+            )
+        )

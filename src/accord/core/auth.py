@@ -16,14 +16,20 @@ from accord.core.queries import viewer_for_slug
 MFA_SESSION_KEY = "accord_mfa_ok"
 
 
-def mfa_satisfied(request: HttpRequest) -> bool:
-    """A session is complete when MFA is not required for the user or was passed this session."""
-    user = request.user
-    if not user.is_authenticated:
+def session_complete(user, session) -> bool:
+    """A signed-in session is complete when the second factor was passed in it, or when the
+    user needs none (no role that requires it, none enrolled). Every path that authenticates
+    by session — pages, the API, downloads, exports, WebSockets — asks this."""
+    if user is None or not user.is_authenticated:
         return False
-    if request.session.get(MFA_SESSION_KEY):
+    if session is not None and session.get(MFA_SESSION_KEY):
         return True
     return not services.requires_mfa(user) and not services.security_profile(user).mfa_enabled
+
+
+def mfa_satisfied(request: HttpRequest) -> bool:
+    """`session_complete` for an HTTP request."""
+    return session_complete(request.user, getattr(request, "session", None))
 
 
 def viewer_for_token(raw: str, slug: str) -> Viewer:
@@ -97,5 +103,6 @@ __all__ = [
     "TokenAuth",
     "lockout_response",
     "mfa_satisfied",
+    "session_complete",
     "socket_auth_stack",
 ]

@@ -135,6 +135,20 @@ def _check_grant(
     return cav
 
 
+def _check_own_label(process: Process, party: Party, clearance: int, caveats, label) -> None:
+    """A membership label must be one its member may read: nobody is a member they could not
+    know they are (and readers who share a member's party, clearance and caveats see the same
+    people, which live delivery relies on)."""
+    reader = access.reader_of(process, Member(process=process), party.code, clearance, caveats)
+    if not access.can_read(reader, label):
+        names = process.level_names
+        raise Invalid(
+            f"the membership label {label.display(names)} must be one the member may read "
+            "(their party in REL TO, clearance at least its level, every caveat held)",
+            {"label": "unreadable by the member"},
+        )
+
+
 def add_member(
     viewer: Viewer | None,
     process: Process,
@@ -157,6 +171,7 @@ def add_member(
     label = label or PUBLIC
     if viewer is not None:
         access.check_can_apply(viewer, label)
+    _check_own_label(process, party, clearance, cav, label)
     try:
         with transaction.atomic():
             member = Member.objects.create(
@@ -230,6 +245,9 @@ def update_member(
             member.label = access.label_row(member.process, label)
         if not changed:
             return member
+        _check_own_label(
+            member.process, member.party, member.clearance, member.caveats, member.label.value
+        )
         member.save()
         action = "member.relabel" if set(changed) == {"label"} else "member.update"
         record(viewer.member, action, member, {"changed": changed})

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Model
 
-from accord.core.labels import PUBLIC, LabelValue
+from accord.core.labels import PUBLIC, LabelValue, combine
 from accord.core.models import Label, Member, Process
 from accord.core.prepared import Prepared
 from accord.ledger import signing
@@ -36,13 +36,17 @@ SYSTEM_LOG = "system"
 
 @dataclass(frozen=True)
 class Act:
-    """One act to record (used by record_many for batched appends)."""
+    """One act to record (used by record_many for batched appends).
+
+    `refs` are the other labelled things the act names in its payload (a Label, a LabelValue
+    or an object with a `label`): the entry's label combines them (see `entry_label`)."""
 
     actor: Any
     action: str
     subject: Model | tuple[str, str]
     payload: dict | None = None
     label: LabelValue | Label | None = None
+    refs: tuple = ()
 
 
 @dataclass(slots=True)
@@ -151,9 +155,76 @@ def record(
     label: LabelValue | Label | None = None,
     *,
     process: Process | None = None,
+    refs: tuple | list = (),
 ) -> Recorded:
     """Append one entry for an act; call it inside the act's transaction."""
-    return record_many([Act(actor, action, subject, payload, label)], process=process)[0]
+    act = Act(actor, action, subject, payload, label, tuple(refs))
+    return record_many([act], process=process)[0]
+
+
+def _value(thing: Any) -> LabelValue | None:
+    """The label value of a ref: a LabelValue, a Label, or an object carrying a `label`."""
+    if isinstance(thing, LabelValue):
+        return thing
+    if isinstance(thing, Label):
+        return thing.value
+    row = getattr(thing, "label", None)
+    return row.value if isinstance(row, Label) else None
+
+
+def _target_values(obj: Model) -> list[LabelValue]:
+    """Every label an object is read through (its kind's label paths, walked on the instance:
+    related rows already loaded cost nothing)."""
+    from accord.core import links
+
+    kind = links.kind_of(obj)
+    if kind is None:
+        return []
+    out = []
+    for path in kind.label_paths:
+        target: Any = obj
+        for attr in path.split("__"):
+            target = getattr(target, attr, None)
+            if target is None:
+                break
+        if isinstance(target, Label):
+            out.append(target.value)
+    return out
+
+
+def named_labels(act: Act) -> list[LabelValue]:
+    """The labels of everything an act's record names besides its subject's own label: the
+    acting member's membership, the labelled rows its recorded state points at (through the
+    registry of kinds, core.links), and the refs the service passed for ids in its payload.
+
+    Rule 4 applies to the record of an act: an entry readable by someone who may not read one
+    of these would name a hidden member or an unreadable object. Fields a model lists in
+    `ledger_refs_exempt` are read through the subject itself (a release names the position it
+    releases) and are left out."""
+    from accord.core import links
+
+    values: list[LabelValue] = []
+    if isinstance(act.actor, Member):
+        values.append(act.actor.label.value)
+    subject = act.subject
+    if isinstance(subject, Model):
+        exempt = set(getattr(subject, "ledger_refs_exempt", ()))
+        for name in getattr(subject, "ledger_fields", ()):
+            field = subject._meta.get_field(name)
+            if not field.is_relation or not field.many_to_one or name in exempt:
+                continue
+            if links.kind_of(field.related_model) is None:
+                continue
+            target = getattr(subject, name, None)
+            if target is not None:
+                values += _target_values(target)
+    for ref in act.refs:
+        value = _value(ref)
+        if value is None and isinstance(ref, Model):
+            values += _target_values(ref)
+        elif value is not None:
+            values.append(value)
+    return values
 
 
 _log_of = Prepared(
@@ -221,6 +292,13 @@ def record_many(
             if label_key not in labels:
                 labels[label_key] = _label_of(process, act.label, act.subject)
             label_obj, label_data = labels[label_key]
+            base = PUBLIC if label_data is None else LabelValue.from_dict(label_data)
+            extra = [v for v in named_labels(act) if not base.dominates(v)]
+            if extra:  # the record names something stricter: it carries that label too
+                final = combine([base, *extra])
+                if final.key not in labels:
+                    labels[final.key] = _label_of(process, final, act.subject)
+                label_obj, label_data = labels[final.key]
             entry = Recorded(
                 seq=seq,
                 time=now_iso(),

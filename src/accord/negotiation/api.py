@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from accord.core import access
+from accord.core import access, people
 from accord.core.api import label_out
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
@@ -38,8 +38,10 @@ def _label(v: access.Viewer, data) -> LabelValue | None:
     return access.parse_label(v.process, data.dict(), LabelValue())
 
 
-def _name(member) -> str | None:
-    return None if member is None else f"{member.user.get_username()}@{member.party.code}"
+def _name(v: access.Viewer, member) -> str | None:
+    """`user@PARTY` of a member the viewer may see (core.people); None for nobody or a hidden
+    member — never their name, id or party."""
+    return people.handle(v, member)
 
 
 # --- agenda -----------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def list_revisions(request: HttpRequest, slug: str, position_id: int):
     v = _v(request, slug)
     pos = queries.position(v, position_id)
     return [
-        {"number": r.number, "changed": r.changed, "by": _name(r.by), "at": r.at}
+        {"number": r.number, "changed": r.changed, "by": _name(v, r.by), "at": r.at}
         for r in queries.revisions(v, pos)
     ]
 
@@ -256,7 +258,7 @@ def text_out(view: queries.TextView) -> dict:
                                 "party": code,
                                 "stance": st.stance,
                                 "comment": st.comment,
-                                "by": _name(st.by),
+                                "by": _name(view.viewer, st.by),
                                 "at": st.at,
                                 "version": st.version.number,
                             }
@@ -272,7 +274,7 @@ def text_out(view: queries.TextView) -> dict:
         "signatures": [
             {
                 "party": sg.party.code,
-                "member": _name(sg.member),
+                "member": _name(view.viewer, sg.member),
                 "content_hash": sg.content_hash,
                 "signed_at": sg.signed_at,
             }
@@ -314,13 +316,14 @@ def get_text(request: HttpRequest, slug: str, document_id: int, version: int | N
 @router.get(f"{DOC}/versions", response=list[s.VersionOut])
 @paginate(Page)
 def list_versions(request: HttpRequest, slug: str, document_id: int):
-    doc = queries.document(_v(request, slug), document_id)
+    v = _v(request, slug)
+    doc = queries.document(v, document_id)
     return [
         {
             "number": x.number,
             "note": x.note,
             "content_hash": x.content_hash,
-            "created_by": _name(x.created_by),
+            "created_by": _name(v, x.created_by),
             "created_at": x.created_at,
         }
         for x in Version.objects.filter(document=doc)
@@ -464,7 +467,7 @@ def sign(request: HttpRequest, slug: str, document_id: int, data: s.SignIn):
     return Status(201, _latest(v, doc))
 
 
-def amendment_out(a: Amendment) -> dict:
+def amendment_out(v: access.Viewer, a: Amendment) -> dict:
     return {
         "id": a.pk,
         "kind": a.kind,
@@ -476,9 +479,9 @@ def amendment_out(a: Amendment) -> dict:
         "text": a.text,
         "rationale": a.rationale,
         "party": a.party.code,
-        "proposed_by": _name(a.proposed_by),
+        "proposed_by": _name(v, a.proposed_by),
         "proposed_at": a.proposed_at,
-        "comments": [{"by": _name(c.by), "text": c.text, "at": c.at} for c in a.comments.all()],
+        "comments": [{"by": _name(v, c.by), "text": c.text, "at": c.at} for c in a.comments.all()],
     }
 
 
@@ -487,7 +490,7 @@ def amendment_out(a: Amendment) -> dict:
 def list_amendments(request: HttpRequest, slug: str, document_id: int, status: str | None = None):
     v = _v(request, slug)
     doc = queries.document(v, document_id)
-    return [amendment_out(a) for a in queries.amendments(v, doc, status)]
+    return [amendment_out(v, a) for a in queries.amendments(v, doc, status)]
 
 
 @router.post(f"{DOC}/amendments", response={201: s.AmendmentOut}, summary="Propose an amendment")
@@ -495,7 +498,7 @@ def propose_amendment(request: HttpRequest, slug: str, document_id: int, data: s
     v = _v(request, slug)
     doc = queries.document(v, document_id)
     am = services.propose_amendment(v, doc, **data.dict())
-    return Status(201, amendment_out(queries.amendment(v, doc, am.pk)))
+    return Status(201, amendment_out(v, queries.amendment(v, doc, am.pk)))
 
 
 @router.post(f"{DOC}/amendments/{{amendment_id}}/comments", response={201: s.AmendmentOut})
@@ -506,7 +509,7 @@ def comment_amendment(
     doc = queries.document(v, document_id)
     am = queries.amendment(v, doc, amendment_id)
     services.comment_amendment(v, am, data.text)
-    return Status(201, amendment_out(queries.amendment(v, doc, am.pk)))
+    return Status(201, amendment_out(v, queries.amendment(v, doc, am.pk)))
 
 
 @router.post(f"{DOC}/amendments/{{amendment_id}}/accept", response=s.AmendmentOut)
@@ -514,7 +517,7 @@ def accept_amendment(request: HttpRequest, slug: str, document_id: int, amendmen
     v = _v(request, slug)
     doc = queries.document(v, document_id)
     am = services.decide_amendment(v, queries.amendment(v, doc, amendment_id), accept=True)
-    return amendment_out(queries.amendment(v, doc, am.pk))
+    return amendment_out(v, queries.amendment(v, doc, am.pk))
 
 
 @router.post(f"{DOC}/amendments/{{amendment_id}}/reject", response=s.AmendmentOut)
@@ -522,7 +525,7 @@ def reject_amendment(request: HttpRequest, slug: str, document_id: int, amendmen
     v = _v(request, slug)
     doc = queries.document(v, document_id)
     am = services.decide_amendment(v, queries.amendment(v, doc, amendment_id), accept=False)
-    return amendment_out(queries.amendment(v, doc, am.pk))
+    return amendment_out(v, queries.amendment(v, doc, am.pk))
 
 
 @router.get(
@@ -555,7 +558,7 @@ def run_out(v: access.Viewer, r: AnalysisRun) -> dict:
         "inputs": r.inputs,
         "outputs": r.outputs,
         "label": label_out(v.process, r.label),
-        "created_by": _name(r.created_by),
+        "created_by": _name(v, r.created_by),
         "created_at": r.created_at,
         "released_at": r.released_at,
     }

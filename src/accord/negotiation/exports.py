@@ -57,7 +57,14 @@ def export(
     if fmt == "html":
         body = render_to_string(
             "negotiation/export.html",
-            {"view": view, "banner": banner, "label": label, "clean": clean, "doc": doc},
+            {
+                "view": view,
+                "banner": banner,
+                "label": label,
+                "clean": clean,
+                "doc": doc,
+                "viewer": viewer,  # signatories named as the viewer may see them
+            },
         ).encode()
     else:
         try:

@@ -179,6 +179,9 @@ class PositionRelease(models.Model):
     released_at = models.DateTimeField(default=timezone.now)
 
     ledger_fields = ("position", "scope", "released", "position_revision", "label")
+    # the release is how its readers see the position: its record does not carry the
+    # position's own label (core.links / ledger.services.named_labels)
+    ledger_refs_exempt = ("position",)
     ledger_scope = "position__issue__process"
 
     class Meta:

@@ -725,6 +725,7 @@ def link_issues(viewer: Viewer, doc: Document, clause: Clause, issue_ids: list[i
             {"issues": sorted(i.pk for i in issues)},
             doc.label,
             process=doc.process,
+            refs=[i.label for i in issues],  # the record names the issues: their labels too
         )
     _publish(doc.process_id, "clause.linked", clause, doc.label_id)
     return clause

@@ -43,8 +43,11 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def process_viewer(request: HttpRequest, slug: str) -> access.Viewer:
-    """The signed-in member as a viewer of the process in the URL (404 when not a member)."""
-    return queries.viewer_for_slug(request.user, slug)
+    """The signed-in member as a viewer of the process in the URL (404 when not a member).
+    Kept on the request: templates name people as this viewer may see them ({% person %})."""
+    viewer = queries.viewer_for_slug(request.user, slug)
+    request.accord_viewer = viewer
+    return viewer
 
 
 def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -37,3 +37,26 @@ def label_badge(context, label, process=None) -> str:
 def level_name(level: int, process) -> str:
     names = process.level_names if process else DEFAULT_LEVELS
     return names[level] if 0 <= level < len(names) else str(level)
+
+
+@register.simple_tag(takes_context=True)
+def person(context, member, party: bool = True, plain: bool = False) -> str:
+    """A member's name as the page's viewer may see it (core.people): "a member not shown"
+    when their membership is hidden — never their name, party or title. Needs `viewer` in the
+    context; without one it shows nobody (fails closed). `plain` gives the bare name (for
+    attributes), `party=False` leaves out the party code."""
+    from accord.core import people
+
+    if member is None:
+        return "" if plain else format_html('<span class="person muted">system</span>')
+    viewer = context.get("viewer") or getattr(context.get("request"), "accord_viewer", None)
+    p = people.person(viewer, member) if viewer is not None else people.HIDDEN
+    if plain:
+        return p.name
+    if p.hidden:
+        return format_html('<span class="person person-hidden muted">{}</span>', p.name)
+    if not party:
+        return p.name  # escaped by the template, like any string
+    return format_html(
+        '<span class="person">{}</span> <span class="party-code">{}</span>', p.name, p.party
+    )
