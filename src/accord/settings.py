@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accord.core.middleware.MfaMiddleware",
+    "accord.core.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accord.ui.middleware.LabelBannerMiddleware",
@@ -66,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.ui.context.accord",
+                "accord.comms.context.urgent",
             ],
         },
     },
@@ -217,6 +219,7 @@ STATICFILES_DIRS = [
     (prefix, NODE_MODULES / sub)
     for prefix, sub in [
         ("vendor/htmx", "htmx.org/dist"),
+        ("vendor/uswds", "@uswds/uswds/dist"),
         ("vendor/vega", "vega/build"),
         ("vendor/vega-lite", "vega-lite/build"),
         ("vendor/vega-embed", "vega-embed/build"),

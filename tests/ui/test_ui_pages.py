@@ -106,11 +106,14 @@ def test_inactive_member_gets_404(client_for, member, viewer):
     assert client_for("erik.lund").get("/p/lake-varna/").status_code == 404
 
 
-def test_process_switcher_and_user_menu(client_for):
-    html = client_for("ana.costa").get("/p/lake-varna/").content.decode()
-    assert 'class="menu switcher"' in html
+def test_process_switcher_sections_and_user_menu(client_for):
+    html = client_for("ana.costa").get("/p/lake-varna/channels/").content.decode()
+    assert 'id="nav-processes"' in html and "Switch process" in html
     assert 'action="/logout/"' in html and 'method="post"' in html
     assert 'href="/account/"' in html
+    assert 'class="usa-skipnav" href="#main-content"' in html and 'id="main-content"' in html
+    # the current section is marked for people and for assistive technology
+    assert 'class="usa-nav-link usa-current" href="/p/lake-varna/channels/" aria-current="page"' in html
 
 
 # --- account and API tokens -------------------------------------------------------------------

@@ -290,6 +290,14 @@ def unacknowledged(viewer: Viewer) -> QuerySet[Message]:
     )
 
 
+def urgent_alerts(viewer: Viewer, limit: int = 10) -> list[Message]:
+    """FLASH and IMMEDIATE messages awaiting this member's acknowledgement, newest first: what
+    the alert region of every process page shows (the same door as the channel page)."""
+    return list(
+        unacknowledged(viewer).filter(precedence__in=["FLASH", "IMMEDIATE"]).order_by("-id")[:limit]
+    )
+
+
 def notifications(viewer: Viewer, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The member's notifications whose message they may still read (labels can tighten)."""
     if viewer.member is None:

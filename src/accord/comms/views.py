@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.comms import files, queries, services
@@ -285,6 +286,32 @@ def ack(
     if not is_htmx(request):
         return redirect("comms:channel", slug=viewer.process.slug, channel_id=channel_id)
     return render(request, "comms/_message.html", _one_message_ctx(viewer, m))
+
+
+@require_GET
+@with_viewer
+def alerts(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The alert region of a process page (urgent messages awaiting this member's
+    acknowledgement), re-read through access on every refresh."""
+    ctx = {"process": viewer.process, "alerts": queries.urgent_alerts(viewer)}
+    return render(request, "comms/_alerts.html", ctx)
+
+
+@require_POST
+@with_viewer
+def alert_ack(request: HttpRequest, viewer: access.Viewer, message_id: int) -> HttpResponse:
+    """Acknowledge from the alert region, on any page: the region comes back without it (and
+    every other open tab of this member drops it when the live acknowledgement arrives)."""
+    services.acknowledge(viewer, message_id)
+    if not is_htmx(request):
+        back = request.POST.get("next", "")
+        if back.startswith(f"/p/{viewer.process.slug}/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts=None
+        ):
+            return redirect(back)
+        return redirect("ui:dashboard", slug=viewer.process.slug)
+    ctx = {"process": viewer.process, "alerts": queries.urgent_alerts(viewer)}
+    return render(request, "comms/_alerts.html", ctx)
 
 
 def _message_action(

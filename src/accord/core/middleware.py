@@ -51,3 +51,34 @@ class RejectNulMiddleware:
                 {"error": {"code": "invalid", "message": message, "fields": {}}}, status=400
             )
         return self.get_response(request)
+
+
+TZ_SESSION_KEY = "accord_tz"
+
+
+class TimeZoneMiddleware:
+    """Show every time in the reader's chosen zone (kept in the session; UTC by default)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from zoneinfo import ZoneInfo
+
+        from django.utils import timezone
+
+        from accord.core import services
+
+        name = "UTC"
+        if request.user.is_authenticated:
+            name = request.session.get(TZ_SESSION_KEY)
+            if name is None:
+                name = request.session[TZ_SESSION_KEY] = services.time_zone_of(request.user)
+        try:
+            timezone.activate(ZoneInfo(name))
+        except (KeyError, ValueError):
+            timezone.activate(ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

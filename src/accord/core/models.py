@@ -171,6 +171,18 @@ class RoleAssignment(models.Model):
         return self.assumed_at <= now and (self.renounced_at is None or self.renounced_at > now)
 
 
+class Preferences(models.Model):
+    """A user's own settings: the time zone every time is shown in (default UTC)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return f"preferences of user {self.user_id}"
+
+
 class SecurityProfile(models.Model):
     """Second factor of a user: TOTP secret and hashed recovery codes."""
 

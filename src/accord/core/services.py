@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import available_timezones
 
 import pyotp
 from django.contrib.auth import get_user_model
@@ -19,7 +20,15 @@ from accord.core import access, events
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from accord.core.labels import PUBLIC, LabelValue
-from accord.core.models import ApiToken, Member, Party, Process, RoleAssignment, SecurityProfile
+from accord.core.models import (
+    ApiToken,
+    Member,
+    Party,
+    Preferences,
+    Process,
+    RoleAssignment,
+    SecurityProfile,
+)
 from accord.core.prepared import Prepared
 from accord.core.roles import MFA_ROLES, Perm, Role
 from accord.ledger.services import log_for, record
@@ -353,6 +362,28 @@ def requires_mfa(user) -> bool:
         .exclude(renounced_at__lte=now)
         .exists()
     )
+
+
+def time_zone_of(user) -> str:
+    """The time zone a user reads times in (UTC until they choose another)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "UTC"
+    tz = Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return tz or "UTC"
+
+
+def set_time_zone(user, name: str) -> str:
+    """Choose the time zone every page shows times in (an IANA name such as Europe/Oslo)."""
+    name = (name or "").strip()
+    if name not in available_timezones():
+        raise Invalid(
+            f"unknown time zone {name!r}: use an IANA name such as UTC or Europe/Oslo",
+            {"time_zone": "unknown"},
+        )
+    with transaction.atomic():
+        Preferences.objects.update_or_create(user=user, defaults={"time_zone": name})
+        record(user, "profile.time_zone", ("auth.user", str(user.pk)), {"to": name}, process=None)
+    return name
 
 
 def security_profile(user) -> SecurityProfile:

@@ -1,4 +1,5 @@
-"""Template tags: label badges that also feed the page banner."""
+"""Template tags: label badges that also feed the page banner, people as the reader may see
+them, times with their zone, precedence tags."""
 
 from __future__ import annotations
 
@@ -59,4 +60,36 @@ def person(context, member, party: bool = True, plain: bool = False) -> str:
         return p.name  # escaped by the template, like any string
     return format_html(
         '<span class="person">{}</span> <span class="party-code">{}</span>', p.name, p.party
+    )
+
+
+@register.simple_tag
+def when(value, fmt: str = "j M Y, H:i") -> str:
+    """A time for people: in the reader's time zone, with the zone's name, inside a <time>
+    element carrying the ISO 8601 instant (machines and exports read that)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+    from django.utils.dateformat import format as date_format
+
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    zone = local.tzname() or timezone.get_current_timezone_name()
+    return format_html(
+        '<time datetime="{}">{} {}</time>',
+        value.isoformat(),
+        date_format(local, fmt),
+        zone,
+    )
+
+
+@register.simple_tag
+def precedence_tag(value: str) -> str:
+    """A message's precedence as a tag (FLASH red, IMMEDIATE amber, PRIORITY blue)."""
+    key = (value or "ROUTINE").upper()
+    return format_html(
+        '<span class="usa-tag accord-prec accord-prec--{}" title="precedence">{}</span>',
+        key.lower(),
+        key,
     )

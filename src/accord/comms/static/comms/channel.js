@@ -12,7 +12,6 @@
   var list = document.getElementById("messages");
   var status = document.getElementById("live-status");
   var form = document.getElementById("composer");
-  var delay = 1000;
 
   function fragmentUrl(chan, id) { return base + chan + "/m/" + id + "/"; }
 
@@ -109,26 +108,13 @@
     }
   }
 
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(proto + location.host + root.dataset.wsPath);
-    ws.onopen = function () {
-      delay = 1000;
-      status.textContent = "Live.";
-      ws.send(JSON.stringify({ type: "resume", after_id: lastId }));
-    };
-    ws.onmessage = function (ev) {
-      var data = JSON.parse(ev.data);
-      // several frames of one burst arrive as one batch: handle each, in order, as if alone
-      if (data.type === "batch") data.frames.forEach(handle);
-      else handle(data);
-    };
-    ws.onclose = function () {
-      status.textContent = "Reconnecting…";
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
+  // the page's one live connection (ui/live.js): catch up after each (re)connection
+  document.addEventListener("accord:open", function () {
+    status.textContent = "Live.";
+    window.AccordLive.send({ type: "resume", after_id: lastId });
+  });
+  document.addEventListener("accord:closed", function () { status.textContent = "Reconnecting…"; });
+  document.addEventListener("accord:frame", function (ev) { handle(ev.detail); });
 
   // --- reply in thread: the composer answers a message, labelled like it by default -------
   function composerDefaults() {
@@ -189,5 +175,4 @@
       clearReply(false);
     }
   });
-  if (window.WebSocket) connect();
 })();
