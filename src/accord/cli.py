@@ -140,6 +140,22 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_second_factor(args: argparse.Namespace) -> int:
+    """Operators: drop a user's second factor (lost device); they enrol again at next sign-in."""
+    _django()
+    from accord.core import services
+    from accord.core.errors import AccordError
+
+    _migrate()
+    try:
+        services.reset_operator_second_factor(args.username)
+    except AccordError as exc:
+        print(f"accord reset-second-factor: error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"second factor of {args.username} reset: they set it up again at their next sign-in")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -185,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--operator", action="store_true", help="operator (Django staff + admin)")
     cu.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     cu.set_defaults(func=cmd_createuser)
+
+    rs = sub.add_parser(
+        "reset-second-factor",
+        help="operators: reset a user's lost second factor (they enrol again at next sign-in)",
+    )
+    rs.add_argument("username")
+    rs.set_defaults(func=cmd_reset_second_factor)
 
     mg = sub.add_parser("manage", help="Django management commands (e.g. accord manage migrate)")
     mg.add_argument("rest", nargs=argparse.REMAINDER)

@@ -10,6 +10,7 @@ import pytest
 from accord.analysis.cli import main, register
 
 POINT_KEYS = {"outcome", "utilities", "ties"}
+POINTS = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
 
 
 def run(capsys, *argv):
@@ -25,6 +26,7 @@ def test_packages_on_genius_dir(capsys, genius_dir, tmp_path):
     data = json.loads(out)
     assert set(data) == {
         "parties",
+        "constraint",
         "frontier",
         "nash",
         "kalai_smorodinsky",
@@ -32,6 +34,13 @@ def test_packages_on_genius_dir(capsys, genius_dir, tmp_path):
         "utilitarian",
     }
     assert data["parties"] == ["Laptop-C-prof1", "Laptop-C-prof2"]
+    # Genius profiles state no acceptable sets: the constraint is void, nothing is left out
+    assert data["constraint"] == {
+        "relaxed": False,
+        "stated": False,
+        "inside": True,
+        "empty_issues": [],
+    }
     assert len(data["frontier"]) == 4
     for entry in data["frontier"]:
         assert set(entry) == {"outcome", "utilities"}
@@ -44,7 +53,15 @@ def test_packages_on_genius_dir(capsys, genius_dir, tmp_path):
         ]
     spec = json.loads(chart.read_text())
     assert spec["$schema"].endswith("vega-lite/v5.json")
-    assert len(spec["data"]["values"]) == 4 + 4
+    # the 4 packages, then one mark per distinct bargaining point, naming every solution on it
+    values = spec["data"]["values"]
+    marks = [v for v in values if v["kind"] != "Pareto-optimal package"]
+    assert len(values) == 4 + len(marks)
+    points = {(data[k]["utilities"][0], data[k]["utilities"][1]) for k in POINTS}
+    assert len(marks) == len(points)
+    labels = ", ".join(m["kind"] for m in marks)
+    for name in ("Nash", "Kalai–Smorodinsky", "Egalitarian", "Utilitarian"):
+        assert labels.count(name) == 1
 
 
 def test_packages_on_problem_file_with_table(capsys, tmp_path):
@@ -56,7 +73,7 @@ def test_packages_on_problem_file_with_table(capsys, tmp_path):
     )
     code, out, _ = run(capsys, "packages", str(path), "--format", "table")
     assert code == 0
-    assert "Pareto frontier" in out and "nash" in out
+    assert "Pareto frontier" in out and "Nash" in out and "Kalai–Smorodinsky" in out
     code, out, _ = run(capsys, "packages", str(path))
     data = json.loads(out)
     assert len(data["frontier"]) == 2

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.comms import files, services
 from accord.comms.models import Attachment
+from accord.core.errors import Invalid
 from accord.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -52,20 +53,73 @@ def test_sniffed_types(data, ctype):
 
 
 @pytest.mark.parametrize(
-    "data", [b"MZ\x90\x00\x03" + b"\x00" * 50, b"PK\x03\x04garbage", b"\xff\xfe\x00bin\x00"]
+    "data",
+    [
+        b"MZ\x90\x00\x03" + b"\x00" * 50,
+        b"PK\x03\x04garbage",
+        b"\xff\xfe\x00bin\x00",
+        b"<!DOCTYPE html><html><script>alert(1)</script></html>",  # markup is not plain text
+        b"\n  <html><body onload=alert(1)>",
+        b"\xef\xbb\xbf<script>alert(1)</script>",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        b'<?xml version="1.0"?><x/>',
+    ],
 )
 def test_refused_types(data):
     assert files.sniff(data) is None
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        # named like a program or a web page: refused whatever the bytes hold
+        ("tool.exe", b"just some text", "is a .exe file"),
+        ("page.html", b"plain words", "is a .html file"),
+        ("page.htm", b"plain words", "is a .htm file"),
+        ("script.js", b"plain words", "is a .js file"),
+        ("image.svg", b"plain words", "is a .svg file"),
+        ("README", b"plain words", "without an extension"),
+        # an allowed name over other bytes: the content must be what the name says
+        ("report.pdf", b"just some text", "holds plain text"),
+        ("notes.txt", PDF, "holds a PDF document"),
+        ("photo.png", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "holds a JPEG image"),
+        ("notes.txt", b"<html><body>hi</body></html>", "is not what its name says"),
+        ("sheet.xlsx", None, "holds a Word document"),
+    ],
+)
+def test_check_refuses_by_extension_and_sniffed_type(name, data, says):
+    with pytest.raises(Invalid) as err:
+        files.check(name, data if data is not None else docx_bytes())
+    assert err.value.status == 422
+    assert says in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "ctype"),
+    [
+        ("map.PDF", PDF, "application/pdf"),
+        ("photo.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
+        ("notes.md", b"# Notes\n- a <b> in text is fine", "text/plain"),
+        ("list.csv", b"a,b\n1,2\n", "text/plain"),
+        (
+            "draft.docx",
+            None,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+def test_check_accepts_what_the_form_promises(name, data, ctype):
+    assert files.check(name, data if data is not None else docx_bytes()) == ctype
+
+
 def test_upload_download_and_access(ard_msg, api_for, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     r = api_for("ana.costa").post(
-        url(ard_msg), {"file": SimpleUploadedFile("brief.txt", PDF, content_type="text/plain")}
+        url(ard_msg), {"file": SimpleUploadedFile("brief.pdf", PDF, content_type="text/plain")}
     )
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["content_type"] == "application/pdf"  # the bytes decide, not the client
+    assert body["content_type"] == "application/pdf"  # the bytes decide, not the client's claim
     att = Attachment.objects.get(pk=body["id"])
     assert att.label_id == ard_msg.label_id
     assert (tmp_path / "attachments" / att.sha256).read_bytes() == PDF
@@ -83,23 +137,27 @@ def test_upload_download_and_access(ard_msg, api_for, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("content", "username", "status"),
+    ("name", "content", "username", "status"),
     [
-        (b"MZ\x90\x00" + b"\x00" * 64, "ana.costa", 422),  # an executable, whatever its name
-        (b"", "ana.costa", 422),
-        (b"x" * (1024 * 1024 + 1), "ana.costa", 422),  # over the (1 MB test) limit
-        (PDF, "james.whitfield", 403),  # not the sender
-        (PDF, "ingrid.dahl", 404),  # cannot read the message
+        ("report.pdf", b"MZ\x90\x00" + b"\x00" * 64, "ana.costa", 422),  # an executable
+        ("tool.exe", b"harmless words", "ana.costa", 422),  # named as a program
+        ("page.html", b"<p>hello</p>", "ana.costa", 422),  # named as a web page
+        ("notes.txt", b"<!doctype html><script>x()</script>", "ana.costa", 422),  # markup
+        ("brief.txt", PDF, "ana.costa", 422),  # the name says text, the bytes say PDF
+        ("report.pdf", b"", "ana.costa", 422),
+        ("report.pdf", b"x" * (1024 * 1024 + 1), "ana.costa", 422),  # over the 1 MB test limit
+        ("report.pdf", PDF, "james.whitfield", 403),  # not the sender
+        ("report.pdf", PDF, "ingrid.dahl", 404),  # cannot read the message
     ],
 )
 def test_refused_uploads_write_nothing(
-    ard_msg, api_for, settings, tmp_path, monkeypatch, content, username, status
+    ard_msg, api_for, settings, tmp_path, monkeypatch, name, content, username, status
 ):
     settings.DATA_DIR = tmp_path
     monkeypatch.setenv("ACCORD_ATTACHMENT_MAX_MB", "1")
     c = api_for(username)
     before = Attachment.objects.count(), Entry.objects.count()
-    r = c.post(url(ard_msg), {"file": SimpleUploadedFile("report.pdf", content)})
+    r = c.post(url(ard_msg), {"file": SimpleUploadedFile(name, content)})
     assert r.status_code == status
     assert r.json()["error"]["message"]
     assert (Attachment.objects.count(), Entry.objects.count()) == before

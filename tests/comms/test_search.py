@@ -138,3 +138,65 @@ def test_count_is_capped_and_says_so(viewer, chan, monkeypatch, api_for):
         "/api/v1/processes/lake-varna/channels/search?q=capybara&limit=2"
     )
     assert r.json()["count"] == 4 and r.json()["count_exact"] is False
+
+
+# --- stemming (issue #15): every form of a word, on both stores ------------------------------
+def test_a_plural_finds_the_singular_and_back(corpus, viewer, chan):
+    """ "convoys" finds the "convoy" messages (the demo's own convoy traffic too); a stemmed
+    match is still filtered by what the reader may read (the SECRET ARD convoy never reaches
+    ana, NOR or KES)."""
+    c = corpus
+    hidden = services.post_message(
+        viewer("james.whitfield"),
+        chan("Ardania delegation").pk,
+        body="Pelicans: convoys of the Front seen at the bridge",
+        label={"level": 3, "rel_to": ["ARD"]},
+    ).message
+    james = viewer("james.whitfield")
+    assert ids(queries.search(james, "pelican convoys")) == ids([c["a"], c["b"], hidden])
+    assert ids(queries.search(james, "pelicans convoy")) == ids([c["a"], c["b"], hidden])
+    for reader in ("ana.costa", "ingrid.dahl"):
+        v = viewer(reader)
+        assert ids(queries.search(v, "pelican convoys")) == ids([c["a"], c["b"]])
+        singular = {m.pk for m in queries.search(v, "convoy")}
+        assert singular and {m.pk for m in queries.search(v, "convoys")} == singular
+        assert hidden.pk not in singular
+    assert queries.search(viewer("viktor.kess"), "pelican convoys").count() == 0
+    # other forms: -ed / -ing, and every word of the query still has to match
+    assert ids(queries.search(viewer("ana.costa"), "pelican delaying")) == [c["b"].pk]
+    assert ids(queries.search(viewer("ana.costa"), "pelican routes north")) == [c["a"].pk]
+    assert queries.search(viewer("ana.costa"), "pelican convoys statements").count() == 0
+
+
+def test_search_page_marks_the_forms_it_found(corpus, client_for):
+    c = client_for("ingrid.dahl")
+    html = c.get("/p/lake-varna/channels/search/?q=pelicans+convoys").content.decode()
+    assert "2 messages found" in html
+    assert "<mark>Pelican</mark> <mark>convoy</mark> route north" in html
+    assert "<mark>Pelican</mark> <mark>convoy</mark> delayed" in html
+    body = c.get("/api/v1/processes/lake-varna/channels/search?q=pelicans+convoys").json()
+    assert body["count"] == 2
+    assert all("<mark>convoy</mark>" in h["snippet"] for h in body["items"])
+
+
+def test_snippet_marks_forms_escapes_and_never_leaves_markup_open():
+    text = queries.snippet("Convoys <b>of</b> the convoy; a conveyor belt", "convoy")
+    assert str(text) == (
+        "<mark>Convoys</mark> &lt;b&gt;of&lt;/b&gt; the <mark>convoy</mark>; a conveyor belt"
+    )
+    long = "x " * 200 + "negotiations resume"
+    cut = str(queries.snippet(long, "negotiation", width=40))
+    assert cut.startswith("…") and "<mark>negotiations</mark>" in cut
+    assert cut.count("<mark>") == cut.count("</mark>")
+
+
+def test_the_sqlite_index_stems(db):
+    """The migration rebuilt the FTS5 table with the Porter stemmer (PostgreSQL's stored
+    vector is to_tsvector('english', …), which stems already)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 table")
+    with connection.cursor() as cur:
+        cur.execute("SELECT sql FROM sqlite_master WHERE name = 'comms_message_fts'")
+        assert "porter unicode61" in cur.fetchone()[0]

@@ -20,7 +20,8 @@ def rows(html: str) -> dict[str, list[str]]:
     out = {}
     for prec, body in re.findall(r'<tr data-precedence="(\w+)">(.*?)</tr>', html, re.S):
         cells = [
-            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", body, re.S)
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", body, re.S)
         ]
         out[prec] = cells[1:]
     return out

@@ -54,7 +54,7 @@ def test_author_edits_in_place_and_history_keeps_the_earlier_text(client_for, al
     assert r.status_code == 200
     html = r.content.decode()
     assert f'id="msg-{allies_msg.pk}"' in html and "<strong>Quailbrook</strong> at 11" in html
-    assert "(edited)" in html and "Edit history" in html
+    assert "(edited <time" in html and "Edit history" in html
     allies_msg.refresh_from_db()
     assert allies_msg.body == "Meet at **Quailbrook** at 11" and allies_msg.edited_at
     assert Entry.objects.filter(action="message.edit").count() == 1
@@ -289,9 +289,9 @@ def test_reply_button_prefills_the_composer_and_thread_links(client_for, viewer,
     reply = Message.objects.latest("id")
     assert reply.reply_to_id == parent.pk
     assert f'href="#msg-{parent.pk}"' in r.content.decode()
-    assert "in reply to" in r.content.decode()
+    assert "In reply to" in r.content.decode()
     page = ana.get(f"/p/lake-varna/channels/{allies.pk}/").content.decode()
-    assert f'<a href="#msg-{reply.pk}">#{reply.pk}</a>' in page  # the parent lists its reply
+    assert f'href="#msg-{reply.pk}">#{reply.pk}</a>' in page  # the parent lists its reply
 
 
 def test_reply_errors_store_nothing(client_for, viewer, chan, written):
@@ -333,7 +333,7 @@ def test_reply_to_a_parent_tightened_away_shows_no_link(client_for, viewer, chan
         viewer("ana.costa"), allies_msg.pk, body="now ARD", label={"level": 2, "rel_to": ["ARD"]}
     )
     html = client_for("erik.lund").get(base(reply), headers=HX).content.decode()
-    assert "in reply to a message you may not read" in html and f"#msg-{allies_msg.pk}" not in html
+    assert "In reply to a message you may not read" in html and f"#msg-{allies_msg.pk}" not in html
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -388,6 +388,12 @@ def test_composer_uploads_attachments_with_chips(client_for, chan, data_dir):
         ([("tool.exe", b"MZ\x90\x00\x03" + b"\x00" * 50)], None, "only PDF, PNG"),
         ([("empty.txt", b"")], None, "is empty"),
         ([("ok.pdf", PDF), ("tool.exe", b"MZ\x90\x00" + b"\x00" * 20)], None, "only PDF"),
+        # the form promises PDF, PNG, JPEG, text, Office: a page or a program is refused by
+        # its name even when its bytes would pass as text, and text named .pdf by its bytes
+        ([("page.html", b"<p>Hello</p>")], None, "is a .html file"),
+        ([("tool.exe", b"plain words")], None, "is a .exe file"),
+        ([("notes.txt", b"<!DOCTYPE html><script>x()</script>")], None, "not what its name says"),
+        ([("report.pdf", b"plain words")], None, "holds plain text"),
     ],
 )
 def test_refused_attachment_stores_nothing(
@@ -473,6 +479,7 @@ def test_author_attaches_files_later_labelled_like_the_message(client_for, allie
     ("who", "files", "status", "says"),
     [
         ("ana.costa", [("tool.exe", b"MZ\x90\x00" + b"\x00" * 20)], 422, "only pdf"),
+        ("ana.costa", [("ok.pdf", PDF), ("page.html", b"<p>hi</p>")], 422, "is a .html file"),
         ("ana.costa", [("ok.pdf", PDF), ("empty.txt", b"")], 422, "is empty"),
         ("ana.costa", [], 422, "at least one file"),
         ("erik.lund", [("ok.pdf", PDF)], 403, "only the sender"),  # a reader, not the sender

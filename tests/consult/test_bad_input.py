@@ -27,7 +27,7 @@ def test_service_refusals_change_nothing(priorities, forum, viewer, counts):
     before = counts()
     cases = [
         (Invalid, "needs a title", lambda: services.create_consultation(lena, title="  ")),
-        (Forbidden, "do not allow", lambda: services.create_consultation(ana, title="Mine")),
+        (Forbidden, "do not let you", lambda: services.create_consultation(ana, title="Mine")),
         (
             Forbidden,
             "above your clearance",
@@ -48,7 +48,7 @@ def test_service_refusals_change_nothing(priorities, forum, viewer, counts):
         (NotFound, "statement", lambda: services.vote(ana, priorities, 999999, 1)),
         (Conflict, "closed", lambda: services.vote(ana, forum, other.pk, 1)),
         (Conflict, "closed", lambda: services.close_consultation(lena, forum)),
-        (Forbidden, "do not allow", lambda: services.close_consultation(ana, priorities)),
+        (Forbidden, "do not let you", lambda: services.close_consultation(ana, priorities)),
         (
             Invalid,
             "cannot be read",
@@ -68,7 +68,7 @@ def test_service_refusals_change_nothing(priorities, forum, viewer, counts):
         ),
         (
             Forbidden,
-            "do not allow",
+            "do not let you",
             lambda: services.import_votes(ana, priorities, votes_csv="participant,1\na,1\n"),
         ),
         (
@@ -152,7 +152,7 @@ def test_page_errors_show_the_message_and_change_nothing(priorities, client_for,
         {"value": "7"},
         HTTP_HX_REQUEST="true",
     )
-    assert r.status_code == 422 and b"a vote is agree" in r.content
+    assert r.status_code == 422 and b"A vote is agree" in r.content
     r = c.post("/p/lake-varna/consultations/", {"title": "Mine"})
     assert r.status_code == 403
     assert counts() == before

@@ -104,9 +104,10 @@ def test_pages_list_vote_add_import_close(priorities, client_for):
     r = ana.post(f"{base}statements/{st.pk}/vote/", {"value": "1"})
     assert r.status_code == 302
     r = ana.post(f"{base}statements/{st.pk}/vote/", {"value": "0"}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 200 and b"vote saved" in r.content
+    assert r.status_code == 200 and b"Your vote was saved" in r.content
     assert r.content.strip().startswith(f'<tr id="statement-{st.pk}"'.encode())
-    assert b'value="0" class="button button-small button-primary" aria-pressed="true"' in r.content
+    assert b'value="0" class="usa-button accord-small-button" aria-pressed="true"' in r.content
+    assert r.content.count(b'aria-pressed="true"') == 1  # the other two are outlined
     r = ana.post(f"{base}statements/", {"text": "Ardania will fund the demining survey."})
     assert r.status_code == 302
     assert Statement.objects.filter(consultation=priorities, text__startswith="Ardania").exists()
@@ -130,7 +131,7 @@ def test_pages_list_vote_add_import_close(priorities, client_for):
     priorities.refresh_from_db()
     assert priorities.status == "closed"
     closed = ana.get(base)
-    assert b"Add a statement" not in closed.content and b"you passed" in closed.content
+    assert b"Add a statement" not in closed.content and b"You passed" in closed.content
 
 
 def test_manager_opens_one_on_the_page_and_runs_its_groups(demo, client_for, forum):

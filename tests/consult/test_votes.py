@@ -44,7 +44,7 @@ def test_pages_show_no_voter(secret_vote, priorities, client_for):
         assert name.encode() not in html.content
     mine = client_for("viktor.kess").get(f"/p/lake-varna/consultations/{priorities.pk}/")
     row = mine.content.split(f'id="statement-{secret_vote.pk}"'.encode())[1].split(b"</tr>")[0]
-    assert b'value="-1" class="button button-small button-primary" aria-pressed="true"' in row
+    assert b'value="-1" class="usa-button accord-small-button" aria-pressed="true"' in row
     assert row.count(b'aria-pressed="true"') == 1
 
 

@@ -119,7 +119,7 @@ def test_a_reply_to_an_unreadable_message_hides_the_reference(plenary, viewer, a
     )
     assert got.json()["reply_to"] is None and got.json()["reply_to_hidden"] is True
     page = client_for("ingrid.dahl").get(f"/p/lake-varna/channels/{plenary.pk}/")
-    assert b"in reply to a message you may not read" in page.content
+    assert b"In reply to a message you may not read" in page.content
     assert f"msg-{parent.pk}".encode() not in page.content
     assert b"Open question." not in page.content
 

@@ -37,12 +37,15 @@ def test_ana_costa_sees_dashboard_with_banner(page, demo_live):
     page.mouse.wheel(0, 2000)
     page.wait_for_timeout(100)
     assert banners.first.bounding_box()["y"] <= 1
-    assert page.locator("table.data >> text=Col. Richard Marsh").is_visible()
+    assert page.locator("table.usa-table >> text=Col. Richard Marsh").is_visible()
+    # recent activity in words, the object linked
+    activity = page.locator("table.accord-activity")
+    assert activity.get_by_text("added 15 statements to the consultation").is_visible()
+    assert activity.get_by_role("link", name="Varna civil-society forum").first.is_visible()
     # htmx loaded from our own static files (CSP: script-src 'self')
     assert page.evaluate("typeof window.htmx") == "object"
-    # sign out through the user menu (a POST form)
-    page.click("details.user-menu > summary")
-    page.click("text=Sign out")
+    # sign out from the header (a POST form)
+    page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/login/$"))
 
 
@@ -73,7 +76,7 @@ def test_lena_haas_enrols_totp_in_browser(page, demo_live):
     page.wait_for_url(f"{demo_live}/")
     page.click("text=Open dashboard")
     page.wait_for_url(f"{demo_live}/p/lake-varna/")
-    assert page.locator(".you dd", has_text=re.compile(r"^Special Envoy$")).is_visible()
+    assert page.locator(".accord-you dd", has_text=re.compile(r"^Special Envoy$")).is_visible()
 
 
 def _force_session(page, base: str, username: str, off_loop) -> None:
@@ -102,29 +105,60 @@ def test_coordinator_edits_row_with_htmx(page, demo_live, off_loop):
     _force_session(page, demo_live, "amara.okafor", off_loop)
     page.goto(f"{demo_live}/p/lake-varna/members/")
     assert page.get_by_role("heading", name="Members of Lake Varna Ceasefire Talks").is_visible()
-    row = page.locator("tr", has=page.locator("text=erik.lund"))
+    row = page.locator("tbody", has=page.locator("text=erik.lund"))
     page.evaluate("window.__marker = 'same page'")  # survives only if there is no full reload
-    row.locator("details.edit > summary").click()
-    row.locator("input[name=title]").fill("Senior press counsellor")
-    row.locator("select[name=clearance]").select_option(label="CONFIDENTIAL")
-    row.locator("text=Save changes").click()
-    saved = page.locator("tr", has=page.locator("text=erik.lund")).locator(".row-note.ok")
+    row.get_by_role("button", name="Change Erik Lund").click()
+    row.get_by_label("Title").fill("Senior press counsellor")
+    row.get_by_label("Clearance").select_option(label="CONFIDENTIAL")
+    row.get_by_role("button", name="Save changes").click()
+    saved = page.locator("tbody", has=page.locator("text=erik.lund")).locator(".usa-alert--success")
     saved.wait_for()
     assert "saved" in saved.inner_text()
     assert page.evaluate("window.__marker") == "same page"
-    row = page.locator("tr", has=page.locator("text=erik.lund"))
+    row = page.locator("tbody", has=page.locator("text=erik.lund"))
     assert "Senior press counsellor" in row.inner_text()
     assert "CONFIDENTIAL" in row.inner_text()
-    # an error comes back into the row, with the message, and nothing is written
-    me = page.locator("tr", has=page.locator("small:text-is('amara.okafor')"))
-    me.locator("details.edit > summary").click()
-    me.locator("select[name=active]").select_option("no")
-    me.locator("text=Save changes").click()
-    alert = page.locator("tr", has=page.locator("small:text-is('amara.okafor')")).locator(
-        ".row-note.alert"
+    # an error comes back into the row, with the message, the form open, nothing written
+    me = page.locator("tbody", has=page.get_by_text("amara.okafor", exact=True))
+    me.get_by_role("button", name="Change Amara Okafor").click()
+    me.get_by_label("Status").select_option("no")
+    me.get_by_role("button", name="Save changes").click()
+    alert = page.locator("tbody", has=page.get_by_text("amara.okafor", exact=True)).locator(
+        ".usa-alert--error"
     )
     alert.wait_for()
     assert "cannot deactivate yourself" in alert.inner_text().lower()
+    assert (
+        page.get_by_role("button", name="Change Amara Okafor").get_attribute("aria-expanded")
+        == "true"
+    )
+
+
+def test_verify_now_on_a_tampered_database_names_the_act(page, demo_live, off_loop):
+    """Tamper a row behind the application's back; Verify now names the act it breaks."""
+
+    def tamper():
+        from accord.comms.models import Message
+        from accord.ledger.models import Entry
+
+        msg = Message.objects.filter(channel__name="Plenary").order_by("pk").first()
+        Message.objects.filter(pk=msg.pk).update(body="No shots were fired.")  # not via Accord
+        entry = Entry.objects.get(
+            subject_type="comms.message", subject_id=str(msg.pk), action="message.post"
+        )
+        return entry.seq, msg.sender.user.get_full_name()
+
+    seq, author = off_loop(tamper)
+    _force_session(page, demo_live, "ana.costa", off_loop)
+    page.goto(f"{demo_live}/p/lake-varna/verify/")
+    page.get_by_role("button", name="Verify now").click()
+    result = page.locator("#verify-status .usa-alert--error")
+    result.wait_for(timeout=30_000)
+    said = result.inner_text()
+    assert "The record does not hold" in said
+    assert f"Act no. {seq}" in said and author in said and "posted a message in Plenary" in said
+    assert "changed in the database outside Accord" in said
+    assert "No shots were fired" not in said
 
 
 def test_dashboard_screenshot(page, demo_live):

@@ -157,10 +157,21 @@ def test_htmx_stance_updates_the_clause_badges(doc, client_for, clause_no):
     )
     assert r.status_code == 200
     html = r.content.decode()
-    assert html.lstrip().startswith(f'<div class="clause clause-open" id="clause-{clause.pk}"')
+    assert html.lstrip().startswith(
+        f'<div class="accord-clause accord-clause--open" id="clause-{clause.pk}"'
+    )
     assert re.search(r'stance-badge stance-reject" data-party="NVF"', html)
-    assert "stance recorded" in html
+    assert "Your stance is recorded." in html
     assert Stance.objects.filter(clause=clause, party__code="NVF", stance="reject").exists()
+    # the status panel comes along out of band: NVF no longer awaits a stance on 1.2
+    panel = re.search(r'<section id="text-status"[^>]*hx-swap-oob="true".*?</section>', html, re.S)
+    assert panel is not None
+    nvf = re.search(r'<li data-party="NVF">(.*?)</li>', panel.group(0), re.S).group(1)
+    assert "1.2" not in nvf and "2.1" in nvf
+    assert 'id="text-facts"' in html  # the facts line (counts) too
+    # the stance select starts empty: a choice is needed, not a default "Accept"
+    assert '<option value="" selected>Choose a stance</option>' in html
+    assert re.search(r'<option value="accept"\s+selected', html) is None
     # an error comes back into the clause, and nothing is written
     n = Stance.objects.count()
     r = c.post(
@@ -175,11 +186,18 @@ def test_htmx_stance_updates_the_clause_badges(doc, client_for, clause_no):
 def test_text_page_shows_brackets_stances_and_forms_by_role(doc, client_for):
     url = f"/p/lake-varna/negotiation/text/{doc.pk}/"
     kes = client_for("viktor.kess").get(url).content.decode()
-    assert 'class="bracket" data-bracket="1"' in kes
-    assert 'title="proposed by NVF">10 km' in kes
-    assert "stance-form" in kes and "resolve-form" not in kes
+    assert 'class="accord-bracket" data-bracket="1"' in kes
+    # each alternative shows who proposed it, to everyone (not only in a tooltip)
+    assert (
+        'data-by="NVF">10 km<sup class="accord-by"><span class="usa-sr-only"> proposed by </span>'
+        "NVF</sup>" in kes
+    )
+    assert "accord-stance-form" in kes and "accord-resolve-form" not in kes
     lena = client_for("lena.haas").get(url).content.decode()
-    assert "resolve-form" in lena and "stance-form" not in lena
+    assert "accord-resolve-form" in lena and "accord-stance-form" not in lena
+    # the text's status in words, never the code
+    assert "AGREEDADREF" not in lena and "agreed_ad_ref<" not in lena
+    assert ">agreed ad referendum</span>" in lena
     assert re.search(r'class="banner"[^>]*>RESTRICTED<', lena)
     assert client_for("mei.tanaka").get(url).status_code == 404
 
@@ -187,10 +205,14 @@ def test_text_page_shows_brackets_stances_and_forms_by_role(doc, client_for):
 def test_pen_resolves_bracket_and_accepts_amendment_in_the_ui(doc, client_for, clause_no):
     c = client_for("lena.haas")
     clause = clause_no("6.1")
-    r = c.post(
-        f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/resolve/",
-        {"bracket": "1", "choice": "1", "base_version": "1"},
-    )
+    url = f"/p/lake-varna/negotiation/text/{doc.pk}/clauses/{clause.pk}/resolve/"
+    # unconfirmed: a confirmation page naming the clause and the kept words; nothing written
+    before = doc.versions.count()
+    r = c.post(url, {"bracket": "1", "choice": "1", "base_version": "1"})
+    assert r.status_code == 200 and doc.versions.count() == before
+    page = r.content.decode()
+    assert "Keep “18” in clause 6.1?" in page and 'name="confirmed" value="1"' in page
+    r = c.post(url, {"bracket": "1", "choice": "1", "base_version": "1", "confirmed": "1"})
     assert r.status_code == 302
     page = c.get(f"/p/lake-varna/negotiation/text/{doc.pk}/").content.decode()
     assert "held within 18 months of signature" in page
@@ -249,7 +271,24 @@ def test_exports_carry_the_label_and_clean_text_needs_agreement(doc, api_for, vi
     assert api_for("mei.tanaka").get(f"{BASE}/documents/{doc.pk}/export").status_code == 404
 
 
-def test_pdf_and_docx_exports(doc, api_for):
+def _pdf_text(body: bytes) -> str:
+    """The text drawn by a PDF made with the core fonts (fpdf2: one zlib stream per page)."""
+    import zlib
+
+    out = []
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
+        try:
+            data = zlib.decompress(m.group(1)).decode("latin-1")
+        except zlib.error:
+            continue  # fonts, images
+        out += re.findall(r"\((.*?)\) Tj", data.replace("\\(", "\x01").replace("\\)", "\x02"))
+    return " ".join(out).replace("\x01", "(").replace("\x02", ")")
+
+
+def test_pdf_and_docx_exports(doc, api_for, monkeypatch):
+    from accord.negotiation import exports
+
+    monkeypatch.setattr(exports, "FONT_DIRS", [])  # core fonts: the PDF's text is readable here
     pytest.importorskip("fpdf", reason="fpdf2 is an optional dependency of the PDF export")
     docx_mod = pytest.importorskip("docx", reason="python-docx: optional, for the DOCX export")
     api = api_for("viktor.kess")
@@ -258,7 +297,9 @@ def test_pdf_and_docx_exports(doc, api_for):
     docx = api.get(f"{BASE}/documents/{doc.pk}/export?format=docx")
     d = docx_mod.Document(io.BytesIO(docx.content))
     assert d.sections[0].header.paragraphs[0].text == "RESTRICTED"
-    assert any("[10 km / 15 km / 20 km]" in p.text for p in d.paragraphs)
+    # every format names who proposed each bracketed alternative (as the HTML export does)
+    assert any("[10 km (NVF) / 15 km (MED) / 20 km (KES)]" in p.text for p in d.paragraphs)
+    assert "[10 km (NVF) / 15 km (MED) / 20 km (KES)]" in _pdf_text(pdf.content)
     assert docx["Content-Disposition"].endswith('-v1.docx"')
 
 

@@ -36,9 +36,9 @@ def _text(api, doc):
 def test_stance_without_authority(doc, api_for, refused, clause_no):
     c = clause_no("1.2").pk
     cases = [
-        ("erik.lund", 403, "do not allow text.stance"),  # communications officer
-        ("lena.haas", 403, "do not allow text.stance"),  # mediator: holds the pen, no stance
-        ("tomas.ruiz", 403, "do not allow text.stance"),  # monitor
+        ("erik.lund", 403, "do not let you record stances on the text"),  # communications officer
+        ("lena.haas", 403, "do not let you record stances on the text"),  # mediator: holds the pen, no stance
+        ("tomas.ruiz", 403, "do not let you record stances on the text"),  # monitor
         ("mei.tanaka", 404, "document not found"),  # cannot even read the RESTRICTED text
     ]
     for user, status, words in cases:

@@ -84,7 +84,9 @@ def _check_unreleased(kes_position, viewer, api_for, client_for, doc, username):
     row_html = re.search(
         rf'<tr [^>]*data-issue="{kes_position.issue_id}">(.*?)</tr>', html, re.S
     ).group(1)
-    kes_cell = re.search(r'<td class="cell cell-(\w+)" data-party="KES">', row_html).group(1)
+    kes_cell = re.search(r'<td [^>]*data-party="KES" class="accord-cell--(\w+)">', row_html).group(
+        1
+    )
     assert kes_cell == ("full" if allowed else ("none" if v.party_code == "KES" else "hidden"))
     # exports of the text never carry positions
     for fmt in ("html", "docx", "pdf"):

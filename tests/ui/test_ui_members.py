@@ -150,9 +150,11 @@ def test_htmx_edit_returns_updated_row(client_for, member):
     r = c.post(f"{URL}{m.pk}/", edit_form(m, clearance="2", title="Senior press counsellor"), **HX)
     assert r.status_code == 200
     html = r.content.decode()
-    assert html.lstrip().startswith(f'<tr id="member-{m.pk}"')
+    assert html.lstrip().startswith(f'<tbody id="member-{m.pk}"')
     assert "<html" not in html  # a fragment, not a page
     assert "Senior press counsellor" in html and "CONFIDENTIAL" in html
+    assert 'role="status"' in html and "Changes to Erik Lund saved." in html
+    assert 'aria-expanded="false"' in html  # saved: the form folds away
     m.refresh_from_db()
     assert m.clearance == 2 and m.title == "Senior press counsellor"
     assert Entry.objects.filter(action="member.update", subject_id=str(m.pk)).exists()
@@ -189,6 +191,7 @@ def test_edit_errors_show_on_row_with_status_and_write_nothing(client_for, membe
     assert r.status_code == 422
     html = r.content.decode()
     assert f'id="member-{m.pk}"' in html and "unknown caveats: bogus" in html.lower()
+    assert 'aria-expanded="true"' in html and 'role="alert"' in html  # open, with the message
     me = member("amara.okafor")
     r2 = c.post(f"{URL}{me.pk}/", edit_form(me, active="no"), **HX)
     assert r2.status_code == 422 and "cannot deactivate yourself" in r2.content.decode().lower()

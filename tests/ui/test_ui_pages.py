@@ -69,13 +69,18 @@ def test_dashboard_contents(client_for):
     # members with roles, clearance, caveats
     assert "Head of delegation" in html and "Military liaison" in html
     assert "MILOPS" in html  # col.marsh's caveat, visible to ana
+    # members stack on a phone: every cell names its column
+    assert "usa-table--stacked" in html and 'data-label="Clearance"' in html
     # side panel: own party and clearance
     side = html[html.index("You in this process") :]
     assert "Republic of Ardania" in side and "CONFIDENTIAL" in side
-    # recent activity from the ledger: the last 20 acts; the full timeline finds older ones
-    assert html.count('<code class="action">') == 20
+    # recent activity from the ledger: the last 20 acts, in words, runs of one act on one line;
+    # the full timeline finds older ones
+    runs = [int(n) for n in re.findall(r'data-acts="(\d+)"', html)]
+    assert sum(runs) == 20 and len(runs) < 20
+    assert "added 15 statements to the consultation" in html
     timeline = client_for("ana.costa").get("/p/lake-varna/timeline/?action=member.add")
-    assert "member.add" in timeline.content.decode()
+    assert "added Ana Costa" in timeline.content.decode()
     # a negotiator gets no member administration link
     assert "/p/lake-varna/members/" not in html
 
@@ -83,6 +88,9 @@ def test_dashboard_contents(client_for):
 def test_coordinator_dashboard_links_member_admin(client_for):
     html = client_for("amara.okafor").get("/p/lake-varna/").content.decode()
     assert 'href="/p/lake-varna/members/"' in html
+    assert 'href="/p/lake-varna/settings/"' in html
+    ana = client_for("ana.costa").get("/p/lake-varna/").content.decode()
+    assert 'href="/p/lake-varna/settings/"' not in ana
 
 
 def test_non_member_gets_404(demo):
@@ -113,7 +121,10 @@ def test_process_switcher_sections_and_user_menu(client_for):
     assert 'href="/account/"' in html
     assert 'class="usa-skipnav" href="#main-content"' in html and 'id="main-content"' in html
     # the current section is marked for people and for assistive technology
-    assert 'class="usa-nav-link usa-current" href="/p/lake-varna/channels/" aria-current="page"' in html
+    assert (
+        'class="usa-nav-link usa-current" href="/p/lake-varna/channels/" aria-current="page"'
+        in html
+    )
 
 
 # --- account and API tokens -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .bargaining import (
     utilitarian_points,
 )
 from .common_ground import acceptable_packages, common_options, logrolls
+from .constraints import empty_issues, nearest_problem, violations, within_acceptable
 from .errors import AnalysisError, ProblemTooLarge
 from .fair_division import AdjustedWinnerResult, adjusted_winner
 from .forecast import ForecastResult, forecast, pairwise_median, sensitivity, weighted_mean
@@ -37,10 +38,12 @@ from .io import (
     read_votes_csv,
 )
 from .opinion import OpinionResult, opinion_groups
+from .packages import SOLUTIONS, analyze_packages
 from .problem import Issue, Party, Problem, Rectangle
 from .spatial import SpatialActor, SpatialResult, spatial_forecast, spatial_sensitivity
 
 __all__ = [
+    "SOLUTIONS",
     "AdjustedWinnerResult",
     "AnalysisError",
     "ForecastResult",
@@ -60,6 +63,7 @@ __all__ = [
     "brute_force_frontier",
     "common_options",
     "egalitarian_points",
+    "empty_issues",
     "enumerate_frontier",
     "forecast",
     "kalai_smorodinsky_points",
@@ -68,6 +72,7 @@ __all__ = [
     "load_problem",
     "logrolls",
     "nash_points",
+    "nearest_problem",
     "opinion_groups",
     "pairwise_median",
     "pareto_frontier",
@@ -83,13 +88,7 @@ __all__ = [
     "spatial_forecast",
     "spatial_sensitivity",
     "utilitarian_points",
+    "violations",
     "weighted_mean",
+    "within_acceptable",
 ]
-
-
-def analyze_packages(problem: Problem, **frontier_options: object) -> dict:
-    """Frontier plus all bargaining points in the CLI's JSON shape."""
-    front = pareto_frontier(problem, **frontier_options)  # type: ignore[arg-type]
-    out: dict = {"parties": problem.party_names, "frontier": front.entries()}
-    out.update(all_points(front))
-    return out

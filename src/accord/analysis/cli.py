@@ -80,6 +80,12 @@ def _add_commands(sub: Any) -> None:
         action="store_true",
         help="add common options, acceptable packages and trades",
     )
+    p.add_argument(
+        "--relax",
+        action="store_true",
+        help="analyse every package, not only those inside every party's acceptable set "
+        "(red lines stay hard); each entry then names the bounds it breaks",
+    )
     _common(p)
     p.set_defaults(func=_cmd_packages)
 
@@ -183,31 +189,31 @@ class _Progress:
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_packages(args: argparse.Namespace, progress: Any) -> tuple[dict, dict | None]:
-    from .bargaining import all_points
+    from .charts import frontier_chart
     from .common_ground import acceptable_packages, common_options, logrolls
-    from .frontier import pareto_frontier
+    from .constraints import within_acceptable
     from .io import load_problem
+    from .packages import analyze_packages
 
     problem = load_problem(args.path)
-    front = pareto_frontier(
+    result = analyze_packages(
         problem,
+        relax=args.relax,
         keep_ties=not args.one_per_vector,
         max_partial=args.max_partial,
         max_outcomes=args.max_outcomes,
         progress=progress,
     )
-    result: dict = {"parties": problem.party_names, "frontier": front.entries()}
-    result.update(all_points(front))
     if args.common_ground:
         cg: dict = {
             "common_options": common_options(problem),
             "acceptable_packages": acceptable_packages(problem),
         }
-        if problem.is_linear and problem.status_quo is not None:
-            cg["trades"] = logrolls(problem)
+        inside = args.relax or result["constraint"]["inside"]
+        if problem.is_linear and problem.status_quo is not None and inside:
+            # constrained: moves land only on options every party accepts
+            cg["trades"] = logrolls(problem if args.relax else within_acceptable(problem))
         result["common_ground"] = cg
-    from .charts import frontier_chart
-
     return result, frontier_chart(result)
 
 
@@ -283,12 +289,26 @@ def _cmd_opinion(args: argparse.Namespace, progress: Any) -> tuple[dict, dict | 
 # ---------------------------------------------------------------------------- output
 def _fmt(x: Any) -> str:
     if isinstance(x, float):
-        return f"{x:.4f}"
+        return str(int(x)) if x.is_integer() else f"{x:.4f}"
     if isinstance(x, list):
         return ", ".join(_fmt(v) for v in x)
     if isinstance(x, dict):
         return ", ".join(f"{k}={_fmt(v)}" for k, v in x.items())
     return str(x)
+
+
+def _breaks(entry: dict) -> str:
+    """The stated bounds an entry breaks, for the table ("-" when none)."""
+    parts = []
+    for v in entry.get("violations") or []:
+        if v["bound"] == "min":
+            parts.append(f"{v['party']}: {v['issue']} at least {_fmt(v['limit'])}")
+        elif v["bound"] == "max":
+            parts.append(f"{v['party']}: {v['issue']} at most {_fmt(v['limit'])}")
+        else:
+            parts.append(f"{v['party']}: {v['issue']} one of {_fmt(v['acceptable'])}")
+        parts[-1] += f" (is {_fmt(v['value'])})"
+    return "; ".join(parts) or "-"
 
 
 def _print_table(command: str, result: dict) -> None:
@@ -297,22 +317,44 @@ def _print_table(command: str, result: dict) -> None:
 
     con = Console(soft_wrap=True)
     if command == "packages":
-        t = Table(title="Pareto frontier")
+        from .charts import SOLUTION_NAMES
+
+        cons = result["constraint"]
+        if cons["relaxed"]:
+            con.print("Acceptable sets relaxed: every package analysed (red lines stay hard).")
+        elif not cons["inside"]:
+            con.print(
+                "No package lies inside every party's acceptable set (no common option on "
+                + ", ".join(cons["empty_issues"])
+                + "); the nearest packages follow, with the bounds they break."
+            )
+        elif cons["stated"]:
+            con.print("Only packages inside every party's acceptable set.")
+        shown = result if cons["relaxed"] or cons["inside"] else result["nearest"]
+        broken = cons["relaxed"] or not cons["inside"]
+        t = Table(title="Pareto frontier" if shown is result else "Nearest packages")
         t.add_column("outcome")
         for p in result["parties"]:
             t.add_column(p, justify="right")
-        for e in result["frontier"]:
-            t.add_row(_fmt(e["outcome"]), *[f"{u:.4f}" for u in e["utilities"]])
+        if broken:
+            t.add_column("breaks")
+        for e in shown["frontier"]:
+            row = [_fmt(e["outcome"]), *[f"{u:.2f}" for u in e["utilities"]]]
+            if broken:
+                row.append(_breaks(e))
+            t.add_row(*row)
         con.print(t)
         b = Table(title="Bargaining points")
-        for col in ("solution", "outcome", "utilities", "ties"):
+        for col in ("solution", "outcome", "utilities", "ties", *(["breaks"] if broken else [])):
             b.add_column(col)
-        for key in ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian"):
-            pt = result[key]
+        for key, name in SOLUTION_NAMES.items():
+            pt = shown[key]
             if pt is None:
-                b.add_row(key, "-", "-", "-")
+                b.add_row(name, "-", "-", "-", *(["-"] if broken else []))
             else:
-                b.add_row(key, _fmt(pt["outcome"]), _fmt(pt["utilities"]), str(len(pt["ties"])))
+                utilities = ", ".join(f"{u:.2f}" for u in pt["utilities"])
+                row = [name, _fmt(pt["outcome"]), utilities, str(len(pt["ties"]))]
+                b.add_row(*row, *([_breaks(pt)] if broken else []))
         con.print(b)
     elif command == "adjusted-winner":
         parties = list(result["points"])

@@ -92,6 +92,9 @@ class Problem:
     name: str = "problem"
     source: str | None = None
     status_quo: dict[int, int] | None = None
+    excluded: dict[int, frozenset[int]] | None = None
+    """Options the analysis leaves out (issue index -> option indices), e.g. those outside some
+    party's acceptable set when acceptable sets are constraints; no party's statement."""
 
     def __post_init__(self) -> None:
         self.issues = tuple(self.issues)
@@ -173,6 +176,9 @@ class Problem:
                         raise AnalysisError(f"{where}: {label} on unknown issue {j}")
                     if any(not 0 <= o < sizes[j] for o in opts):
                         raise AnalysisError(f"{where}: {label} names an unknown option")
+        for j, opts in (self.excluded or {}).items():
+            if not 0 <= j < n or any(not 0 <= o < sizes[j] for o in opts):
+                raise AnalysisError(f"excluded options on unknown issue or option ({j})")
         if self.status_quo is not None:
             if set(self.status_quo) != set(range(n)):
                 raise AnalysisError("status quo must give one option for every issue")
@@ -223,11 +229,14 @@ class Problem:
         return np.stack(cols, axis=1)
 
     def allowed_options(self, j: int) -> np.ndarray:
-        """Mask of issue ``j``'s options that no party has ruled out with a red line."""
+        """Mask of issue ``j``'s options that no party has ruled out with a red line and the
+        analysis has not excluded (see :attr:`excluded`)."""
         mask = np.ones(len(self.issues[j].options), dtype=bool)
         for p in self.parties:
             for o in p.red_lines.get(j, ()):
                 mask[o] = False
+        for o in (self.excluded or {}).get(j, ()):
+            mask[o] = False
         return mask
 
     def acceptable_options(self, party: int, j: int) -> np.ndarray:

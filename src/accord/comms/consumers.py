@@ -12,6 +12,9 @@ Protocol (JSON text frames), documented in docs/comms.md:
   server → {"type": "message", "event": "new|edit|delete", "message": {...}, "unread": n}
             ("unread": the channel's count; in a batch only on each channel's last frame)
   server → {"type": "ack", "message_id", "member_id"}     (only to readers of the message)
+  server → {"type": "notice", "kind": "negotiation.…", "ids": {"issue": N}}
+            another app's act: its kind and the ids of what changed, no content, only to
+            members who may read every label the event names (core.events.notify)
   server → {"type": "batch", "frames": [f1, f2, ...]}     several message/ack frames, in order
   server → {"type": "resumed", "last_id": N, "count": k}
 

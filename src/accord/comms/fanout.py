@@ -286,11 +286,29 @@ class FanoutState:
             if ev.get("kind") == "channel.read":
                 self._forget_channel(ev.get("channel_id"), ev.get("member_id"))
         wanted = [ev for ev in events if ev.get("kind") in MESSAGE_KINDS and "message_id" in ev]
-        if not wanted or not member_ids:
+        notices = [ev for ev in events if isinstance(ev.get("notice"), dict)]
+        if not (wanted or notices) or not member_ids:
             return {}
         process, groups = self._groups(member_ids)
         if process is None or not groups:
             return {}
+        readable: dict[tuple, bool] = {}  # (reader state, label) → can_read, for this burst
+        out: dict[int, Delivery] = {}
+        if wanted:
+            self._message_frames(process, groups, wanted, readable, out)
+        if notices:
+            self._notice_frames(groups, notices, readable, out)
+        return out
+
+    def _message_frames(
+        self,
+        process: Process,
+        groups: dict[tuple, list[int]],
+        wanted: list[dict],
+        readable: dict[tuple, bool],
+        out: dict[int, Delivery],
+    ) -> None:
+        """The message and acknowledgement frames of a burst, per reader state."""
         ids = sorted({ev["message_id"] for ev in wanted if queries.valid_id(ev["message_id"])})
         loaded = self._load(ids)
         self._ackers(loaded, wanted)
@@ -303,12 +321,49 @@ class FanoutState:
             if kind in ("edit", "delete"):
                 self._forget_channel(m.channel_id)  # the channel's counts are read again
             order.append((kind, ev, m))
-        readable: dict[tuple, bool] = {}  # (reader state, label) → can_read, for this burst
         bodies: dict[tuple, str] = {}  # one JSON encoding per distinct view of a message
-        out: dict[int, Delivery] = {}
         for state, members in groups.items():
             self._group_frames(process, state, members, order, loaded, readable, bodies, out)
-        return out
+
+    def _notice_frames(
+        self,
+        groups: dict[tuple, list[int]],
+        notices: list[dict],
+        readable: dict[tuple, bool],
+        out: dict[int, Delivery],
+    ) -> None:
+        """Notices of other apps' acts: ``{"type": "notice", "kind", "ids"}`` — a kind and the
+        ids of what changed, nothing of its content — only to the reader states that may read
+        EVERY label the event names (``labels``: label ids; none or an unknown one: nobody).
+        The page then fetches what it shows from the server, which checks access again."""
+        wanted = {i for ev in notices for i in ev.get("labels") or () if queries.valid_id(i)}
+        for label in _labels.all(self.process_id, sorted(wanted - set(self._labels))):
+            self._labels[label.pk] = label
+            self._values[label.pk] = label.value
+        encoded = []
+        for ev in notices:
+            labels = [i for i in ev.get("labels") or () if i in self._values]
+            if not labels or len(labels) != len(ev.get("labels")):
+                continue
+            ids = {k: v for k, v in ev["notice"].items() if queries.valid_id(v)}
+            text = json.dumps({"type": "notice", "kind": str(ev.get("kind")), "ids": ids})
+            encoded.append((labels, text))
+        for state, members in groups.items():
+            reader = self._readers[state]
+            texts = [
+                text
+                for labels, text in encoded
+                if all(_can_read(readable, state, reader, self._values[i]) for i in labels)
+            ]
+            if not texts:
+                continue
+            meta = [("notice", 0)] * len(texts)
+            for pk in members:
+                had = out.get(pk)
+                if had is None:
+                    out[pk] = Delivery(list(texts), list(meta), frozenset())
+                else:
+                    out[pk] = Delivery(had.texts + texts, had.meta + meta, had.new_ids)
 
     def _body(
         self,

@@ -1,17 +1,20 @@
-"""Attachment content: type sniffed from the bytes (never the client's claim), stored once per
-SHA-256 under DATA_DIR/attachments."""
+"""Attachment content: type sniffed from the bytes (never the client's claim) and checked against
+the file's name (a `.exe` or `.html` is refused whatever its bytes, a PDF named `.txt` too),
+stored once per SHA-256 under DATA_DIR/attachments."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
 from django.conf import settings
 
 from accord import config
+from accord.core.errors import Invalid
 
 DEFAULT_MAX_MB = 10
 OOXML = {
@@ -36,6 +39,73 @@ def max_bytes() -> int:
     return int(mb * 1024 * 1024)
 
 
+# the extensions each sniffed type may carry: a name must say what the bytes are
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt", ".text", ".md", ".csv"),
+    **{ctype: (ext,) for ctype, ext in OOXML.values()},
+}
+ALLOWED_NAMES = (
+    "PDF, PNG, JPEG, plain text and Office documents (.pdf, .png, .jpg, .txt, .md, "
+    ".csv, .docx, .xlsx, .pptx)"
+)
+KIND_NAMES = {
+    "application/pdf": "a PDF document",
+    "image/png": "a PNG image",
+    "image/jpeg": "a JPEG image",
+    "text/plain": "plain text",
+    OOXML["word/"][0]: "a Word document",
+    OOXML["xl/"][0]: "an Excel workbook",
+    OOXML["ppt/"][0]: "a PowerPoint presentation",
+}
+# text a browser would run or render as a page if it were ever opened inline: markup, not text
+_MARKUP = re.compile(
+    rb"^\s*(?:<!doctype\s|<\?xml|<!--|<(?:html|head|body|script|iframe|svg|style|title|"
+    rb"a|b|p|br|div|font|h1|table|img|object|embed|meta|link|form)[\s/>])",
+    re.IGNORECASE,
+)
+
+
+def extension(name: str) -> str:
+    """The lower-case extension of a file name, with its dot ("" when it has none)."""
+    return os.path.splitext(name or "")[1].lower()
+
+
+def check(name: str, data: bytes) -> str:
+    """The content type of an upload allowed as an attachment, or Invalid (422) saying why: its
+    bytes must be of an allowed type AND its name must carry an extension of that type."""
+    label = name or "the file"
+    ext = extension(name)
+    if not data:
+        raise Invalid(f"{label!r} is empty", {"file": "empty"})
+    if len(data) > max_bytes():
+        raise Invalid(
+            f"{label!r} is larger than {max_bytes() // (1024 * 1024)} MB", {"file": "too large"}
+        )
+    allowed_exts = {e for exts in EXTENSIONS.values() for e in exts}
+    if ext not in allowed_exts:
+        said = f"a {ext} file" if ext else "a file without an extension"
+        raise Invalid(
+            f"{label!r} is {said}: only {ALLOWED_NAMES} may be attached",
+            {"file": "type not allowed"},
+        )
+    ctype = sniff(data)
+    if ctype is None:
+        raise Invalid(
+            f"{label!r} is not what its name says: only {ALLOWED_NAMES} may be attached",
+            {"file": "type not allowed"},
+        )
+    if ext not in EXTENSIONS[ctype]:
+        raise Invalid(
+            f"{label!r} is named {ext} but holds {KIND_NAMES[ctype]}: attach it under a name "
+            f"ending {EXTENSIONS[ctype][0]}",
+            {"file": "extension does not match the content"},
+        )
+    return ctype
+
+
 def sniff(data: bytes) -> str | None:
     """The content type the bytes really have, among the allowed ones; None if not allowed."""
     if data.startswith(b"%PDF-"):
@@ -58,6 +128,8 @@ def sniff(data: bytes) -> str | None:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if _MARKUP.match(data.removeprefix(b"\xef\xbb\xbf")[:1024]):
+            return None  # HTML, SVG, XML: markup, not plain text
         return "text/plain"
     return None
 

@@ -468,19 +468,83 @@ def search(viewer: Viewer, q: str, filters: SearchFilters | None = None) -> Sear
     return SearchResults(qs.order_by("-id"), " ".join(terms))
 
 
+# endings the stemming index folds together ("convoys" → "convoy"), longest first; used only to
+# mark the words of a hit in its snippet — the index itself decided that it is a hit
+_ENDINGS = sorted(
+    {
+        "s",
+        "es",
+        "e",
+        "ed",
+        "d",
+        "ing",
+        "ings",
+        "er",
+        "ers",
+        "ion",
+        "ions",
+        "ation",
+        "ations",
+        "ment",
+        "ments",
+        "ly",
+        "y",
+        "ies",
+        "ied",
+        "ness",
+        "al",
+        "ity",
+        "ive",
+    },
+    key=len,
+    reverse=True,
+)
+
+
+def _stem(word: str) -> str:
+    w = word.lower()
+    for end in _ENDINGS:
+        if w.endswith(end) and len(w) - len(end) >= 3:
+            return w[: -len(end)]
+    return w
+
+
+def _same_word(word: str, term: str) -> bool:
+    """Is `word` a form of the searched `term` (as a stemming index matches them)?"""
+    a, b = _stem(word), _stem(term)
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 2
+
+
 def snippet(body: str, q: str, width: int = 160) -> SafeString:
-    """An escaped excerpt of a (readable) body around the first term, terms in <mark>."""
+    """An escaped excerpt of a (readable) body around the first word that matched, the
+    matching words — any form of a searched word, as the stemmed index finds them — in <mark>."""
     terms = _terms(q)
-    low = body.lower()
-    pos = min((low.find(t.lower()) for t in terms if low.find(t.lower()) >= 0), default=0)
+    words = list(_TOKEN.finditer(body))
+    hit = next((w for w in words if any(_same_word(w.group(), t) for t in terms)), None)
+    pos = hit.start() if hit else 0
     start = max(0, pos - width // 3)
-    text = body[start : start + width]
-    out = escape(text)
-    for t in sorted(set(terms), key=len, reverse=True):
-        out = re.sub(r"(?i)(" + re.escape(escape(t)) + r")", r"<mark>\1</mark>", out)
+    if start > 0 and not body[start - 1].isspace():  # begin and end between words
+        space = body.find(" ", start, pos)
+        start = space + 1 if space >= 0 else pos
+    stop = start + width
+    if stop < len(body) and not body[stop].isspace():
+        space = body.rfind(" ", pos, stop)
+        stop = space if space > pos and space - start >= width // 2 else stop
+    out, at = [], start
+    for w in words:
+        if w.end() <= start or w.start() >= stop:
+            continue
+        a, b = max(w.start(), start), min(w.end(), stop)
+        if any(_same_word(w.group(), t) for t in terms):
+            out += [escape(body[at:a]), "<mark>", escape(body[a:b]), "</mark>"]
+            at = b
+    out.append(escape(body[at:stop]))
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(body) else ""
-    return mark_safe(prefix + out + suffix)  # noqa: S308 - built from escaped text only
+    suffix = "…" if stop < len(body) else ""
+    return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 - built from escaped text only
 
 
 # --- briefing ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -39,6 +40,7 @@ from accord.core.groupcommit import GroupCommit
 from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import Member, Party, Process
 from accord.core.roles import Perm, Role
+from accord.core.services import time_zone_of
 from accord.ledger.services import Act, record, record_many
 
 log = logging.getLogger("accord.comms")
@@ -512,23 +514,12 @@ def mark_notifications_read(viewer: Viewer, ids: list[int] | None = None) -> int
 
 def attach(viewer: Viewer, message_id: int, *, name: str, data: bytes) -> Attachment:
     """Attach a file to one's own message; it is labelled like the message. The type is
-    sniffed from the content; the size limit is ACCORD_ATTACHMENT_MAX_MB (default 10)."""
+    sniffed from the content and must match the name's extension (files.check); the size
+    limit is ACCORD_ATTACHMENT_MAX_MB (default 10)."""
     actor = _require_member(viewer)
     msg = _own_message(viewer, message_id)
     name = (name or "").replace("/", "_").replace("\\", "_").strip()[:200] or "attachment"
-    if not data:
-        raise Invalid("the file is empty", {"file": "empty"})
-    if len(data) > files.max_bytes():
-        raise Invalid(
-            f"the file is larger than {files.max_bytes() // (1024 * 1024)} MB",
-            {"file": "too large"},
-        )
-    ctype = files.sniff(data)
-    if ctype is None:
-        raise Invalid(
-            "only PDF, PNG, JPEG, plain text and Office documents may be attached",
-            {"file": "type not allowed"},
-        )
+    ctype = files.check(name, data)
     digest = files.store(data)
     with transaction.atomic():
         att = Attachment.objects.create(
@@ -550,22 +541,7 @@ MAX_FILES = 10
 def check_attachment(name: str, data: bytes) -> str:
     """The checks `attach` makes, without writing: lets a composer refuse a bad file before the
     message is posted (so a refused upload stores nothing). Returns the sniffed type."""
-    if not data:
-        raise Invalid(f"the file {name or 'attachment'!r} is empty", {"file": "empty"})
-    if len(data) > files.max_bytes():
-        raise Invalid(
-            f"the file {name or 'attachment'!r} is larger than "
-            f"{files.max_bytes() // (1024 * 1024)} MB",
-            {"file": "too large"},
-        )
-    ctype = files.sniff(data)
-    if ctype is None:
-        raise Invalid(
-            f"{name or 'this file'!r}: only PDF, PNG, JPEG, plain text and Office documents "
-            "may be attached",
-            {"file": "type not allowed"},
-        )
-    return ctype
+    return files.check(name, data)
 
 
 def _check_uploads(uploads: list[tuple[str, bytes]]) -> None:
@@ -721,7 +697,9 @@ def send_briefing(member: Member, now: datetime | None = None) -> bool:
         "label": brief.label.display(names),
         "viewer": viewer,  # senders named as this member may see them
     }
-    text = render_to_string("comms/briefing_email.txt", ctx)
+    # times in the member's own zone (their profile setting), as on their pages
+    with timezone.override(ZoneInfo(time_zone_of(member.user))):
+        text = render_to_string("comms/briefing_email.txt", ctx)
     send_mail(
         f"[{brief.label.display(names)}] Accord briefing — {member.process.name}",
         text,

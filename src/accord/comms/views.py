@@ -134,34 +134,57 @@ def _fragment_error(
 
 
 # --- pages ------------------------------------------------------------------------------------
+def _channels_page(
+    request: HttpRequest, viewer: access.Viewer, *, form=None, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The channel list; `form` and `error` re-show a refused "Open a channel" form as sent."""
+    can_create = viewer.can(Perm.MANAGE_PROCESS)
+    ctx = {
+        "process": viewer.process,
+        "channels": list(queries.channels_with_unread(viewer)),
+        "notifications": list(queries.notifications(viewer, unread_only=True)[:20]),
+        "unacknowledged": list(queries.unacknowledged(viewer)[:20]),
+        "can_create": can_create,
+        "kinds": Channel.Kind.choices,
+        "form": form,
+        "error": error,
+    }
+    if can_create:
+        ctx.update(label_choices(viewer))
+        ctx["all_parties"] = list(viewer.process.parties.order_by("code"))
+        level = (form or {}).get("label_level", "0")
+        ctx["sel_level"] = int(level) if level.isdigit() else 0
+        ctx["sel_rel_to"] = form.getlist("label_rel_to") if form else []
+        ctx["sel_caveats"] = form.getlist("label_caveats") if form else []
+        ctx["sel_parties"] = form.getlist("parties") if form else []
+    return render_page(request, "comms/channels.html", ctx, status=status)
+
+
 @require_GET
 @with_viewer
 def channels(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
-    return render_page(
-        request,
-        "comms/channels.html",
-        {
-            "process": viewer.process,
-            "channels": list(queries.channels_with_unread(viewer)),
-            "notifications": list(queries.notifications(viewer, unread_only=True)[:20]),
-            "unacknowledged": list(queries.unacknowledged(viewer)[:20]),
-            "can_create": viewer.can(Perm.MANAGE_PROCESS),
-            "kinds": Channel.Kind.choices,
-        },
-    )
+    return _channels_page(request, viewer)
 
 
 @require_POST
 @with_viewer
 def create_channel(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
-    chan = services.create_channel(
-        viewer,
-        name=request.POST.get("name", ""),
-        kind=request.POST.get("kind", ""),
-        label=_label_from_form(request),
-        parties=request.POST.getlist("parties"),
-        description=request.POST.get("description", ""),
-    )
+    """Open a channel (coordinator); a refused form comes back as sent, with the reason."""
+    try:
+        chan = services.create_channel(
+            viewer,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", ""),
+            label=_label_from_form(request),
+            parties=request.POST.getlist("parties"),
+            description=request.POST.get("description", ""),
+        )
+    except AccordError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _channels_page(
+            request, viewer, form=request.POST, error=exc.message, status=exc.status
+        )
     return redirect("comms:channel", slug=viewer.process.slug, channel_id=chan.pk)
 
 
@@ -199,7 +222,8 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
         {
             "process": viewer.process,
             "channel": chan,
-            "messages": [
+            # not `messages`: the base template loops over Django's flash messages by that name
+            "message_rows": [
                 _message_ctx(
                     viewer,
                     m,
@@ -496,6 +520,7 @@ def search(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     ctx: dict = {"process": viewer.process, "q": q, "hits": [], "count": 0, "error": ""}
     ctx["channels"] = list(queries.channels(viewer))
     ctx["precedences"] = Precedence.choices
+    ctx["parties"] = list(viewer.process.parties.order_by("code"))
     if q:
         try:
             filters = queries.SearchFilters(

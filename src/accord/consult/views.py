@@ -94,7 +94,7 @@ def add_statement(request: HttpRequest, slug: str, consultation_id: int) -> Http
         slug,
         consultation_id,
         lambda v, c: services.add_statement(v, c, text),
-        "statement added",
+        "Your statement was added.",
     )
 
 
@@ -106,7 +106,7 @@ def close(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse
         slug,
         consultation_id,
         lambda v, c: services.close_consultation(v, c),
-        "consultation closed",
+        "The consultation was closed.",
     )
 
 
@@ -135,7 +135,7 @@ def import_votes(request: HttpRequest, slug: str, consultation_id: int) -> HttpR
             source=request.POST.get("source", ""),
         )
 
-    return _act(request, slug, consultation_id, act, "votes imported")
+    return _act(request, slug, consultation_id, act, "The votes were imported.")
 
 
 @login_required
@@ -164,6 +164,6 @@ def vote(request: HttpRequest, slug: str, consultation_id: int, statement_id: in
     if t is None:
         return error_page(request, NotFound("statement not found"))
     ctx = _detail_context(
-        viewer, c, t=t, row_error=error, row_saved=None if error else "vote saved"
+        viewer, c, t=t, row_error=error, row_saved=None if error else "your vote was saved"
     )
     return render(request, "consult/_statement.html", ctx, status=status)

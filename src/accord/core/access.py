@@ -15,7 +15,7 @@ from accord.core.errors import Forbidden, Invalid, NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Label, Member, Process, RoleAssignment
 from accord.core.prepared import Prepared, prefetched
-from accord.core.roles import Perm
+from accord.core.roles import PERM_WORDS, Perm
 
 
 @dataclass
@@ -164,7 +164,10 @@ def require(viewer: Viewer, perm: Perm) -> None:
     if viewer.member is None:
         raise NotFound("process not found")
     if perm not in viewer.perms:
-        raise Forbidden(f"your roles in this process do not allow {perm.value}")
+        raise Forbidden(
+            f"your roles in this process do not let you {PERM_WORDS.get(perm, perm.value)}; "
+            "a coordinator can assign the role that does"
+        )
 
 
 def label_row(process: Process, value: LabelValue) -> Label:

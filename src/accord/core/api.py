@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from accord.core import access, queries, services
+from accord.core import access, people, queries, services
 from accord.core.errors import NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Label, Member, Process
@@ -22,11 +22,13 @@ from accord.core.schemas import (
     MeOut,
     PartyIn,
     PartyOut,
+    PartyPatch,
     ProcessIn,
     ProcessOut,
     ProcessPatch,
     RoleIn,
     RoleInfo,
+    SecondFactorOut,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -182,6 +184,17 @@ def create_party(request: HttpRequest, slug: str, data: PartyIn):
     return Status(201, services.add_party(viewer, viewer.process, **data.dict()))
 
 
+@router.patch(
+    "/processes/{slug}/parties/{code}",
+    response=PartyOut,
+    summary="Rename a party or change its kind (coordinators; the code stays)",
+)
+def patch_party(request: HttpRequest, slug: str, code: str, data: PartyPatch):
+    viewer = queries.viewer_for_slug(request.user, slug)
+    party = queries.party(viewer, code)
+    return services.update_party(viewer, party, **data.dict(exclude_unset=True, exclude_none=True))
+
+
 # --- members ----------------------------------------------------------------------------------
 @router.get("/processes/{slug}/members", response=list[MemberOut])
 @paginate(Page)
@@ -248,6 +261,18 @@ def renounce_role(request: HttpRequest, slug: str, member_id: int, assignment_id
     target = queries.member(viewer, member_id)
     services.renounce_role(viewer, queries.role_assignment(viewer, target, assignment_id))
     return member_out(queries.member(viewer, member_id))
+
+
+@router.post(
+    "/processes/{slug}/members/{member_id}/second-factor/reset",
+    response=SecondFactorOut,
+    summary="Reset a member's lost second factor (coordinators): they enrol at next sign-in",
+)
+def reset_second_factor(request: HttpRequest, slug: str, member_id: int):
+    viewer = queries.viewer_for_slug(request.user, slug)
+    target = queries.member(viewer, member_id)
+    services.reset_second_factor(viewer, target)
+    return {"member": target.pk, "name": people.person(viewer, target).name, "enrolled": False}
 
 
 # --- activity ---------------------------------------------------------------------------------

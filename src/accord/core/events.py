@@ -38,6 +38,14 @@ def publish(process_id: int, event: dict) -> None:
     _send_after_commit(process_id, {"type": "accord.event", **event}, event.get("kind"))
 
 
+def notify(process_id: int, kind: str, ids: dict[str, int], labels: list[int]) -> None:
+    """After commit, tell the live pages of the members who may read EVERY label in `labels`
+    (label ids) that `kind` happened to the objects `ids` names. The WebSocket frame carries
+    the kind and the ids only (comms.fanout); pages fetch what changed through the server.
+    `labels` must cover everything the ids name (rule 4: no id of an unreadable object)."""
+    publish(process_id, {"kind": kind, "notice": dict(ids), "labels": list(labels)})
+
+
 def publish_many(process_id: int, events: list[dict]) -> None:
     """Send several events of one act batch (e.g. group-committed posts) as ONE layer message
     ``{"type": "accord.events", "events": [...]}``, in order, after commit: one send and one

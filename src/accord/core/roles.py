@@ -27,6 +27,28 @@ class Perm(StrEnum):
     VERIFY_LEDGER = "ledger.verify"
 
 
+# What each permission lets a member do, in words (refusals name the act, not its code).
+PERM_WORDS: dict[Perm, str] = {
+    Perm.MANAGE_PROCESS: "manage the process",
+    Perm.MANAGE_MEMBERS: "manage members",
+    Perm.ASSIGN_ROLES: "assign roles",
+    Perm.VIEW_MEMBERS: "see the members",
+    Perm.POST_MESSAGES: "post messages",
+    Perm.STATE_POSITIONS: "state positions",
+    Perm.RELEASE_POSITIONS: "release positions",
+    Perm.RECORD_STANCE: "record stances on the text",
+    Perm.HOLD_PEN: "hold the pen of the negotiating text",
+    Perm.SIGN_TEXT: "sign the text",
+    Perm.RUN_ANALYSIS: "run analyses",
+    Perm.PLAN_ACTIONS: "plan actions",
+    Perm.DRAFT_PUBLIC_LINES: "draft public lines",
+    Perm.ASSESS_CLAIMS: "assess claims",
+    Perm.FILE_REPORTS: "file reports",
+    Perm.RUN_MEETINGS: "run meetings",
+    Perm.VERIFY_LEDGER: "verify the record",
+}
+
+
 class Role(StrEnum):
     COORDINATOR = "coordinator"
     HEAD_OF_DELEGATION = "head_of_delegation"

@@ -58,6 +58,19 @@ class PartyOut(Schema):
     kind: str
 
 
+class PartyPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: str | None = Field(
+        None, description="ally, conflict_party, mediator, guarantor, observer"
+    )
+
+
+class SecondFactorOut(Schema):
+    member: int
+    name: str
+    enrolled: bool = Field(..., description="false after a reset: they enrol at next sign-in")
+
+
 class RoleOut(Schema):
     id: int
     role: str

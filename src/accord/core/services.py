@@ -84,8 +84,15 @@ def update_process(viewer: Viewer, **changes) -> Process:
         raise Invalid(f"cannot change {', '.join(bad)}")
     if "status" in changes and changes["status"] not in Process.Status.values:
         raise Invalid(f"unknown status {changes['status']!r}", {"status": "invalid"})
-    if "name" in changes and not str(changes["name"]).strip():
-        raise Invalid("a process needs a name", {"name": "required"})
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+        if not changes["name"]:
+            raise Invalid("a process needs a name", {"name": "required"})
+        if len(changes["name"]) > 200:
+            raise Invalid("a process's name is at most 200 characters", {"name": "too long"})
+    changes = {k: v for k, v in changes.items() if getattr(proc, k) != v}
+    if not changes:  # nothing changes: nothing to record
+        return proc
     with transaction.atomic():
         for k, v in changes.items():
             setattr(proc, k, v)
@@ -121,6 +128,41 @@ def add_party(viewer: Viewer | None, process: Process, *, code: str, name: str, 
     except IntegrityError as exc:
         raise Conflict(f"party code {code} is already used in this process") from exc
     events.publish(process.pk, {"kind": "party.created", "id": party.pk})
+    return party
+
+
+def update_party(
+    viewer: Viewer, party: Party, *, name: str | None = None, kind: str | None = None
+) -> Party:
+    """Rename a party or change its kind (coordinators). Its code never changes: labels'
+    REL TO lines name parties by code, so a new code would silently change who may read."""
+    access.require(viewer, Perm.MANAGE_PROCESS)
+    if party.process_id != viewer.process.pk:
+        raise NotFound("party not found")
+    changes: dict[str, str] = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise Invalid("a party needs a name", {"name": "required"})
+        if len(name) > 200:
+            raise Invalid("a party's name is at most 200 characters", {"name": "too long"})
+        if name != party.name:
+            changes["name"] = name
+    if kind is not None:
+        if kind not in Party.Kind.values:
+            raise Invalid(
+                f"party kind must be one of {', '.join(Party.Kind.values)}", {"kind": "invalid"}
+            )
+        if kind != party.kind:
+            changes["kind"] = kind
+    if not changes:
+        return party
+    with transaction.atomic():
+        for k, v in changes.items():
+            setattr(party, k, v)
+        party.save(update_fields=sorted(changes))
+        record(viewer.member, "party.update", party, {"changed": sorted(changes)}, PUBLIC)
+    events.publish(viewer.process.pk, {"kind": "party.updated", "id": party.pk})
     return party
 
 
@@ -511,6 +553,65 @@ def reset_mfa(actor, user) -> None:
         prof.recovery_codes = []
         prof.save()
         record(actor, "mfa.reset", ("auth.user", str(user.pk)), {}, process=None)
+
+
+def reset_second_factor(viewer: Viewer, member: Member) -> Member:
+    """A coordinator resets the lost second factor of a member of their process: the TOTP
+    secret and recovery codes are dropped, and the member enrols again at their next sign-in
+    (at once when a role requires a second factor). Recorded in the process's ledger.
+
+    Refused for oneself (another coordinator or an operator does it, so nobody lowers their
+    own protection) and for operators' accounts (only operators reset those, from the CLI).
+    """
+    access.require(viewer, Perm.MANAGE_MEMBERS)
+    _same_process(viewer, member)
+    if member.pk == viewer.member.pk:
+        raise Invalid(
+            "you cannot reset your own second factor; another coordinator or an operator can",
+            {"member": "self"},
+        )
+    user = member.user
+    if user.is_staff:
+        raise Forbidden("an operator's second factor is reset by another operator (accord CLI)")
+    prof = security_profile(user)
+    if not prof.mfa_enabled and not prof.totp_secret:
+        raise Conflict(f"{member.display_name} has no second factor to reset")
+    with transaction.atomic():
+        prof.totp_secret = ""
+        prof.totp_confirmed_at = None
+        prof.recovery_codes = []
+        prof.save(update_fields=["totp_secret", "totp_confirmed_at", "recovery_codes"])
+        record(viewer.member, "member.mfa_reset", member, {})
+    events.publish(
+        member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
+    )
+    return member
+
+
+def second_factors(viewer: Viewer, members) -> dict[int, bool]:
+    """Which of these members have a second factor (member id → enrolled), for coordinators
+    deciding on a reset; members the viewer may not manage are left out."""
+    if not viewer.can(Perm.MANAGE_MEMBERS):
+        return {}
+    by_user = {m.user_id: m.pk for m in members if m.process_id == viewer.process.pk}
+    enrolled = set(
+        SecurityProfile.objects.filter(
+            user_id__in=by_user, totp_confirmed_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+    return {pk: uid in enrolled for uid, pk in by_user.items()}
+
+
+def reset_operator_second_factor(username: str) -> None:
+    """The operators' reset (the `accord reset-second-factor` command): any account, the
+    user enrols again at the next sign-in; recorded in the system log."""
+    user = User.objects.filter(username__iexact=(username or "").strip()).first()
+    if user is None:
+        raise NotFound(f"no account with username {username!r}")
+    prof = security_profile(user)
+    if not prof.mfa_enabled and not prof.totp_secret:
+        raise Conflict(f"{user.get_username()} has no second factor to reset")
+    reset_mfa(None, user)
 
 
 # --- API tokens -------------------------------------------------------------------------------

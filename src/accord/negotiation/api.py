@@ -171,6 +171,35 @@ def release_position(request: HttpRequest, slug: str, position_id: int, data: s.
     return Status(201, release_out(v, rel))
 
 
+@router.delete(
+    f"{BASE}/positions/{{position_id}}",
+    response=s.PositionWithdrawnOut,
+    summary="Withdraw my party's position (its releases go with it)",
+)
+def withdraw_position(request: HttpRequest, slug: str, position_id: int):
+    v = _v(request, slug)
+    pos = queries.position(v, position_id)
+    gone = services.withdraw_position(v, pos)
+    return {
+        "id": position_id,
+        "issue_id": pos.issue_id,
+        "party": pos.party.code,
+        "releases_withdrawn": sorted(gone),
+    }
+
+
+@router.delete(
+    f"{BASE}/releases/{{release_id}}",
+    response=s.ReleaseWithdrawnOut,
+    summary="Withdraw a release of my party's position",
+)
+def withdraw_release(request: HttpRequest, slug: str, release_id: int):
+    v = _v(request, slug)
+    rel = queries.release(v, release_id)
+    services.withdraw_release(v, rel)
+    return {"id": release_id, "position_id": rel.position_id, "issue_id": rel.position.issue_id}
+
+
 @router.get(f"{BASE}/releases", response=list[s.ReleaseOut], summary="Releases I may read")
 @paginate(Page)
 def list_releases(request: HttpRequest, slug: str):
@@ -592,6 +621,7 @@ def create_run(request: HttpRequest, slug: str, data: s.AnalysisIn):
         seed=data.seed,
         consultation_id=data.consultation,
         min_votes=data.min_votes,
+        relax=data.relax,
     )
     return Status(201, run_out(v, run))
 

@@ -68,7 +68,8 @@ def export(
         ).encode()
     else:
         try:
-            body = _docx(view, banner, clean) if fmt == "docx" else _pdf(view, banner, clean)
+            made = _docx if fmt == "docx" else _pdf
+            body = made(view, banner, clean, _signature_lines(view, viewer))
         except ImportError as exc:  # optional library missing on this server: say so, no 500
             raise Invalid(
                 f"{fmt.upper()} export is not installed on this server ({exc.name}); "
@@ -78,8 +79,28 @@ def export(
     return body, FORMATS[fmt], name
 
 
+STATUS_WORDS = {"open": "open", "agreed_ad_ref": "agreed ad referendum", "agreed": "agreed"}
+PROPOSER_NOTE = "Bracketed alternatives name the party that proposed each, in parentheses."
+
+
 def _clause_text(c, clean: bool) -> str:
-    return c.text  # clean text is only allowed without brackets, so the text is already clean
+    """A clause as every format prints it: each bracketed alternative followed by the party
+    that proposed it, "(NVF)" — as the HTML export does. The clean text exists only without
+    brackets, so it is the plain text."""
+    if clean:
+        return c.text
+    out = []
+    for seg in c.segments:
+        if "t" in seg:
+            out.append(seg["t"])
+        else:
+            alts = [f"{a['text']} ({a['by']})" if a.get("by") else a["text"] for a in seg["alts"]]
+            out.append("[" + " / ".join(alts) + "]")
+    return "".join(out)
+
+
+def _status(code: str) -> str:
+    return STATUS_WORDS.get(code, code.replace("_", " "))
 
 
 def _stance_rows(view) -> list[tuple[str, str, str]]:
@@ -87,11 +108,22 @@ def _stance_rows(view) -> list[tuple[str, str, str]]:
     for a in view.articles:
         for c in a.clauses:
             parts = [f"{p}: {st.get_stance_display()}" for p, st in sorted(c.stances.items())]
-            rows.append((c.number, c.status.replace("_", " "), "; ".join(parts) or "—"))
+            rows.append((c.number, _status(c.status), "; ".join(parts) or "—"))
     return rows
 
 
-def _docx(view, banner: str, clean: bool) -> bytes:
+def _signature_lines(view, viewer: Viewer) -> list[str]:
+    """Who signed, as the reader may see them (core.people), with the ISO 8601 instant."""
+    from accord.core import people
+
+    return [
+        f"{s.party.code} — {people.person(viewer, s.member).name}, {s.signed_at.isoformat()}, "
+        f"sha256 {s.content_hash}"
+        for s in view.signatures
+    ]
+
+
+def _docx(view, banner: str, clean: bool, signatures: list[str]) -> bytes:
     from docx import Document as Docx
 
     d = Docx()
@@ -101,8 +133,10 @@ def _docx(view, banner: str, clean: bool) -> bytes:
     d.add_heading(view.document.title, level=0)
     d.add_paragraph(
         f"Version {view.version.number} · sha256 {view.version.content_hash} · "
-        f"status: {view.status.status.replace('_', ' ')}"
+        f"status: {_status(view.status.status)}"
     )
+    if not clean:
+        d.add_paragraph(PROPOSER_NOTE)
     for a in view.articles:
         d.add_heading(f"Article {a.number}. {a.heading}", level=1)
         for c in a.clauses:
@@ -116,12 +150,16 @@ def _docx(view, banner: str, clean: bool) -> bytes:
             cells = table.add_row().cells
             for cell, text in zip(cells, row, strict=True):
                 cell.text = text
+    if signatures:
+        d.add_heading("Signatures", level=1)
+        for line in signatures:
+            d.add_paragraph(line)
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
 
 
-def _pdf(view, banner: str, clean: bool) -> bytes:
+def _pdf(view, banner: str, clean: bool, signatures: list[str]) -> bytes:
     from fpdf import FPDF
 
     font = next((p for p in FONT_DIRS if (p / "DejaVuSans.ttf").exists()), None)
@@ -160,10 +198,15 @@ def _pdf(view, banner: str, clean: bool) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        txt(f"Version {view.version.number} - sha256 {view.version.content_hash}"),
+        txt(
+            f"Version {view.version.number} - sha256 {view.version.content_hash} - "
+            f"status: {_status(view.status.status)}"
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    if not clean:
+        pdf.multi_cell(0, 5, txt(PROPOSER_NOTE), new_x="LMARGIN", new_y="NEXT")
     for a in view.articles:
         pdf.set_font(family, "B", 11)
         pdf.multi_cell(0, 7, txt(f"Article {a.number}. {a.heading}"), new_x="LMARGIN", new_y="NEXT")
@@ -180,4 +223,10 @@ def _pdf(view, banner: str, clean: bool) -> bytes:
             pdf.multi_cell(
                 0, 5, txt(f"{number} ({status}): {stances}"), new_x="LMARGIN", new_y="NEXT"
             )
+    if signatures:
+        pdf.set_font(family, "B", 11)
+        pdf.multi_cell(0, 8, "Signatures", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        for line in signatures:
+            pdf.multi_cell(0, 5, txt(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

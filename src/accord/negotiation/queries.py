@@ -104,6 +104,20 @@ def position(viewer: Viewer, position_id: int) -> Position:
     return obj
 
 
+def own_position(viewer: Viewer, issue_id: int) -> Position | None:
+    """The viewer's own party's position on an issue, if it stated one (read like any other)."""
+    if viewer.member is None:
+        return None
+    return positions(viewer, issue_id=issue_id).filter(party_id=viewer.member.party_id).first()
+
+
+def release(viewer: Viewer, release_id: int) -> PositionRelease:
+    obj = releases(viewer).filter(pk=release_id).first() if valid_id(release_id) else None
+    if obj is None:
+        raise NotFound("release not found")
+    return obj
+
+
 def revisions(viewer: Viewer, pos: Position) -> QuerySet[PositionRevision]:
     """History of a position the viewer may read (same path as the position itself)."""
     position(viewer, pos.pk)
@@ -171,16 +185,23 @@ def _merge_releases(rels: list[PositionRelease]) -> tuple[dict, LabelValue, str]
     return values, combine(r.label.value for r in same), "+".join(scopes)
 
 
-def matrix(viewer: Viewer) -> Matrix:
+def matrix(viewer: Viewer, issue_id: int | None = None) -> Matrix:
     """Parties × issues with what the viewer may read; unreadable cells are HIDDEN.
 
     HIDDEN never says whether a position exists. Only the viewer's own party sees "not stated".
+    `issue_id`: that issue's row only (a live page refreshing one row; none if unreadable).
     """
     parties = list(Party.objects.filter(process=viewer.process, kind__in=MATRIX_KINDS))
-    issue_list = list(issues(viewer).order_by("cluster", "order", "pk"))
-    readable_pos = {(p.issue_id, p.party_id): p for p in positions(viewer)}
+    issue_qs = issues(viewer).order_by("cluster", "order", "pk")
+    pos_qs, rel_qs = positions(viewer), releases(viewer)
+    if issue_id is not None:
+        issue_qs = issue_qs.filter(pk=issue_id)
+        pos_qs = pos_qs.filter(issue_id=issue_id)
+        rel_qs = rel_qs.filter(position__issue_id=issue_id)
+    issue_list = list(issue_qs)
+    readable_pos = {(p.issue_id, p.party_id): p for p in pos_qs}
     rels: dict[tuple[int, int], list[PositionRelease]] = {}
-    for r in releases(viewer).order_by("-released_at", "-pk"):
+    for r in rel_qs.order_by("-released_at", "-pk"):
         rels.setdefault((r.position.issue_id, r.position.party_id), []).append(r)
     rows, all_labels = [], []
     for iss in issue_list:

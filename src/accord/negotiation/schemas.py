@@ -110,6 +110,19 @@ class ReleaseOut(Schema):
     label: LabelOut
 
 
+class PositionWithdrawnOut(Schema):
+    id: int = Field(..., description="the withdrawn position")
+    issue_id: int
+    party: str
+    releases_withdrawn: list[int] = Field(..., description="its releases, withdrawn with it")
+
+
+class ReleaseWithdrawnOut(Schema):
+    id: int = Field(..., description="the withdrawn release")
+    position_id: int
+    issue_id: int
+
+
 class CellOut(Schema):
     party: str
     state: str = Field(..., description="full, released, none (own party) or HIDDEN")
@@ -344,6 +357,11 @@ class AnalysisIn(Schema):
     consultation: int | None = Field(None, description="the consultation (opinion_groups)")
     min_votes: int = Field(
         7, ge=1, le=1000, description="votes a participant needs to be clustered (opinion_groups)"
+    )
+    relax: bool = Field(
+        False,
+        description="packages: analyse every package, not only those inside every party's "
+        "acceptable set (red lines stay hard); each package then names the bounds it breaks",
     )
 
 

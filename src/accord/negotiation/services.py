@@ -145,7 +145,9 @@ def set_issue_status(viewer: Viewer, issue: Issue, status: str) -> Issue:
         issue.status = status
         issue.save(update_fields=["status"])
         record(viewer.member, "issue.status", issue, {"from": old, "to": status})
-    _publish(issue.process_id, "issue.updated", issue, issue.label_id)
+    events.notify(
+        issue.process_id, "negotiation.issue.updated", {"issue": issue.pk}, [issue.label_id]
+    )
     return issue
 
 
@@ -306,7 +308,7 @@ def state_position(
             pos,
             {"issue": issue.pk, "party": party.code, "changed": sorted(changed)},
         )
-    _publish(issue.process_id, "position.stated", pos, pos.label_id)
+        _notify_position(viewer.process, "negotiation.position.stated", pos)
     return pos
 
 
@@ -360,8 +362,103 @@ def release_position(
             rel,
             {"position": position.pk, "scope": scope, "to": sorted({*codes, own})},
         )
-    _publish(viewer.process.pk, "position.released", rel, rel.label_id)
+    _notify_issue(viewer.process, "negotiation.position.released", position.issue, [rel.label_id])
     return rel
+
+
+def _own_position(viewer: Viewer, position: Position, act: str) -> None:
+    """Only the party that holds a position acts on it; who may not even read it learns
+    nothing (404), a mediator who reads it learns why not (403)."""
+    _check_readable(viewer, position.issue.label, "position")
+    if viewer.member is None or position.party_id != viewer.member.party_id:
+        if access.can_read(viewer, position.label.value) or _mediation_readable(viewer, position):
+            raise Forbidden(f"only the party that holds a position may {act}")
+        raise NotFound("position not found")
+
+
+def withdraw_position(viewer: Viewer, position: Position) -> list[int]:
+    """Withdraw the viewer's party's position on an issue (delegates of that party): the
+    position and every release of it are gone for every reader at once, and their open pages
+    are told (notices); the ledger keeps what was withdrawn, each record under its own label."""
+    access.require(viewer, Perm.STATE_POSITIONS)
+    _own_position(viewer, position, "withdraw it")
+    with transaction.atomic():
+        pos = (
+            Position.objects.select_for_update()
+            .select_related("label", "party", "issue__label")
+            .filter(pk=position.pk)
+            .first()
+        )
+        if pos is None:
+            raise NotFound("position not found (already withdrawn?)")
+        rels = list(pos.releases.select_related("label"))
+        for rel in rels:  # each release's readers see in the record that it was withdrawn
+            record(
+                viewer.member,
+                "position.release.withdraw",
+                rel,
+                {"position": pos.pk, "scope": rel.scope, "with_position": True},
+            )
+        record(
+            viewer.member,
+            "position.withdraw",
+            pos,
+            {"issue": pos.issue_id, "party": pos.party.code, "revision": pos.revision},
+        )
+        _notify_position(viewer.process, "negotiation.position.withdrawn", pos)
+        _notify_issue(
+            viewer.process,
+            "negotiation.position.withdrawn",
+            pos.issue,
+            [r.label_id for r in rels],
+        )
+        gone = [r.pk for r in rels]
+        pos.delete()  # its revisions and releases go with it
+    return gone
+
+
+def withdraw_release(viewer: Viewer, release: PositionRelease) -> None:
+    """Withdraw one release of the viewer's party's position (its head of delegation): its
+    readers lose it at once — their open pages are told — and the ledger records the act."""
+    access.require(viewer, Perm.RELEASE_POSITIONS)
+    mine = viewer.member is not None and release.position.party_id == viewer.member.party_id
+    if not mine and access.can_read(viewer, release.label.value):
+        raise Forbidden("only the party that made a release may withdraw it")
+    _own_position(viewer, release.position, "withdraw its releases")
+    with transaction.atomic():
+        rel = (
+            PositionRelease.objects.select_for_update()
+            .select_related("label", "position__issue__label")
+            .filter(pk=release.pk)
+            .first()
+        )
+        if rel is None:
+            raise NotFound("release not found (already withdrawn?)")
+        record(
+            viewer.member,
+            "position.release.withdraw",
+            rel,
+            {"position": rel.position_id, "scope": rel.scope},
+        )
+        _notify_issue(
+            viewer.process, "negotiation.release.withdrawn", rel.position.issue, [rel.label_id]
+        )
+        rel.delete()
+
+
+def _notify_issue(process: Process, kind: str, issue: Issue, label_ids: list[int]) -> None:
+    """One notice per label: its readers who also read the issue are told (after commit)."""
+    for label_id in dict.fromkeys(label_ids):
+        events.notify(process.pk, kind, {"issue": issue.pk}, [label_id, issue.label_id])
+
+
+def _notify_position(process: Process, kind: str, position: Position) -> None:
+    """Notices to a position's readers: its own party (its label) and the mediators (its
+    mediation view); inside the act's transaction (the view's label row may be new)."""
+    from accord.negotiation.queries import mediation_view
+
+    med = access.label_row(process, mediation_view(position.label.value))
+    _notify_issue(process, kind, position.issue, [position.label_id, med.pk])
 
 
 def _mediation_readable(viewer: Viewer, position: Position) -> bool:
@@ -987,8 +1084,10 @@ def run_analysis(
     seed: int = 0,
     consultation_id: int | None = None,
     min_votes: int = 7,
+    relax: bool = False,
 ) -> AnalysisRun:
-    """Run an analysis over what the viewer may read; the run carries the combined label."""
+    """Run an analysis over what the viewer may read; the run carries the combined label.
+    A packages run keeps to every party's acceptable set unless `relax` (see analysis.md)."""
     from accord import analysis as lib
     from accord.negotiation import analysis as adapter
 
@@ -1001,6 +1100,8 @@ def run_analysis(
         raise Invalid("samples must be 0–5000", {"samples": "out of range"})
     if not 0 <= seed <= 2**31 - 1:
         raise Invalid("seed must be 0–2147483647", {"seed": "out of range"})
+    if relax and kind != AnalysisRun.Kind.PACKAGES:
+        raise Invalid("relax applies to packages runs only", {"relax": "not for this kind"})
     try:
         if kind == AnalysisRun.Kind.OPINION_GROUPS:
             if consultation_id is None:
@@ -1015,11 +1116,11 @@ def run_analysis(
         elif kind == AnalysisRun.Kind.PACKAGES:
             wp = adapter.build_problem(viewer, issue_ids)
             outputs, inputs, label = (
-                adapter.run_packages(wp),
-                adapter.snapshot(wp.problem),
+                adapter.run_packages(wp, relax=relax),
+                adapter.snapshot(wp),
                 wp.label,
             )
-            params = {"issues": [i.pk for i in wp.issues]}
+            params = {"issues": [i.pk for i in wp.issues], "relax": bool(relax)}
         else:
             if issue_id is None:
                 raise Invalid("a forecast needs an issue", {"issue": "required"})

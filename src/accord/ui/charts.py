@@ -28,3 +28,27 @@ def svg(spec: dict) -> str:
     except Exception:  # a chart that fails must not take the page down with it
         log.exception("could not render a chart")
         return ""
+
+
+def accessible_svg(spec: dict) -> str:
+    """The chart as inline SVG that assistive technology reads as one image: its title as the
+    accessible name and the spec's `description` as a `<desc>` (the data table under the chart
+    carries the numbers). The title is not drawn: the page puts it in a heading above the
+    chart. Empty string if the chart cannot be rendered."""
+    import re
+
+    from django.utils.html import escape
+
+    out = svg({k: v for k, v in spec.items() if k != "title"})  # the page heads it instead
+    if not out:
+        return ""
+    title = spec.get("title")
+    title = title.get("text", "") if isinstance(title, dict) else str(title or "Chart")
+    desc = str(spec.get("description") or "")
+    head = f"<title>{escape(title)}</title>" + (f"<desc>{escape(desc)}</desc>" if desc else "")
+    return re.sub(
+        r"<svg\b([^>]*)>",
+        lambda m: f'<svg{m.group(1)} role="img" aria-label="{escape(title)}">{head}',
+        out,
+        count=1,
+    )

@@ -117,3 +117,54 @@ MULTI_FIELDS = ("caveats", "roles", "label_rel_to", "label_caveats")
 def lists_of(data) -> dict[str, list[str]]:
     """The ticked checkboxes of a submitted form, to show them ticked again after an error."""
     return {name: data.getlist(name) for name in MULTI_FIELDS}
+
+
+# --- process, parties, time zone --------------------------------------------------------------
+REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+def parse_process_update(data) -> dict:
+    """Arguments for services.update_process from the process form (it keeps only changes)."""
+    return {
+        "name": (data.get("name") or "").strip(),
+        "description": (data.get("description") or "").strip(),
+        "status": (data.get("status") or "").strip(),
+    }
+
+
+def parse_party(data) -> dict:
+    """Code, name and kind from a party form (the service checks each)."""
+    return {
+        "code": (data.get("code") or "").strip().upper(),
+        "name": (data.get("name") or "").strip(),
+        "kind": (data.get("kind") or "").strip(),
+    }
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """(IANA name, "Oslo (Europe) · UTC+01:00") for every city zone, and UTC first: what the
+    account page offers (the service accepts any IANA name)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, available_timezones
+
+    now = datetime.now(tz=ZoneInfo("UTC"))
+    out = [("UTC", "UTC · Coordinated Universal Time")]
+    for name in sorted(available_timezones()):
+        region, _, city = name.partition("/")
+        if region not in REGIONS or not city:
+            continue
+        offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+        where = city.replace("_", " ").replace("/", " / ")
+        out.append((name, f"{where} ({region}) · UTC{offset[:3]}:{offset[3:]}"))
+    return out

@@ -91,3 +91,15 @@ def parse_when(iso: str) -> datetime | str:
         return datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
+
+
+def pagination(page: int, pages: int, around: int = 1) -> list[int | None]:
+    """The page numbers a `usa-pagination` shows: the first, the last, the current one and
+    `around` on each side; None where a run is left out (an ellipsis)."""
+    shown = sorted({1, pages, *range(max(page - around, 1), min(page + around, pages) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out

@@ -21,18 +21,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core import access, queries, services
+from accord.core import access, people, queries, services
 from accord.core.auth import MFA_SESSION_KEY
 from accord.core.errors import AccordError, Forbidden, Invalid
-from accord.core.models import Party
+from accord.core.middleware import TZ_SESSION_KEY
+from accord.core.models import Party, Process
 from accord.core.roles import Perm, Role
 from accord.ledger import queries as ledger_queries
+from accord.ledger import words
 from accord.ui import forms
 from accord.ui.pages import (
-    entry_hint,
     error_page,
     is_htmx,
-    parse_when,
+    label_choices,
     process_viewer,
     render_page,
     with_viewer,
@@ -172,15 +173,6 @@ def dashboard(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         group = [p for p in parties if p.kind == kind]
         if group:
             groups.append((one if len(group) == 1 else several, group))
-    entries = [
-        {
-            "entry": e,
-            "when": parse_when(e.time),
-            "subject": e.subject_type.rsplit(".", 1)[-1],
-            "hint": entry_hint(e.payload),
-        }
-        for e in ledger_queries.timeline(viewer)[:TIMELINE_LENGTH]
-    ]
     return render_page(
         request,
         "ui/dashboard.html",
@@ -190,8 +182,9 @@ def dashboard(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
             "me": viewer.member,
             "party_groups": groups,
             "members": queries.members(viewer),
-            "entries": entries,
+            "lines": words.lines(viewer, ledger_queries.timeline(viewer)[:TIMELINE_LENGTH]),
             "can_manage": viewer.can(Perm.MANAGE_MEMBERS),
+            "can_edit": viewer.can(Perm.MANAGE_PROCESS),
         },
     )
 
@@ -209,17 +202,33 @@ def _admin_viewer(request: HttpRequest, slug: str):
     return viewer
 
 
+def _for_admin(viewer, members: list) -> list:
+    """Members with what their row needs: whether they have a second factor, and an id prefix
+    that keeps the ids of their forms apart from every other row's."""
+    enrolled = services.second_factors(viewer, members)
+    for m in members:
+        m.second_factor = enrolled.get(m.pk)
+        m.form_id = f"m{m.pk}"
+    return members
+
+
 def _admin_context(viewer, **extra) -> dict:
     process = viewer.process
+    if "m" in extra:  # one row (htmx): the others are not shown
+        members = _for_admin(viewer, [extra["m"]])
+    else:
+        members = _for_admin(viewer, list(queries.members(viewer, include_inactive=True)))
     return {
         "process": process,
         "viewer": viewer,
         "me": viewer.member,
-        "members": queries.members(viewer, include_inactive=True),
-        "parties": list(queries.parties(viewer)),
-        "levels": list(enumerate(process.level_names)),
+        "members": members,
+        "party_list": list(queries.parties(viewer)),
+        "clearances": list(enumerate(process.level_names)),
         "roles": [(r.value, r.title) for r in Role],
         "can_assign": viewer.can(Perm.ASSIGN_ROLES),
+        "here": "Members",
+        **label_choices(viewer),  # the label picker: levels, parties (codes), my_caveats
         **extra,
     }
 
@@ -252,7 +261,8 @@ def members_admin(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _row_answer(request, slug, viewer, member, *, error=None, status=200, saved=None):
-    """htmx: the member's table row; plain POST: back to the page (or the page with the error)."""
+    """htmx: the member's rows (<tbody>); plain POST: back to the page (or the page with the
+    error)."""
     if is_htmx(request):
         ctx = _admin_context(viewer, m=member, row_error=error, row_saved=saved)
         return render(request, "ui/_member_row.html", ctx, status=status)
@@ -321,6 +331,100 @@ def role_renounce(request: HttpRequest, slug: str, member_id: int, assignment_id
     return _member_action(request, slug, member_id, act)
 
 
+@login_required
+@require_POST
+def second_factor_reset(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    def act(viewer, member):
+        services.reset_second_factor(viewer, member)
+        name = people.person(viewer, member).name
+        return f"The second factor of {name} was reset: they set it up again at their next sign-in."
+
+    return _member_action(request, slug, member_id, act)
+
+
+# --- process and parties (coordinators) -------------------------------------------------------
+def _process_viewer(request: HttpRequest, slug: str) -> access.Viewer:
+    viewer = process_viewer(request, slug)
+    if not viewer.can(Perm.MANAGE_PROCESS):
+        exc = Forbidden(
+            "Changing the process and its parties is for the coordinators of this process; "
+            "your roles here do not include it."
+        )
+        exc.process = viewer.process  # for the page header, not for any decision
+        raise exc
+    return viewer
+
+
+def _process_context(viewer, *, party_errors: dict | None = None, party_data=None, **extra):
+    parties = list(queries.parties(viewer))
+    for p in parties:  # a refused party form comes back as it was sent, with its message
+        p.error = (party_errors or {}).get(p.code)
+        p.form = party_data if p.error else {"name": p.name, "kind": p.kind}
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "parties": parties,
+        "statuses": list(Process.Status.choices),
+        "kinds": [(k, n) for k, n, _ in PARTY_KINDS],
+        "here": "Process and parties",
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        viewer = _process_viewer(request, slug)
+    except AccordError as exc:
+        return error_page(request, exc)
+    if request.method == "POST":
+        try:
+            services.update_process(viewer, **forms.parse_process_update(request.POST))
+        except AccordError as exc:
+            ctx = _process_context(viewer, process_error=exc.message, process_data=request.POST)
+            return render_page(request, "ui/process_edit.html", ctx, status=exc.status)
+        messages.success(request, "The process was saved.")
+        return redirect("ui:process_edit", slug=slug)
+    return render_page(request, "ui/process_edit.html", _process_context(viewer))
+
+
+@login_required
+@require_POST
+def party_add(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        viewer = _process_viewer(request, slug)
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        party = services.add_party(viewer, viewer.process, **forms.parse_party(request.POST))
+    except AccordError as exc:
+        ctx = _process_context(viewer, add_error=exc.message, add_data=request.POST)
+        return render_page(request, "ui/process_edit.html", ctx, status=exc.status)
+    messages.success(request, f"{party.name} was added to the parties.")
+    return redirect("ui:process_edit", slug=slug)
+
+
+@login_required
+@require_POST
+def party_update(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        viewer = _process_viewer(request, slug)
+        data = forms.parse_party(request.POST)
+        party = queries.party(viewer, data["code"])
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        services.update_party(viewer, party, name=data["name"], kind=data["kind"])
+    except AccordError as exc:
+        ctx = _process_context(
+            viewer, party_errors={party.code: exc.message}, party_data=request.POST
+        )
+        return render_page(request, "ui/process_edit.html", ctx, status=exc.status)
+    messages.success(request, f"{party.name} ({party.code}) was saved.")
+    return redirect("ui:process_edit", slug=slug)
+
+
 # --- account ----------------------------------------------------------------------------------
 def _account_context(request: HttpRequest, **extra) -> dict:
     user = request.user
@@ -332,6 +436,8 @@ def _account_context(request: HttpRequest, **extra) -> dict:
             queries.viewer_for_slug(user, p.slug).member for p in queries.processes_for(user)
         ],
         "token_form": forms.TokenForm(),
+        "time_zone": services.time_zone_of(user),
+        "time_zones": forms.time_zone_choices(),
         **extra,
     }
 
@@ -369,4 +475,19 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         ctx = _account_context(request, token_error=exc.message)
         return render_page(request, "ui/account.html", ctx, status=exc.status)
     messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("ui:account")
+
+
+@never_cache
+@login_required
+@require_POST
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Choose the zone every time is shown in; the session follows at once."""
+    try:
+        name = services.set_time_zone(request.user, request.POST.get("time_zone", ""))
+    except AccordError as exc:
+        ctx = _account_context(request, tz_error=exc.message)
+        return render_page(request, "ui/account.html", ctx, status=exc.status)
+    request.session[TZ_SESSION_KEY] = name
+    messages.success(request, f"Times are now shown in {name}.")
     return redirect("ui:account")

@@ -12,6 +12,7 @@
   var list = document.getElementById("messages");
   var status = document.getElementById("live-status");
   var form = document.getElementById("composer");
+  var me = parseInt(document.body.dataset.member || "0", 10);
 
   function fragmentUrl(chan, id) { return base + chan + "/m/" + id + "/"; }
 
@@ -90,13 +91,18 @@
   }
 
   function setUnread(chan, n) {
-    var li = document.querySelector('.channel-side li[data-channel-id="' + chan + '"] .unread');
-    if (!li || chan === channelId) return;
-    li.textContent = n;
-    li.hidden = !n;
+    var tag = document.querySelector('.channel-side li[data-channel-id="' + chan + '"] .accord-unread');
+    if (!tag || chan === channelId) return;
+    tag.querySelector(".accord-unread__n").textContent = n;
+    tag.hidden = !n;
   }
 
   function handle(data) {
+    // my own acknowledgement (from the alert region or another tab): the message drops its button
+    if (data.type === "ack") {
+      if (data.member_id === me && document.getElementById("msg-" + data.message_id)) insert(data.message_id, true);
+      return;
+    }
     if (data.type !== "message") return;
     var m = data.message;
     if (m.id > lastId && data.event === "new") lastId = m.id;
@@ -167,9 +173,15 @@
   });
 
   document.body.addEventListener("htmx:afterSettle", dedupe);
+  // after a send the composer starts again: empty text, ROUTINE, no acknowledgement asked, no
+  // files (the label stays: the next message usually goes to the same readers)
   document.body.addEventListener("htmx:afterRequest", function (ev) {
     if (form && ev.detail.elt === form && ev.detail.successful) {
       form.querySelector("textarea[name=body]").value = "";
+      var routine = form.querySelector("input[name=precedence][value=ROUTINE]");
+      if (routine) routine.checked = true;
+      var ack = form.querySelector("input[name=requires_ack]");
+      if (ack) ack.checked = false;
       var f = form.querySelector("input[type=file]");
       if (f) f.value = "";
       clearReply(false);
