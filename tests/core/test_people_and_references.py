@@ -161,6 +161,28 @@ def test_the_record_of_an_act_carries_the_labels_of_what_it_names(demo, viewer, 
     assert Issue.objects.filter(pk=secret.pk).exists()
 
 
+def test_tightening_a_message_tightens_the_records_that_name_it(demo, viewer, plenary):
+    """A public message, a public reply to it, then the author tightens the message to ARD:
+    the post's record and the reply's record (whose payload names the message) leave
+    Norlund's timeline; the reply itself stays readable, its reference hidden."""
+    ana, ingrid = viewer("ana.costa"), viewer("ingrid.dahl")
+    parent = comms_services.post_message(ana, plenary.pk, body="Open question").message
+    reply = comms_services.post_message(
+        ingrid, plenary.pk, body="Open answer", reply_to=parent.pk
+    ).message
+    post = Entry.objects.get(action="message.post", subject_id=str(parent.pk))
+    answer = Entry.objects.get(action="message.post", subject_id=str(reply.pk))
+    assert post in _entries(ingrid, "message.post") and answer in _entries(ingrid, "message")
+    leaf = bytes(post.leaf_hash)
+    comms_services.edit_message(ana, parent.pk, body="Open question", label=ARD_ONLY)
+    assert post not in _entries(ingrid, "message.post")
+    assert answer not in _entries(ingrid, "message.post")
+    assert post in _entries(viewer("james.whitfield"), "message.post")
+    post.refresh_from_db()
+    assert bytes(post.leaf_hash) == leaf and post.label_data == LabelValue().as_dict()
+    assert comms_queries.message_data(ingrid, reply)["reply_to_hidden"] is True
+
+
 def test_old_entries_are_relabelled_by_what_they_name_and_still_verify(demo, viewer, plenary):
     """The migration's function, run over entries recorded the old way (label = the act's
     own label only): reads follow the combined label, the leaf and its proof do not change."""

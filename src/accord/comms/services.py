@@ -41,7 +41,7 @@ from accord.core.labels import PUBLIC, LabelValue
 from accord.core.models import Member, Party, Process
 from accord.core.roles import Perm, Role
 from accord.core.services import time_zone_of
-from accord.ledger.services import Act, record, record_many
+from accord.ledger.services import Act, record, record_many, tighten_naming
 
 log = logging.getLogger("accord.comms")
 
@@ -436,6 +436,8 @@ def edit_message(viewer: Viewer, message_id: int, *, body: str, label=None) -> M
         msg.save(update_fields=["body", "body_html", "label", "edited_at"])
         Attachment.objects.filter(message=msg).update(label=msg.label)  # labelled like it
         record(actor, "message.edit", msg, {"revision": rev.pk})
+        if value != rev.label.value:  # tightened: earlier records naming it follow (rule 4)
+            tighten_naming(msg, viewer.process)
     _publish(viewer.process.pk, "message.edit", msg)
     return msg
 

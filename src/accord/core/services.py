@@ -31,7 +31,7 @@ from accord.core.models import (
 )
 from accord.core.prepared import Prepared
 from accord.core.roles import MFA_ROLES, Perm, Role
-from accord.ledger.services import log_for, record
+from accord.ledger.services import log_for, record, tighten_naming
 
 User = get_user_model()
 TOKEN_PREFIX = "acc_"
@@ -302,6 +302,8 @@ def update_member(
         member.save()
         action = "member.relabel" if set(changed) == {"label"} else "member.update"
         record(viewer.member, action, member, {"changed": changed})
+        if "label" in changed:  # earlier records naming the member follow the new label
+            tighten_naming(member, member.process)
     events.publish(
         member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
     )

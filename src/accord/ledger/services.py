@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from accord.core.labels import PUBLIC, LabelValue, combine
 from accord.core.models import Label, Member, Process
@@ -324,6 +324,56 @@ def record_many(
         batch = len(acts) > 1 if sign_now is None else sign_now
         transaction.on_commit(lambda: _sign_soon(log_id, batch=batch))
     return entries
+
+
+def tighten_naming(obj: Model, process: Process) -> int:
+    """After an object's label was tightened (a message edited to a stricter label, a
+    membership relabelled): every entry that names it becomes readable only by whoever may
+    read it now. An entry names an object when the object is its subject, when the row it
+    records points at the object (a reply at its parent, an attachment at its message, a
+    message at the members it mentions), or — for a member — when the member acted.
+
+    Only the `label` column reads are filtered by changes; what the Merkle leaf holds does not
+    (`label_data`, payload, salt), so proofs and bundles stay valid. Returns how many entries
+    were tightened."""
+    from django.apps import apps
+
+    from accord.core import links
+
+    values = _target_values(obj)
+    if not values:
+        return 0
+    named = Q(subject_type=obj._meta.label_lower, subject_id=str(obj.pk))
+    if isinstance(obj, Member):
+        named |= Q(actor_id=obj.user_id)
+    for model in apps.get_models():
+        if links.kind_of(model) is None and not getattr(model, "ledger_fields", None):
+            continue
+        exempt = set(getattr(model, "ledger_refs_exempt", ()))
+        related = [
+            f.name
+            for f in model._meta.get_fields()
+            if getattr(f, "related_model", None) is type(obj)
+            and (f.many_to_one or f.many_to_many)
+            and not f.auto_created
+            and f.name not in exempt
+        ]
+        for name in related:
+            ids = model.objects.filter(**{name: obj}).values_list("pk", flat=True)
+            ids = [str(i) for i in ids]
+            if ids:
+                named |= Q(subject_type=model._meta.label_lower, subject_id__in=ids)
+    entries = Entry.objects.filter(log__process=process).filter(named)
+    changed = 0
+    for label_id in set(entries.values_list("label_id", flat=True)):
+        row = Label.objects.filter(pk=label_id).first()
+        current = row.value if row is not None else PUBLIC
+        combined = combine([current, *values])
+        if combined == current:
+            continue
+        target = _label_of(process, combined, None)[0]
+        changed += entries.filter(label_id=label_id).update(label=target)
+    return changed
 
 
 ENTRY_COLUMNS = (

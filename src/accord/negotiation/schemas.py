@@ -220,7 +220,7 @@ class StatusOut(Schema):
 
 class SignatureOut(Schema):
     party: str
-    member: str
+    member: str | None  # null when the signatory's membership is hidden from you
     content_hash: str
     signed_at: datetime
 

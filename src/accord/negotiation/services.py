@@ -18,7 +18,7 @@ from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.labels import LabelValue, combine
 from accord.core.models import Party, Process
 from accord.core.roles import Perm
-from accord.ledger.services import record
+from accord.ledger.services import record, tighten_naming
 from accord.negotiation import brackets, queries, textstate
 from accord.negotiation.models import (
     POSITION_FIELDS,
@@ -308,6 +308,8 @@ def state_position(
             pos,
             {"issue": issue.pk, "party": party.code, "changed": sorted(changed)},
         )
+        if existing is not None and "label" in changed:  # earlier records follow
+            tighten_naming(pos, viewer.process)
         _notify_position(viewer.process, "negotiation.position.stated", pos)
     return pos
 
