@@ -291,7 +291,9 @@ def test_reply_button_prefills_the_composer_and_thread_links(client_for, viewer,
     assert f'href="#msg-{parent.pk}"' in r.content.decode()
     assert "In reply to" in r.content.decode()
     page = ana.get(f"/p/lake-varna/channels/{allies.pk}/").content.decode()
-    assert f'href="#msg-{reply.pk}">#{reply.pk}</a>' in page  # the parent lists its reply
+    # the parent lists its reply by who wrote it and when, not by an id
+    assert re.search(rf'href="#msg-{reply.pk}">from Ana Costa, <time datetime="[^"]+">', page)
+    assert f">#{reply.pk}<" not in page
 
 
 def test_reply_errors_store_nothing(client_for, viewer, chan, written):

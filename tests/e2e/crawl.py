@@ -100,7 +100,9 @@ def page_urls(username: str, slug: str = "lake-varna") -> list[str]:
                 continue
             kind = PARAMS.get(name)
             if kind is None:
-                raise AssertionError(f"crawl: teach tests/e2e/crawl.PARAMS about {name!r} ({route})")
+                raise AssertionError(
+                    f"crawl: teach tests/e2e/crawl.PARAMS about {name!r} ({route})"
+                )
             qs = links.kind(kind).readable(viewer)
             if name == "message_id" and "channel_id" in values:
                 qs = qs.filter(channel_id=int(values["channel_id"]))
@@ -141,7 +143,9 @@ def check_page(page, url: str, width: int, report: CrawlReport, errors: list[str
     found = REPR.search(text)
     if found:
         start = max(0, found.start() - 40)
-        report.problems.append(Problem(url, width, f"Python repr: …{text[start : found.end() + 40]!r}"))
+        report.problems.append(
+            Problem(url, width, f"Python repr: …{text[start : found.end() + 40]!r}")
+        )
     if width <= 400:
         sideways = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

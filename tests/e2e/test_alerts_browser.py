@@ -53,7 +53,9 @@ def open_page(browser, base: str, session: str, path: str, errors: list):
 
 
 def channel_id(api: httpx.Client, name: str) -> int:
-    return next(c["id"] for c in api.get("/channels?limit=100").json()["items"] if c["name"] == name)
+    return next(
+        c["id"] for c in api.get("/channels?limit=100").json()["items"] if c["name"] == name
+    )
 
 
 def test_flash_raises_the_alert_on_other_pages_for_readers_only(browser, site):
@@ -78,7 +80,10 @@ def test_flash_raises_the_alert_on_other_pages_for_readers_only(browser, site):
         posted = time.monotonic()
         r = api.post(
             f"/channels/{allies}/messages",
-            json={"body": "FLASH: Kestrian armour crossing at the north ford", "precedence": "FLASH"},
+            json={
+                "body": "FLASH: Kestrian armour crossing at the north ford",
+                "precedence": "FLASH",
+            },
         )
         assert r.status_code == 201
         mid = r.json()["message"]["id"]

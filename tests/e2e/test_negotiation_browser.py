@@ -166,7 +166,7 @@ def _open(browser, base: str, env, username: str, path: str, errors: list[str]):
         lambda m: errors.append(f"{username}: {m.text}") if m.type == "error" else None,
     )
     page.goto(base + path)
-    page.wait_for_function("window.__frames.some((f) => f.type === 'hello')", timeout=15000)
+    page.wait_for_function("() => window.__frames.some((f) => f.type === 'hello')", timeout=15000)
     page.evaluate("window.__marker = 'same page'")
     return ctx, page
 

@@ -57,7 +57,7 @@ def _message_ctx(
     *,
     attachments: list | None = None,
     parent: Message | None = None,
-    replies: list[int] | None = None,
+    replies: list[Message] | None = None,
     can_post: bool = False,
 ) -> dict:
     """Everything _message.html needs about one readable message, for this viewer."""
@@ -105,9 +105,7 @@ def _one_message_ctx(viewer, m: Message) -> dict:
         _acked_ids(viewer),
         attachments=list(queries.attachments(viewer, m)),
         parent=queries.readable_or_none(viewer, m.reply_to_id) if m.reply_to_id else None,
-        replies=list(
-            queries.all_messages(viewer).filter(reply_to=m).values_list("pk", flat=True)[:50]
-        ),
+        replies=list(queries.all_messages(viewer).filter(reply_to=m)[:50]),
         can_post=viewer.can(Perm.POST_MESSAGES),
     )
     ctx["process"] = viewer.process
@@ -202,10 +200,10 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
     can_post = viewer.can(Perm.POST_MESSAGES)
     atts = _attachments_by_message(viewer, [m.pk for m in rows])
     parents = _parents(viewer, rows)
-    replies: dict[int, list[int]] = {}
+    replies: dict[int, list[Message]] = {}
     for m in rows:
         if m.reply_to_id:
-            replies.setdefault(m.reply_to_id, []).append(m.pk)
+            replies.setdefault(m.reply_to_id, []).append(m)
     # ?reply_to=N (the reply button without JavaScript): the composer answers that message,
     # labelled like it by default (a reply is labelled at least like what it answers)
     reply_parent = None

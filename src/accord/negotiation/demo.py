@@ -262,3 +262,6 @@ def load(process: Process) -> None:
         "civilians in need through the corridors listed in Annex A.",
         rationale="Without named corridors the commitment cannot be monitored.",
     )
+    # the Envoy's first look for common ground: a packages run over the positions she may
+    # read (mediator-only, like its inputs, until she releases it)
+    services.run_analysis(envoy, kind="packages", samples=200, seed=7)
