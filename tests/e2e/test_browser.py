@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -159,16 +158,3 @@ def test_verify_now_on_a_tampered_database_names_the_act(page, demo_live, off_lo
     assert f"Act no. {seq}" in said and author in said and "posted a message in Plenary" in said
     assert "changed in the database outside Accord" in said
     assert "No shots were fired" not in said
-
-
-def test_dashboard_screenshot(page, demo_live):
-    """docs/img/dashboard.png for the README (written only with ACCORD_SCREENSHOT=1)."""
-    sign_in(page, demo_live, "ana.costa")
-    page.goto(f"{demo_live}/p/lake-varna/")
-    page.wait_for_load_state("networkidle")
-    png = page.screenshot(full_page=False)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    if os.environ.get("ACCORD_SCREENSHOT") == "1":
-        out = REPO / "docs" / "img" / "dashboard.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(png)

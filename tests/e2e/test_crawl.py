@@ -16,7 +16,9 @@ from tests.scale.servers import accord, free_port, running, server_env
 
 pytestmark = [pytest.mark.e2e]
 
-MEMBERS = ["ana.costa", "lena.haas", "daria.vol"]
+# an ally negotiator, the mediator, a conflict-party head of delegation, the coordinator (who
+# alone sees the administration pages)
+MEMBERS = ["ana.costa", "lena.haas", "daria.vol", "amara.okafor"]
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +95,51 @@ def test_sign_in_page_reads_well(browser, site):
         assert not report.problems, "\n".join(str(p) for p in report.problems)
     finally:
         context.close()
+
+
+# The user guide's pictures: (file in docs/img, member, page, width). Written only with
+# ACCORD_SCREENSHOT=1; without it the pages are still opened and must answer.
+GUIDE_SHOTS = [
+    ("dashboard.png", "ana.costa", "/p/lake-varna/", 1366),
+    ("channel.png", "ana.costa", "/p/lake-varna/channels/{plenary}/", 1366),
+    ("channel-phone.png", "daria.vol", "/p/lake-varna/channels/{plenary}/", 390),
+    ("workspace.png", "ingrid.dahl", "/p/lake-varna/negotiation/", 1366),
+    ("text.png", "ingrid.dahl", "/p/lake-varna/negotiation/text/{doc}/", 1366),
+    ("analysis-run.png", "lena.haas", "/p/lake-varna/negotiation/analysis/{run}/", 1366),
+    ("timeline.png", "ingrid.dahl", "/p/lake-varna/timeline/", 1366),
+    ("verify.png", "ingrid.dahl", "/p/lake-varna/verify/", 1366),
+    ("members.png", "amara.okafor", "/p/lake-varna/members/", 1366),
+]
+
+
+def test_user_guide_pictures(browser, site):
+    import os
+
+    base, env = site
+    ids = json.loads(
+        _in_server(
+            env,
+            "import json; from accord.comms.models import Channel; "
+            "from accord.negotiation.models import AnalysisRun, Document; "
+            "print('OUT', json.dumps({'plenary': Channel.objects.get(kind='plenary').pk, "
+            "'doc': Document.objects.first().pk, 'run': AnalysisRun.objects.first().pk}))",
+        )
+    )
+    write = os.environ.get("ACCORD_SCREENSHOT") == "1"
+    sessions: dict[str, str] = {}
+    for name, username, path, width in GUIDE_SHOTS:
+        if username not in sessions:
+            sessions[username] = _session(env, username)
+        context, page, errors = _context(browser, sessions[username])
+        try:
+            page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+            response = page.goto(base + path.format(**ids))
+            assert response is not None and response.status == 200, (name, path)
+            page.wait_for_timeout(300)
+            png = page.screenshot(full_page=False)
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+            assert not errors, (name, errors)
+            if write:
+                (crawl.REPO / "docs" / "img" / name).write_bytes(png)
+        finally:
+            context.close()
