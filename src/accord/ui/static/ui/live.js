@@ -43,5 +43,8 @@
       if (ws && ws.readyState === 1) ws.send(text); else queue.push(text);
     }
   };
-  connect();
+  // connect once every deferred script of the page has run (DOMContentLoaded comes after
+  // them), so that no page script misses the first "accord:open" and its catch-up
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
+  else connect();
 })();
