@@ -6,13 +6,18 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accord import __version__
+from accord.alignment.api import router as alignment_router
 from accord.comms.api import router as comms_router
 from accord.consult.api import router as consult_router
 from accord.core.api import router as core_router
 from accord.core.auth import CompleteSessionAuth, TokenAuth
 from accord.core.errors import AccordError
+from accord.implementation.api import router as implementation_router
 from accord.ledger.api import router as ledger_router
+from accord.library.api import router as library_router
+from accord.meetings.api import router as meetings_router
 from accord.negotiation.api import router as negotiation_router
+from accord.verification.api import router as verification_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -90,3 +95,8 @@ api.add_router("/v1", ledger_router)
 api.add_router("/v1", comms_router)
 api.add_router("/v1", negotiation_router)
 api.add_router("/v1", consult_router)
+api.add_router("/v1", meetings_router)
+api.add_router("/v1", alignment_router)
+api.add_router("/v1", verification_router)
+api.add_router("/v1", implementation_router)
+api.add_router("/v1", library_router)

@@ -33,6 +33,11 @@ INSTALLED_APPS = [
     "accord.comms",
     "accord.negotiation",
     "accord.consult",
+    "accord.meetings",
+    "accord.alignment",
+    "accord.verification",
+    "accord.implementation",
+    "accord.library",
     "accord.ui",
 ]
 
@@ -223,6 +228,10 @@ STATICFILES_DIRS = [
         ("vendor/vega", "vega/build"),
         ("vendor/vega-lite", "vega-lite/build"),
         ("vendor/vega-embed", "vega-embed/build"),
+        ("vendor/leaflet", "leaflet/dist"),
+        ("vendor/geoman", "@geoman-io/leaflet-geoman-free/dist"),
+        ("vendor/world-atlas", "world-atlas"),
+        ("vendor/topojson", "topojson-client/dist"),
     ]
     if (NODE_MODULES / sub).is_dir()
 ]

@@ -19,5 +19,10 @@ urlpatterns = [
     path("", include("accord.comms.urls")),
     path("", include("accord.negotiation.urls")),
     path("", include("accord.consult.urls")),
+    path("", include("accord.meetings.urls")),
+    path("", include("accord.alignment.urls")),
+    path("", include("accord.verification.urls")),
+    path("", include("accord.implementation.urls")),
+    path("", include("accord.library.urls")),
     path("", include("accord.ui.urls")),
 ]

@@ -76,6 +76,18 @@ def routes(patterns=None, prefix: str = "") -> list[str]:
     return out
 
 
+def _kind_named(param: str) -> str | None:
+    """The registered kind a `<model>_id` parameter names (meeting_id → meetings.meeting), when
+    exactly one app has a kind of that model name."""
+    from accord.core import links
+
+    if not param.endswith("_id"):
+        return None
+    model = param[:-3].replace("_", "")
+    found = [k.name for k in links.kinds() if k.name.split(".", 1)[1] == model]
+    return found[0] if len(found) == 1 else None
+
+
 def page_urls(username: str, slug: str = "lake-varna") -> list[str]:
     """The URLs of every route, filled with objects this member may read (runs in Django)."""
     from accord.core import access, links
@@ -98,7 +110,7 @@ def page_urls(username: str, slug: str = "lake-varna") -> list[str]:
             if name in ("token_id", "assignment_id"):
                 values[name] = "0"  # POST-only routes: answered 405, skipped
                 continue
-            kind = PARAMS.get(name)
+            kind = PARAMS.get(name) or _kind_named(name)
             if kind is None:
                 raise AssertionError(
                     f"crawl: teach tests/e2e/crawl.PARAMS about {name!r} ({route})"
@@ -110,6 +122,10 @@ def page_urls(username: str, slug: str = "lake-varna") -> list[str]:
                 qs = qs.filter(document_id=int(values["doc_id"]))
             if name == "statement_id" and "consultation_id" in values:
                 qs = qs.filter(consultation_id=int(values["consultation_id"]))
+            attnames = {f.attname for f in qs.model._meta.concrete_fields}
+            for prev, val in values.items():  # nested routes: the child of the parent chosen
+                if prev in attnames and prev not in ("slug",):
+                    qs = qs.filter(**{prev: int(val)})
             obj = qs.order_by("pk").first()
             if obj is None:
                 values = {}

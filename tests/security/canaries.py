@@ -430,6 +430,9 @@ def build(process: Process) -> World:
     b.comms()
     b.consult()
     b.negotiation()
+    from tests.security import apps
+
+    apps.plant(b)  # the apps' own canaries (tests/security/apps/<app>.py)
     other, foreign = b.elsewhere()
     from accord.ledger.services import sign_pending_heads
 

@@ -137,6 +137,12 @@ QUERY: dict[str, Query] = {
 }
 
 
+# the apps' own parameters (tests/security/apps/<app>.py)
+from tests.security import apps as _apps  # noqa: E402
+
+_apps.extend(PARAMS, QUERY)
+
+
 # --- routes -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Route:

@@ -7,6 +7,11 @@ class CommsConfig(AppConfig):
     verbose_name = "Accord secure channels"
 
     def ready(self) -> None:
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(Section("channels", "Channels", "comms:channels", 20, pages=(("comms", ""),)))
+
         from django.urls import reverse
 
         from accord.core.links import Kind, register

@@ -7,6 +7,20 @@ class ConsultConfig(AppConfig):
     verbose_name = "Accord consultations"
 
     def ready(self) -> None:
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(
+            Section(
+                "consultations",
+                "Consultations",
+                "consult:list",
+                33,
+                "Talks",
+                pages=(("consult", ""),),
+            )
+        )
+
         from django.urls import reverse
 
         from accord.core.links import Kind, register

@@ -114,3 +114,99 @@ def visible_ids(viewer, name: str, ids: Iterable[int]) -> set[int]:
     if not wanted or k is None:
         return set()
     return set(k.readable(viewer).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+# --- links across apps ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Linked:
+    """One end of a link, as a reader may see it: only built for objects they may read."""
+
+    link_id: int
+    kind: str
+    id: int
+    relation: str
+    title: str
+    url: str | None
+    obj: Model
+
+
+def resolve(viewer, name: str, obj_id: int) -> Model | None:
+    """The object of a kind the viewer may read, or None (unknown, unreadable: the same)."""
+    k = _kinds.get(name)
+    if k is None or viewer.member is None:
+        return None
+    return k.readable(viewer).filter(pk=obj_id).first()
+
+
+def _ends(viewer, rows, kind_attr: str, id_attr: str) -> list[Linked]:
+    by_kind: dict[str, set[int]] = {}
+    for row in rows:
+        by_kind.setdefault(getattr(row, kind_attr), set()).add(getattr(row, id_attr))
+    objs: dict[tuple[str, int], Model] = {}
+    for name, ids in by_kind.items():
+        k = _kinds.get(name)
+        if k is None:
+            continue
+        for obj in k.readable(viewer).filter(pk__in=ids):
+            objs[(name, obj.pk)] = obj
+    out = []
+    for row in rows:
+        key = (getattr(row, kind_attr), getattr(row, id_attr))
+        obj = objs.get(key)
+        if obj is None:  # unreadable or gone: not shown, not counted
+            continue
+        k = _kinds[key[0]]
+        out.append(
+            Linked(
+                row.pk,
+                key[0],
+                key[1],
+                row.relation,
+                k.title(obj),
+                k.url(obj) if k.url else None,
+                obj,
+            )
+        )
+    return out
+
+
+def targets(viewer, source: Model, relation: str | None = None) -> list[Linked]:
+    """What an object links to, that the viewer may read (the source itself must be readable)."""
+    from accord.core.models import Link
+
+    k = kind_of(source)
+    if k is None or viewer.member is None or resolve(viewer, k.name, source.pk) is None:
+        return []
+    rows = Link.objects.filter(from_kind=k.name, from_id=source.pk).order_by("pk")
+    if relation:
+        rows = rows.filter(relation=relation)
+    return _ends(viewer, list(rows), "to_kind", "to_id")
+
+
+def sources(
+    viewer, target: Model, relation: str | None = None, kinds_: Iterable[str] = ()
+) -> list[Linked]:
+    """What links to an object, that the viewer may read (the target itself must be readable)."""
+    from accord.core.models import Link
+
+    k = kind_of(target)
+    if k is None or viewer.member is None or resolve(viewer, k.name, target.pk) is None:
+        return []
+    rows = Link.objects.filter(to_kind=k.name, to_id=target.pk).order_by("pk")
+    if relation:
+        rows = rows.filter(relation=relation)
+    if kinds_:
+        rows = rows.filter(from_kind__in=list(kinds_))
+    return _ends(viewer, list(rows), "from_kind", "from_id")
+
+
+def linkable(viewer, names: Iterable[str], limit: int = 200) -> list[tuple[str, int, str]]:
+    """(kind, id, title) of objects of these kinds the viewer may read: choices for a link form."""
+    out = []
+    for name in names:
+        k = _kinds.get(name)
+        if k is None:
+            continue
+        for obj in k.readable(viewer).order_by("-pk")[:limit]:
+            out.append((name, obj.pk, k.title(obj)))
+    return out

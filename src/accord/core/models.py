@@ -226,3 +226,38 @@ class ApiToken(models.Model):
     def is_live(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Link(models.Model):
+    """A reference across apps (an agenda item → a clause, an action → the clause it serves, a
+    claim → an incident): kind/id to kind/id, kinds from the registry in core.links. References
+    inside one app are ordinary foreign keys; this table keeps the domains from importing each
+    other's models. Whether a reader sees a link is decided by reading both ends."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="links")
+    from_kind = models.CharField(max_length=60)
+    from_id = models.BigIntegerField()
+    to_kind = models.CharField(max_length=60)
+    to_id = models.BigIntegerField()
+    relation = models.CharField(max_length=40, default="concerns")
+    created_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("from_kind", "from_id", "to_kind", "to_id", "relation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_kind", "from_id", "to_kind", "to_id", "relation"],
+                name="core_link_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["from_kind", "from_id"]),
+            models.Index(fields=["to_kind", "to_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_kind}#{self.from_id} {self.relation} {self.to_kind}#{self.to_id}"

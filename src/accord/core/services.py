@@ -675,3 +675,84 @@ def authenticate_token(raw: str):
     if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
     return tok.user
+
+
+# --- links across apps ------------------------------------------------------------------------
+def add_link(viewer: Viewer, source, target, relation: str = "concerns"):
+    """Link two objects of registered kinds (both readable by the actor); ledgered, and the
+    record carries the labels of both ends. Linking twice returns the existing link."""
+    from accord.core import links
+    from accord.core.models import Link
+
+    if viewer.member is None:
+        raise Forbidden("only members of the process may link objects")
+    relation = (relation or "").strip() or "concerns"
+    if len(relation) > 40:
+        raise Invalid("a relation is at most 40 characters", {"relation": "too long"})
+    ends = []
+    for end, obj in (("source", source), ("target", target)):
+        k = links.kind_of(obj) if obj is not None else None
+        if k is None or links.resolve(viewer, k.name, obj.pk) is None:
+            raise NotFound(f"the {end} of the link was not found")
+        ends.append(k)
+    if ends[0].name == ends[1].name and source.pk == target.pk:
+        raise Invalid("an object cannot be linked to itself")
+    existing = Link.objects.filter(
+        from_kind=ends[0].name,
+        from_id=source.pk,
+        to_kind=ends[1].name,
+        to_id=target.pk,
+        relation=relation,
+    ).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        link = Link.objects.create(
+            process=viewer.process,
+            from_kind=ends[0].name,
+            from_id=source.pk,
+            to_kind=ends[1].name,
+            to_id=target.pk,
+            relation=relation,
+            created_by=viewer.member,
+        )
+        record(
+            viewer.member,
+            "link.add",
+            link,
+            {
+                "from": [ends[0].name, source.pk],
+                "to": [ends[1].name, target.pk],
+                "relation": relation,
+            },
+            refs=[source, target],
+        )
+    return link
+
+
+def remove_link(viewer: Viewer, link_id: int) -> None:
+    """Remove a link the actor can see both ends of (its author or a coordinator)."""
+    from accord.core import links
+    from accord.core.models import Link
+
+    link = Link.objects.filter(pk=link_id, process=viewer.process).first()
+    if (
+        link is None
+        or viewer.member is None
+        or links.resolve(viewer, link.from_kind, link.from_id) is None
+        or links.resolve(viewer, link.to_kind, link.to_id) is None
+    ):
+        raise NotFound("link not found")
+    if link.created_by_id != viewer.member.pk:
+        access.require(viewer, Perm.MANAGE_PROCESS)
+    src = links.resolve(viewer, link.from_kind, link.from_id)
+    dst = links.resolve(viewer, link.to_kind, link.to_id)
+    with transaction.atomic():
+        record(
+            viewer.member,
+            "link.remove",
+            link,
+            {"from": [link.from_kind, link.from_id], "to": [link.to_kind, link.to_id]},
+            refs=[src, dst],
+        )
+        link.delete()

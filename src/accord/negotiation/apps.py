@@ -7,6 +7,31 @@ class NegotiationConfig(AppConfig):
     verbose_name = "Accord negotiation workspace"
 
     def ready(self) -> None:
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(
+            Section(
+                "negotiation",
+                "Negotiation",
+                "negotiation:workspace",
+                31,
+                "Talks",
+                pages=(("negotiation", ""),),
+            ),
+            group_order=30,
+        )
+        add_section(
+            Section(
+                "analysis",
+                "Analysis",
+                "negotiation:analysis",
+                32,
+                "Talks",
+                pages=(("negotiation", "analysis"),),
+            )
+        )
+
         from django.urls import reverse
 
         from accord.core.links import Kind, register

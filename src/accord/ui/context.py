@@ -1,5 +1,5 @@
-"""Template context shared by every page: version, the process sections of the header, the
-section the page belongs to, and the reader's time zone."""
+"""Template context shared by every page: version, the process sections of the header (from
+the registry in ui.sections), the section the page belongs to, and the reader's time zone."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord import __version__
-
-# (key, name, URL name) of the process sections, in header order
-SECTIONS = [
-    ("dashboard", "Dashboard", "ui:dashboard"),
-    ("channels", "Channels", "comms:channels"),
-    ("negotiation", "Negotiation", "negotiation:workspace"),
-    ("analysis", "Analysis", "negotiation:analysis"),
-    ("consultations", "Consultations", "consult:list"),
-    ("timeline", "Timeline", "ledger:timeline"),
-    ("verify", "Verify", "ledger:verify"),
-]
+from accord.ui import sections as registry
 
 
 def section_of(request) -> str:
@@ -25,18 +15,31 @@ def section_of(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return ""
-    app, name = match.app_name, match.url_name or ""
-    if app == "comms":
-        return "channels"
-    if app == "negotiation":
-        return "analysis" if name.startswith("analysis") else "negotiation"
-    if app == "consult":
-        return "consultations"
-    if app == "ledger":
-        return "verify" if name.startswith("verify") else "timeline"
-    if app == "ui" and name in ("dashboard", "members", "process_edit"):
-        return "dashboard"
-    return ""
+    return registry.section_of(match.app_name, match.url_name or "")
+
+
+def header(slug: str, current: str) -> list[dict]:
+    """The header's entries in order: a plain section, or a group with its sections."""
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
+    for s in registry.sections():
+        item = {"key": s.key, "name": s.name, "url": reverse(s.url_name, args=[slug])}
+        if not s.group:
+            entries.append({**item, "order": s.order, "current": s.key == current})
+            continue
+        g = groups.get(s.group)
+        if g is None:
+            g = groups[s.group] = {
+                "group": s.group,
+                "key": "grp-" + s.group.lower().replace(" ", "-"),
+                "order": registry.GROUPS.get(s.group, s.order),
+                "items": [],
+                "current": False,
+            }
+            entries.append(g)
+        g["items"].append(item)
+        g["current"] = g["current"] or s.key == current
+    return sorted(entries, key=lambda e: e["order"])
 
 
 def accord(request) -> dict:
@@ -47,7 +50,6 @@ def accord(request) -> dict:
     }
     viewer = getattr(request, "accord_viewer", None)
     if viewer is not None and viewer.member is not None:
-        slug = viewer.process.slug
-        ctx["process_sections"] = [(k, n, reverse(u, args=[slug])) for k, n, u in SECTIONS]
+        ctx["process_menu"] = header(viewer.process.slug, ctx["section"])
         ctx["my_member_id"] = viewer.member.pk
     return ctx

@@ -1,0 +1,1 @@
+"""HTML pages of the alignment app: parse → service/query → template, no logic."""

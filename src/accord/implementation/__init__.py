@@ -1,0 +1,1 @@
+"""Implementation: agreements, provisions, commitments with D+n deadlines, compliance and violation reports, PAM implementation scores."""

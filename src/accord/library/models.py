@@ -1,0 +1,3 @@
+"""Tables of the library app."""
+
+from django.db import models  # noqa: F401

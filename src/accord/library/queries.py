@@ -1,0 +1,1 @@
+"""Reads of the library app's protected data, always through core.access."""

@@ -1,0 +1,3 @@
+"""Tables of the meetings app."""
+
+from django.db import models  # noqa: F401

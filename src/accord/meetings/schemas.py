@@ -1,0 +1,1 @@
+"""API input and output of the meetings app."""

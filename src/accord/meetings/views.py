@@ -1,0 +1,1 @@
+"""HTML pages of the meetings app: parse → service/query → template, no logic."""

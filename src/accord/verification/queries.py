@@ -1,0 +1,1 @@
+"""Reads of the verification app's protected data, always through core.access."""
