@@ -133,3 +133,25 @@ def test_operator_cli_reset(demo, member, capsys):
     assert cli.main(["reset-second-factor", "lena.haas"]) == 2  # nothing left to reset
     assert cli.main(["reset-second-factor", "nobody.here"]) == 2
     assert "no account with username" in capsys.readouterr().err
+
+
+def test_a_reset_ends_the_members_open_sessions(demo, client_for, member):
+    ingrid = member("ingrid.dahl")
+    enrol(ingrid.user)
+    theirs = client_for("ingrid.dahl")  # a browser left signed in beside the lost phone
+    assert theirs.get("/p/lake-varna/").status_code == 200
+    other = client_for("ana.costa")
+    services.reset_second_factor(services.access.viewer_of(member("amara.okafor")), ingrid)
+    r = theirs.get("/p/lake-varna/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    assert other.get("/p/lake-varna/").status_code == 200  # nobody else is signed out
+    e = Entry.objects.get(action="member.mfa_reset", subject_id=str(ingrid.pk))
+    assert e.payload["sessions_ended"] == 1
+
+
+def test_an_operator_reset_ends_sessions_too(demo, client_for, member):
+    ingrid = member("ingrid.dahl")
+    enrol(ingrid.user)
+    theirs = client_for("ingrid.dahl")
+    services.reset_operator_second_factor("ingrid.dahl")
+    assert theirs.get("/p/lake-varna/").status_code == 302

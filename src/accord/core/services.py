@@ -546,21 +546,40 @@ def verify_second_factor(user, code: str) -> bool:
     return False
 
 
+def end_sessions(user) -> int:
+    """End every web session of a user (returns how many). Used when their second factor is
+    reset: a lost or stolen phone may sit beside a signed-in browser, and the reset must not
+    leave that session alive — the member signs in again and enrols a new factor."""
+    from django.contrib.sessions.models import Session
+
+    ended = []
+    for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(s.get_decoded().get("_auth_user_id")) == str(user.pk):
+            ended.append(s.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
 def reset_mfa(actor, user) -> None:
-    """Operator reset of a lost second factor (CLI); the user must enrol again."""
+    """Operator reset of a lost second factor (CLI); the user must enrol again and every
+    session they have open ends."""
     prof = security_profile(user)
     with transaction.atomic():
         prof.totp_secret = ""
         prof.totp_confirmed_at = None
         prof.recovery_codes = []
         prof.save()
-        record(actor, "mfa.reset", ("auth.user", str(user.pk)), {}, process=None)
+        ended = end_sessions(user)
+        record(
+            actor, "mfa.reset", ("auth.user", str(user.pk)), {"sessions_ended": ended}, process=None
+        )
 
 
 def reset_second_factor(viewer: Viewer, member: Member) -> Member:
     """A coordinator resets the lost second factor of a member of their process: the TOTP
     secret and recovery codes are dropped, and the member enrols again at their next sign-in
-    (at once when a role requires a second factor). Recorded in the process's ledger.
+    (at once when a role requires a second factor). Every session they have open ends (the
+    lost phone may sit beside a signed-in browser). Recorded in the process's ledger.
 
     Refused for oneself (another coordinator or an operator does it, so nobody lowers their
     own protection) and for operators' accounts (only operators reset those, from the CLI).
@@ -583,7 +602,8 @@ def reset_second_factor(viewer: Viewer, member: Member) -> Member:
         prof.totp_confirmed_at = None
         prof.recovery_codes = []
         prof.save(update_fields=["totp_secret", "totp_confirmed_at", "recovery_codes"])
-        record(viewer.member, "member.mfa_reset", member, {})
+        ended = end_sessions(user)
+        record(viewer.member, "member.mfa_reset", member, {"sessions_ended": ended})
     events.publish(
         member.process_id, {"kind": "member.updated", "id": member.pk, "label": member.label_id}
     )
