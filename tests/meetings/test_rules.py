@@ -35,6 +35,7 @@ from accord.meetings.rules import (
     schulze,
     score_poll,
     time_poll,
+    validate,
 )
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -281,6 +282,35 @@ def test_pending_before_close_then_counted():
 def test_bad_input_names_the_fault(make, fault):
     with pytest.raises(RuleError, match=fault):
         make()
+
+
+def test_validate_at_setup():
+    validate(majority(quorum=4, closes_at=NOW + D), SIX, now=NOW)
+    with pytest.raises(RuleError, match="quorum 7 is above the 6 eligible parties"):
+        validate(majority(quorum=7), SIX)
+    with pytest.raises(RuleError, match="the deadline 5 Dec 2026 12:00 UTC is already past"):
+        validate(Procedure(Rule.SILENCE, closes_at=NOW - D), SIX, now=NOW)
+    with pytest.raises(RuleError, match="weight of NOR must be above zero"):
+        validate(majority(), {"ARD": 1, "NOR": 0})
+
+
+def test_procedure_in_words():
+    assert majority(quorum=4, max_proxies=2, closes_at=NOW).words == (
+        "Simple majority (more than half of the votes cast); quorum 4 parties; "
+        "at most 2 proxies per holder; closes 6 Dec 2026 12:00 UTC."
+    )
+    assert majority(threshold=TWO_THIRDS, base="eligible", quorum=Fraction(1, 2)).words == (
+        "Majority of at least two thirds of the eligible parties; quorum one half of the "
+        "eligible parties."
+    )
+    assert Procedure(Rule.SILENCE, closes_at=NOW).words.endswith("; expires 6 Dec 2026 12:00 UTC.")
+    assert "capitals confirm by" in Procedure(Rule.AD_REFERENDUM, closes_at=NOW).words
+
+
+def test_redacted_verdict_hides_how_parties_voted():
+    v = decide(Procedure(Rule.CONSENSUS), SIX, ballots(KES="object"), now=NOW)
+    assert v.objecting == ("KES",) and v.redacted().objecting == ()
+    assert v.redacted().arithmetic == v.arithmetic and "KES" not in v.arithmetic
 
 
 def test_rule_error_is_a_value_error():

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -86,6 +86,7 @@ __all__ = [
     "schulze",
     "score_poll",
     "time_poll",
+    "validate",
 ]
 
 
@@ -344,7 +345,7 @@ class Procedure:
     ``opens_at``: opening (vote opened, text circulated, agreed at the table for ad referendum).
     ``closes_at``: the close of the vote, the expiry of silence, the capitals' deadline; None for a
     vote taken at the table (counted as closed at ``now``). ``quorum``: a count of parties, or a
-    Fraction of the eligible parties (rounded up). ``max_proxies``: most proxies one holder may
+    Fraction of the eligible parties (rounded up); it counts parties, not weights. ``max_proxies``: most proxies one holder may
     carry. ``confirming``: parties whose capital must confirm (ad referendum; default all eligible).
     Escalation after the capitals' deadline: a reminder at ``deadline + reminder_after``, then a
     notice to the chair at ``deadline + chair_notice_after``.
@@ -407,6 +408,55 @@ class Procedure:
             raise RuleError("escalation: the chair's notice must come after the reminder")
         if self.confirming is not None:
             object.__setattr__(self, "confirming", tuple(self.confirming))
+
+    @property
+    def words(self) -> str:
+        """The rule in a sentence for people, e.g. "Majority of at least two thirds of votes
+        cast; quorum 4 parties; at most 2 proxies per holder; closes 8 Dec 2026 17:30 UTC." """
+        rule = Rule(self.rule)
+        if rule == Rule.MAJORITY:
+            head = f"Majority of {self.threshold.words} of the {_BASE_WORDS[Base(self.base)]}"
+            if self.threshold == SIMPLE_MAJORITY:
+                head = f"Simple majority (more than half of the {_BASE_WORDS[Base(self.base)]})"
+        elif rule == Rule.CONSENSUS:
+            head = "Consensus: adopted unless an eligible party objects formally"
+        elif rule == Rule.UNANIMITY:
+            head = "Unanimity: every eligible party must agree (an abstention is not agreement)"
+        elif rule == Rule.SILENCE:
+            head = (
+                "Silence procedure: adopted at the expiry unless an eligible party objects in "
+                "writing or proposes an amendment"
+            )
+        else:
+            head = "Ad referendum: final when every capital confirms; lapses if one declines"
+        parts = [head]
+        if isinstance(self.quorum, Fraction):
+            parts.append(f"quorum {fraction_words(self.quorum)} of the eligible parties")
+        elif self.quorum is not None:
+            parts.append(f"quorum {self.quorum} {_plural(self.quorum, 'party', 'parties')}")
+        if self.max_proxies is not None:
+            parts.append(
+                f"at most {self.max_proxies} {_plural(self.max_proxies, 'proxy', 'proxies')} "
+                "per holder"
+            )
+        if self.closes_at is not None:
+            verb = {Rule.SILENCE: "expires", Rule.AD_REFERENDUM: "capitals confirm by"}
+            parts.append(f"{verb.get(rule, 'closes')} {_when(self.closes_at)}")
+        return "; ".join(parts) + "."
+
+
+def validate(
+    procedure: Procedure,
+    eligible: Iterable[str] | Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Check a procedure when it is set up, before any ballot: eligible parties and weights, a
+    quorum not above the eligible count, capitals that are eligible, and (given ``now``) a close
+    or deadline not in the past. Raises :class:`RuleError` naming the fault."""
+    _check(procedure, eligible, (), None, now or datetime.now().astimezone())
+    if now is not None and procedure.closes_at is not None and procedure.closes_at <= now:
+        raise RuleError(f"the deadline {_when(procedure.closes_at)} is already past")
 
 
 _RULE_WORDS = {
@@ -481,6 +531,10 @@ class Verdict:
     closes_at: datetime | None = None
     next_check_at: datetime | None = None
     escalation: tuple[EscalationStep, ...] = ()
+
+    def redacted(self) -> Verdict:
+        """The verdict for a secret vote: who voted is known, not how (``objecting`` emptied)."""
+        return replace(self, objecting=())
 
     @property
     def adopted(self) -> bool:
