@@ -85,3 +85,22 @@ def test_the_header_groups_the_registered_sections():
     assert sections.section_of("negotiation", "workspace") == "negotiation"
     assert sections.section_of("ledger", "verify") == "verify"
     assert sections.section_of("ui", "dashboard") == "dashboard"
+
+
+def test_dashboard_panels_show_only_when_they_have_something_to_say(demo, client_for):
+    from django.template import engines
+
+    from accord.ui.sections import Panel, _panels, register_panel
+
+    def ctx(viewer):
+        return {"who": viewer.member.display_name} if viewer.member.party.code == "ARD" else None
+
+    register_panel(
+        Panel("probe", "Probe panel", engines["django"].from_string("<p>{{ ctx.who }}</p>"), ctx, 1)
+    )
+    try:
+        html = client_for("ana.costa").get("/p/lake-varna/").content.decode()
+        assert "Probe panel" in html and "Ana Costa" in html
+        assert "Probe panel" not in client_for("daria.vol").get("/p/lake-varna/").content.decode()
+    finally:
+        _panels.pop("probe")

@@ -61,3 +61,36 @@ def section_of(app: str, name: str) -> str:
             if app == a and name.startswith(p) and len(p) > best_len:
                 best, best_len = s.key, len(p)
     return best
+
+
+# --- dashboard panels ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Panel:
+    """A card on the process dashboard, owned by an app: "your action items", "commitments due",
+    "conflicts to acknowledge". `context(viewer)` returns the template's context, or None when
+    the panel has nothing to say to this reader (then it is not shown at all). It reads through
+    the app's own queries, so the panel shows only what the reader may read."""
+
+    key: str
+    title: str
+    template: str
+    context: Callable
+    order: int = 100
+
+
+_panels: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    """Declare a dashboard panel (from the owning app's ready())."""
+    _panels[panel.key] = panel
+
+
+def panels_for(viewer) -> list[tuple[Panel, dict]]:
+    """The panels with something to show this reader, in order, with their context."""
+    out = []
+    for p in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+        ctx = p.context(viewer)
+        if ctx is not None:
+            out.append((p, ctx))
+    return out

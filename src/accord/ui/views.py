@@ -29,7 +29,7 @@ from accord.core.models import Party, Process
 from accord.core.roles import Perm, Role
 from accord.ledger import queries as ledger_queries
 from accord.ledger import words
-from accord.ui import forms
+from accord.ui import forms, sections
 from accord.ui.pages import (
     error_page,
     is_htmx,
@@ -185,6 +185,10 @@ def dashboard(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
             "lines": words.lines(viewer, ledger_queries.timeline(viewer)[:TIMELINE_LENGTH]),
             "can_manage": viewer.can(Perm.MANAGE_MEMBERS),
             "can_edit": viewer.can(Perm.MANAGE_PROCESS),
+            "panels": [
+                {"key": p.key, "title": p.title, "template": p.template, "ctx": ctx}
+                for p, ctx in sections.panels_for(viewer)
+            ],
         },
     )
 
