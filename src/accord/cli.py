@@ -218,12 +218,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plugins():
-    """Sub-command groups contributed by apps (each exposes `register(subparsers)`)."""
-    from accord.analysis.cli import register as analysis
-    from accord.ledger.cli import register as ledger
+CLI_APPS = (
+    "ledger",
+    "analysis",
+    "meetings",
+    "alignment",
+    "verification",
+    "implementation",
+    "library",
+)
 
-    return [ledger, analysis]
+
+def _plugins():
+    """Sub-command groups contributed by apps: `accord.<app>.cli.register(subparsers)`, for
+    each app that has a cli module (`accord ledger verify`, `accord library import-pax`)."""
+    import importlib.util
+
+    out = []
+    for app in CLI_APPS:
+        if importlib.util.find_spec(f"accord.{app}.cli") is not None:
+            out.append(importlib.import_module(f"accord.{app}.cli").register)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
