@@ -8,6 +8,71 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare this app's linkable kinds (core.links) and header sections (ui.sections)."""
+        from django.urls import reverse
+
+        from accord.core.links import Kind, register
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(
+            Section(
+                "meetings",
+                "Meetings",
+                "meetings:list",
+                34,
+                "Talks",
+                pages=(("meetings", ""),),
+            )
+        )
+
+        def meeting_url(m):
+            return reverse("meetings:detail", args=[m.process.slug, m.pk])
+
+        register(
+            Kind(
+                name="meetings.meeting",
+                model_label="meetings.Meeting",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda m: m.title,
+                url=meeting_url,
+                text_fields=("title", "description", "place"),
+            )
+        )
+        register(
+            Kind(
+                name="meetings.agendaitem",
+                model_label="meetings.AgendaItem",
+                label_paths=("meeting__label",),
+                process_path="meeting__process",
+                title=lambda i: f"{i.title} (agenda of {i.meeting.title})",
+                url=lambda i: meeting_url(i.meeting) + f"#item-{i.pk}",
+                text_fields=("title", "description"),
+            )
+        )
+        register(
+            Kind(
+                name="meetings.minutes",
+                model_label="meetings.Minutes",
+                label_paths=("meeting__label",),
+                process_path="meeting__process",
+                title=lambda mn: f"minutes of {mn.meeting.title}",
+                url=lambda mn: reverse(
+                    "meetings:minutes", args=[mn.meeting.process.slug, mn.meeting_id, mn.pk]
+                ),
+                text_fields=("body",),
+            )
+        )
+        register(
+            Kind(
+                name="meetings.minutescomment",
+                model_label="meetings.MinutesComment",
+                label_paths=("minutes__meeting__label",),
+                process_path="minutes__meeting__process",
+                title=lambda c: f"comment on the minutes of {c.minutes.meeting.title}",
+                text_fields=("text", "wording"),
+            )
+        )
 
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""

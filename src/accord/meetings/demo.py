@@ -1,5 +1,204 @@
-"""Demo content of the meetings app in the Lake Varna process."""
+"""Demo content of the meetings app in the Lake Varna process, made through the services as
+the members who would do it:
+
+1. "First plenary session" (ten days ago): agenda, attendance, minutes of the whole meeting
+   final (hash in the ledger), minutes of item 1 locked.
+2. "Second plenary session" (three days ago): minutes circulated for comment, one comment.
+3. "Third plenary session" (in six days): a draft agenda, its first item linked to a clause of
+   the single negotiating text.
+4. "Envoy's caucus with Kestria" (yesterday): REL TO KES, MED — MED and KES see it, nobody
+   else learns that it exists; its minutes are a draft.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accord.core import links
+from accord.core.demo import member_viewer
+from accord.core.labels import LabelValue
+from accord.core.models import Member, Process
+from accord.meetings import services
+
+ZONE = "Europe/Sofia"
+EVERYONE = ["MED", "ARD", "NOR", "BEL", "KES", "NVF", "CSU", "VMM"]
+
+MINUTES_1 = """The Special Envoy opened the session and welcomed the delegations.
+
+1. **Adoption of the agenda.** The agenda was adopted without amendment.
+2. **Ceasefire monitoring.** The Varna Monitoring Mission presented its first weekly report.
+   The Parties took note of it and asked for the next one by Friday.
+3. **Next session.** The Parties agreed to meet again in one week.
+"""
+ITEM_1 = "The agenda was adopted without amendment."
+MINUTES_2 = """The Parties discussed the withdrawal of heavy weapons from the Varna line.
+
+- Kestria proposed a 15 km zone; the Front proposed 30 km.
+- The Envoy's office will circulate a bridging text before the next session.
+- The humanitarian corridors annex was welcomed by all delegations.
+"""
+CAUCUS = """The Envoy tested a 20 km compromise with the Kestrian delegation.
+Kestria would accept 20 km if the withdrawal is verified by the VMM within 30 days.
+"""
 
 
-def load(process) -> None:
-    """Add the meetings demo to the demo process (nothing yet)."""
+def _day(days: int, hour: int, minute: int = 0) -> datetime:
+    """A time `days` from today at hh:mm in the process's zone (Sofia)."""
+    local = timezone.now().astimezone(ZoneInfo(ZONE)) + timedelta(days=days)
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def _id(process: Process, username: str) -> int:
+    return Member.objects.get(process=process, user__username=username).pk
+
+
+def load(process: Process) -> None:
+    """Add the meetings demo to the demo process."""
+    amara = member_viewer(process, "amara.okafor")
+    lena = member_viewer(process, "lena.haas")
+    pavel = member_viewer(process, "pavel.novak")
+    ana = member_viewer(process, "ana.costa")
+    restricted = LabelValue.of(1)
+
+    def plenary(title: str, days: int, agenda: list[str]):
+        m = services.create_meeting(
+            amara,
+            kind="plenary",
+            title=title,
+            description="Plenary of the Lake Varna Ceasefire Talks, all delegations.",
+            starts_at=_day(days, 10),
+            ends_at=_day(days, 13),
+            time_zone=ZONE,
+            place="Palace of Culture, Varna, Hall 2",
+            chair_id=_id(process, "lena.haas"),
+            rapporteur_id=_id(process, "pavel.novak"),
+            parties=EVERYONE,
+            label=restricted,
+        )
+        items = [
+            services.add_item(amara, m, title=t, duration_minutes=30 if i else 10)
+            for i, t in enumerate(agenda)
+        ]
+        return m, items
+
+    def attend(m, present: list[str], proxies: dict[str, str] = {}, absent: list[str] = ()):  # noqa: B006
+        for u in present:
+            services.record_attendance(pavel, m, member_id=_id(process, u), status="present")
+        for u, holder in proxies.items():
+            services.record_attendance(
+                pavel, m, member_id=_id(process, u), status="proxy", proxy_id=_id(process, holder)
+            )
+        for u in absent:
+            services.record_attendance(pavel, m, member_id=_id(process, u), status="absent")
+
+    # 1. past plenary, final minutes
+    m1, items1 = plenary(
+        "First plenary session",
+        -10,
+        ["Adoption of the agenda", "Ceasefire monitoring", "Date of the next session"],
+    )
+    attend(
+        m1,
+        [
+            "lena.haas",
+            "pavel.novak",
+            "james.whitfield",
+            "ana.costa",
+            "ingrid.dahl",
+            "marc.dubois",
+            "viktor.kess",
+            "daria.vol",
+            "omar.said",
+            "tomas.ruiz",
+        ],
+        {"ilya.brant": "viktor.kess"},
+        ["erik.lund"],
+    )
+    mn = services.save_minutes(pavel, m1, body=MINUTES_1)
+    services.circulate_minutes(pavel, m1, mn.pk)
+    services.comment_minutes(
+        ana,
+        m1,
+        mn.pk,
+        text="Ardania asks that item 2 say the report was welcomed.",
+        wording="The Parties welcomed the report.",
+    )
+    services.finalise_minutes(pavel, m1, mn.pk)
+    it = services.save_minutes(pavel, m1, body=ITEM_1, item_id=items1[0].pk)
+    services.circulate_minutes(pavel, m1, it.pk)
+    services.finalise_minutes(pavel, m1, it.pk)
+    services.lock_minutes(pavel, m1, it.pk)
+
+    # 2. past plenary, minutes circulated for comment
+    m2, items2 = plenary(
+        "Second plenary session",
+        -3,
+        ["Withdrawal of heavy weapons", "Humanitarian corridors"],
+    )
+    services.add_item(
+        amara, m2, title="Kestrian proposal (15 km)", parent_id=items2[0].pk, duration_minutes=20
+    )
+    services.add_item(
+        amara, m2, title="Front proposal (30 km)", parent_id=items2[0].pk, duration_minutes=20
+    )
+    attend(
+        m2,
+        [
+            "lena.haas",
+            "pavel.novak",
+            "james.whitfield",
+            "ana.costa",
+            "ingrid.dahl",
+            "marc.dubois",
+            "viktor.kess",
+            "ilya.brant",
+            "daria.vol",
+            "tomas.ruiz",
+        ],
+        absent=["omar.said"],
+    )
+    mn2 = services.save_minutes(pavel, m2, body=MINUTES_2)
+    services.circulate_minutes(pavel, m2, mn2.pk)
+    services.comment_minutes(
+        member_viewer(process, "daria.vol"),
+        m2,
+        mn2.pk,
+        text="The Front's proposal was 30 km measured from the current line, not from Varna.",
+    )
+
+    # 3. upcoming plenary with a draft agenda linked to a clause
+    m3, items3 = plenary(
+        "Third plenary session",
+        6,
+        ["Bridging text on heavy weapons", "Monitoring mission access", "Any other business"],
+    )
+    clauses = links.linkable(amara, ["negotiation.clause"], limit=500)
+    if clauses:
+        kind, clause_id, _ = clauses[-1]  # the oldest readable clause: article 1 of the text
+        services.link_item(amara, m3, items3[0].pk, kind, clause_id)
+    issues = links.linkable(amara, ["negotiation.issue"], limit=500)
+    if issues:
+        services.link_item(amara, m3, items3[1].pk, *issues[-1][:2])
+
+    # 4. the envoy's caucus with Kestria: only MED and KES may read it
+    caucus = services.create_meeting(
+        lena,
+        kind="caucus",
+        title="Envoy's caucus with Kestria",
+        description="Confidential consultation on the width of the heavy-weapons zone.",
+        starts_at=_day(-1, 16),
+        ends_at=_day(-1, 17, 30),
+        time_zone=ZONE,
+        place="Envoy's office, Varna",
+        chair_id=_id(process, "lena.haas"),
+        rapporteur_id=_id(process, "lena.haas"),
+        parties=["MED", "KES"],
+        label=LabelValue.of(1, ["KES", "MED"]),
+    )
+    services.add_item(lena, caucus, title="Width of the heavy-weapons zone", duration_minutes=60)
+    for u in ("lena.haas", "viktor.kess", "ilya.brant"):
+        services.record_attendance(lena, caucus, member_id=_id(process, u), status="present")
+    services.save_minutes(lena, caucus, body=CAUCUS)

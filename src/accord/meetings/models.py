@@ -1,3 +1,227 @@
-"""Tables of the meetings app."""
+"""Tables of the meetings app: meetings, their agenda tree and attendance, minutes with
+revisions, comments and corrigenda, per-member calendar feeds, and action items.
 
-from django.db import models  # noqa: F401
+Everything a meeting holds is read under the meeting's label: a caucus of the mediator with one
+party (label REL TO MED, KES) is invisible to the other parties, minutes, agenda, attendance,
+action items and calendar entries included.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accord.core.models import Label, Member, Party, Process
+
+TITLE_MAX = 200
+MINUTES_MAX = 100_000
+COMMENT_MAX = 4_000
+
+
+class Meeting(models.Model):
+    """A meeting of the process: a plenary, a caucus, a bilateral… with its officers."""
+
+    class Kind(models.TextChoices):
+        PLENARY = "plenary", "Plenary"
+        CAUCUS = "caucus", "Caucus"
+        BILATERAL = "bilateral", "Bilateral"
+        WORKING_GROUP = "working_group", "Working group"
+        TECHNICAL_COMMITTEE = "technical_committee", "Technical committee"
+        REVIEW = "review", "Review meeting"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, default="UTC")
+    place = models.CharField(max_length=200, blank=True)
+    link = models.URLField(max_length=500, blank=True)
+    chair = models.ForeignKey(Member, on_delete=models.RESTRICT, related_name="+")
+    rapporteur = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    invited_parties = models.ManyToManyField(Party, blank=True, related_name="+")
+    invited_members = models.ManyToManyField(Member, blank=True, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sequence = models.PositiveIntegerField(default=0)  # iCal SEQUENCE: bumped on each edit
+
+    ledger_fields = (
+        "process",
+        "kind",
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "place",
+        "link",
+        "chair",
+        "rapporteur",
+        "label",
+    )
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["process", "starts_at"], name="meetings_proc_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def officers(self) -> set[int]:
+        """Member ids of the chair and the rapporteur (who take attendance, write minutes)."""
+        return {i for i in (self.chair_id, self.rapporteur_id) if i}
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda; items form a tree (sub-items under a parent)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("meeting", "parent", "order", "title", "description", "duration_minutes")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    """Whether a member was present, represented by a proxy, or absent."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        PROXY = "proxy", "Represented by proxy"
+        ABSENT = "absent", "Absent"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    proxy = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("meeting", "member", "status", "proxy")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attendance {self.pk}"
+
+
+class Minutes(models.Model):
+    """The minutes of a whole meeting (item empty) or of one agenda item, or a corrigendum to
+    final minutes (`corrects`). Status: draft → circulated for comment → final → locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CIRCULATED = "circulated", "Circulated for comment"
+        FINAL = "final", "Final"
+        LOCKED = "locked", "Locked"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.CASCADE, related_name="minutes"
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="corrigenda"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    body = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(max_length=71, blank=True)  # "sha256:" + hex, when final
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    circulated_at = models.DateTimeField(null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = ("meeting", "item", "corrects", "status", "body", "revision", "content_hash")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "item"],
+                condition=models.Q(corrects__isnull=True, item__isnull=False),
+                name="minutes_item_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting"],
+                condition=models.Q(corrects__isnull=True, item__isnull=True),
+                name="minutes_meeting_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"minutes {self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.FINAL, self.Status.LOCKED)
+
+
+class MinutesRevision(models.Model):
+    """Every save of minutes: who, when, and the text as saved."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "number"], name="minutes_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of minutes {self.minutes_id}"
+
+
+class MinutesComment(models.Model):
+    """A comment (or proposed wording) on circulated minutes by an attending party's member."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    wording = models.TextField(blank=True)  # proposed wording, if any
+    revision = models.PositiveIntegerField(default=0)  # the revision commented on
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("minutes", "author", "text", "wording", "revision")
+    ledger_scope = "minutes__meeting__process"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk}"

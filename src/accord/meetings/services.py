@@ -1,1 +1,663 @@
-"""Every state change of the meetings app: check policy, write, record, publish after commit."""
+"""Every state change of the meetings app: check policy, write, record, publish after commit.
+
+Validation happens before the first write, and each write shares one transaction with its
+ledger entry, so a refused request changes nothing (rule 6).
+
+Who may do what:
+- scheduling a meeting needs `Perm.RUN_MEETINGS` (coordinator, mediator); its chair and
+  the holders of that permission edit it and its agenda;
+- attendance is taken by the meeting's chair or rapporteur (its officers), in the meeting;
+- the officers write and circulate the minutes; while circulated, members of the parties that
+  attended comment or propose wording; the rapporteur (the chair when there is none)
+  finalises them — final minutes never change, their SHA-256 is in the ledger — and an
+  officer locks them; a correction after finalisation is a corrigendum linked to them.
+Every record of an act carries the meeting's label, so a caucus leaves no trace readable by a
+party that may not read the caucus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core import access, events, links, people
+from accord.core import services as core_services
+from accord.core.access import Viewer
+from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
+from accord.core.labels import LabelValue
+from accord.core.models import Member, Party
+from accord.core.queries import valid_id
+from accord.core.roles import Perm
+from accord.ledger.services import record
+from accord.meetings import queries
+from accord.meetings.models import (
+    COMMENT_MAX,
+    MINUTES_MAX,
+    TITLE_MAX,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    Minutes,
+    MinutesComment,
+    MinutesRevision,
+)
+
+MANAGE = Perm.RUN_MEETINGS
+DEFAULT_LEVEL = 1  # RESTRICTED, releasable to every party (capped at the creator's clearance)
+MAX_LENGTH = timedelta(days=14)
+MAX_DEPTH = 3  # agenda items: item, sub-item, sub-sub-item
+ATTENDANCE_EARLY = timedelta(hours=1)  # attendance may be taken from an hour before the start
+LINKABLE_KINDS = ("negotiation.clause", "negotiation.issue", "negotiation.document")
+AGENDA_RELATION = "on the agenda"
+
+
+def _notify(m: Meeting, kind: str, **ids: int) -> None:
+    events.notify(m.process_id, f"meetings.{kind}", {"meeting": m.pk, **ids}, [m.label_id])
+
+
+# --- validation helpers ------------------------------------------------------------------------
+def _text(value: str, what: str, limit: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid(
+            f"a meeting needs a {what}" if what == "title" else f"{what} is required",
+            {what: "required"},
+        )
+    if len(value) > limit:
+        raise Invalid(f"the {what} is at most {limit} characters", {what: "too long"})
+    return value
+
+
+def _zone(name: str) -> ZoneInfo:
+    name = (name or "UTC").strip()
+    if name != "UTC" and name not in available_timezones():
+        raise Invalid(
+            f"unknown time zone {name!r} (use a name like Europe/Sofia)", {"time_zone": "unknown"}
+        )
+    return ZoneInfo(name)
+
+
+def _aware(value: datetime | None, zone: ZoneInfo, what: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise Invalid(f"the {what} time is required", {what: "required"})
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def _reader(member: Member) -> Viewer:
+    return access.reader_of(
+        member.process, member, member.party.code, member.clearance, member.caveats
+    )
+
+
+def _member(viewer: Viewer, member_id: object, what: str) -> Member:
+    """A member of this process that the viewer may see, or a clear refusal naming the role."""
+    m = None
+    if valid_id(member_id):
+        m = (
+            Member.objects.select_related("party", "user", "process", "label")
+            .filter(process=viewer.process, active=True, pk=member_id)
+            .first()
+        )
+    if m is None or not people.can_see(viewer, m):
+        raise Invalid(f"the {what} must be a member of this process", {what: "not a member"})
+    return m
+
+
+def _must_read(member: Member, label: LabelValue, what: str) -> None:
+    if not access.can_read(_reader(member), label):
+        raise Invalid(
+            f"the {what} {member.display_name} may not read this meeting's label",
+            {what: "cannot read the label"},
+        )
+
+
+def _parties(viewer: Viewer, codes) -> list[Party]:
+    wanted = sorted({(c or "").strip().upper() for c in codes or () if (c or "").strip()})
+    found = {p.code.upper(): p for p in Party.objects.filter(process=viewer.process)}
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise Invalid(f"unknown parties: {', '.join(unknown)}", {"parties": "unknown"})
+    return [found[c] for c in wanted]
+
+
+def _is_officer(viewer: Viewer, m: Meeting) -> bool:
+    return viewer.member is not None and viewer.member.pk in m.officers()
+
+
+def _require_editor(viewer: Viewer, m: Meeting) -> None:
+    """Editing a meeting and its agenda: its chair, or whoever may run meetings."""
+    if viewer.member is not None and viewer.member.pk == m.chair_id:
+        return
+    access.require(viewer, MANAGE)
+
+
+def _require_officer(viewer: Viewer, m: Meeting, act: str) -> None:
+    if not _is_officer(viewer, m):
+        raise Forbidden(f"only the chair or the rapporteur of this meeting {act}")
+
+
+def _fresh(viewer: Viewer, m: Meeting) -> Meeting:
+    """The meeting re-read through access (404 when unreadable)."""
+    return queries.meeting(viewer, m.pk)
+
+
+# --- meetings -----------------------------------------------------------------------------------
+def _meeting_fields(viewer: Viewer, data: dict, label: LabelValue) -> dict:
+    kind = (data.get("kind") or "").strip()
+    if kind not in Meeting.Kind.values:
+        words = ", ".join(str(label_) for label_ in Meeting.Kind.labels).lower()
+        raise Invalid(f"the kind of meeting must be one of: {words}", {"kind": "unknown"})
+    title = _text(data.get("title"), "title", TITLE_MAX)
+    zone = _zone(data.get("time_zone") or "UTC")
+    starts = _aware(data.get("starts_at"), zone, "start")
+    ends = _aware(data.get("ends_at"), zone, "end")
+    if ends <= starts:
+        raise Invalid("the meeting must end after it starts", {"ends_at": "before the start"})
+    if ends - starts > MAX_LENGTH:
+        raise Invalid("a meeting lasts at most 14 days", {"ends_at": "too long"})
+    place = _text(data.get("place"), "place", 200, required=False)
+    link = _text(data.get("link"), "link", 500, required=False)
+    if link and not link.lower().startswith(("https://", "http://")):
+        raise Invalid("the link must start with https:// or http://", {"link": "not a web address"})
+    if kind == Meeting.Kind.CAUCUS and label.rel_to is None and not label.caveats:
+        raise Invalid(
+            "a caucus must be releasable only to its parties: set REL TO (or a caveat)",
+            {"label.rel_to": "required for a caucus"},
+        )
+    chair = _member(viewer, data.get("chair_id"), "chair")
+    _must_read(chair, label, "chair")
+    rapporteur = None
+    if data.get("rapporteur_id") not in (None, "", 0):
+        rapporteur = _member(viewer, data.get("rapporteur_id"), "rapporteur")
+        _must_read(rapporteur, label, "rapporteur")
+    parties = _parties(viewer, data.get("parties"))
+    if label.rel_to is not None:
+        outside = [p.code for p in parties if p.code.upper() not in label.rel_to]
+        if outside:
+            raise Invalid(
+                f"invited parties must be in the label's REL TO: {', '.join(outside)} is not",
+                {"parties": "outside the label"},
+            )
+    invited = []
+    for mid in data.get("member_ids") or ():
+        mem = _member(viewer, mid, "invited member")
+        _must_read(mem, label, "invited member")
+        invited.append(mem)
+    description = _text(data.get("description"), "description", 5000, required=False)
+    return {
+        "kind": kind,
+        "title": title,
+        "description": description,
+        "starts_at": starts,
+        "ends_at": ends,
+        "time_zone": zone.key,
+        "place": place,
+        "link": link,
+        "chair": chair,
+        "rapporteur": rapporteur,
+        "_parties": parties,
+        "_members": invited,
+    }
+
+
+def create_meeting(viewer: Viewer, *, label: LabelValue | None = None, **data) -> Meeting:
+    """Schedule a meeting (coordinator or mediator): kind, title, start and end with their time
+    zone, place or link, chair, rapporteur, invited parties and members, label."""
+    access.require(viewer, MANAGE)
+    label = label or LabelValue.of(min(DEFAULT_LEVEL, viewer.clearance))
+    access.check_can_apply(viewer, label)
+    fields = _meeting_fields(viewer, data, label)
+    parties, invited = fields.pop("_parties"), fields.pop("_members")
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        m = Meeting.objects.create(
+            process=viewer.process, label=row, created_by=viewer.member, **fields
+        )
+        m.invited_parties.set(parties)
+        m.invited_members.set(invited)
+        record(viewer.member, "meetings.create", m, {"kind": m.kind, "title": m.title}, m.label)
+    _notify(m, "created")
+    return m
+
+
+def update_meeting(viewer: Viewer, m: Meeting, **data) -> Meeting:
+    """Change a meeting's details (its chair, or whoever may run meetings); its label stays.
+    Fields left out keep their value."""
+    m = _fresh(viewer, m)
+    _require_editor(viewer, m)
+    current = {
+        "kind": m.kind,
+        "title": m.title,
+        "description": m.description,
+        "starts_at": m.starts_at,
+        "ends_at": m.ends_at,
+        "time_zone": m.time_zone,
+        "place": m.place,
+        "link": m.link,
+        "chair_id": m.chair_id,
+        "rapporteur_id": m.rapporteur_id,
+        "parties": [p.code for p in m.invited_parties.all()],
+        "member_ids": list(m.invited_members.values_list("pk", flat=True)),
+    }
+    current.update({k: v for k, v in data.items() if v is not None})
+    fields = _meeting_fields(viewer, current, m.label.value)
+    parties, invited = fields.pop("_parties"), fields.pop("_members")
+    with transaction.atomic():
+        for k, v in fields.items():
+            setattr(m, k, v)
+        m.updated_at = timezone.now()
+        m.sequence += 1
+        m.save()
+        m.invited_parties.set(parties)
+        m.invited_members.set(invited)
+        record(viewer.member, "meetings.update", m, {"title": m.title}, m.label)
+    _notify(m, "updated")
+    return m
+
+
+# --- agenda -------------------------------------------------------------------------------------
+def _item(m: Meeting, item_id: object, what: str = "agenda item") -> AgendaItem:
+    item = None
+    if valid_id(item_id):
+        item = AgendaItem.objects.filter(meeting=m, pk=item_id).first()
+    if item is None:
+        raise NotFound(f"{what} not found")
+    return item
+
+
+def _depth(item: AgendaItem | None) -> int:
+    d = 0
+    while item is not None:
+        d += 1
+        item = item.parent
+    return d
+
+
+def add_item(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    title: str,
+    parent_id: int | None = None,
+    duration_minutes: int = 0,
+    description: str = "",
+) -> AgendaItem:
+    """Put an item on the agenda (at the end of its parent's items)."""
+    m = _fresh(viewer, m)
+    _require_editor(viewer, m)
+    title = _text(title, "title", TITLE_MAX)
+    description = _text(description, "description", 5000, required=False)
+    parent = None
+    if parent_id not in (None, "", 0):
+        parent = _item(m, parent_id, "parent item")
+        if _depth(parent) >= MAX_DEPTH:
+            raise Invalid(f"the agenda is at most {MAX_DEPTH} levels deep", {"parent": "too deep"})
+    if (
+        isinstance(duration_minutes, bool)
+        or not isinstance(duration_minutes, int)
+        or not 0 <= duration_minutes <= 24 * 60
+    ):
+        raise Invalid("a duration is 0 to 1440 minutes", {"duration_minutes": "out of range"})
+    order = AgendaItem.objects.filter(meeting=m, parent=parent).count() + 1
+    with transaction.atomic():
+        item = AgendaItem.objects.create(
+            meeting=m,
+            parent=parent,
+            order=order,
+            title=title,
+            description=description,
+            duration_minutes=duration_minutes,
+        )
+        record(viewer.member, "meetings.item.add", item, {"title": title}, m.label)
+    _notify(m, "agenda", item=item.pk)
+    return item
+
+
+def remove_item(viewer: Viewer, m: Meeting, item_id: int) -> None:
+    """Take an item (and its sub-items) off the agenda, unless minutes were written on it."""
+    m = _fresh(viewer, m)
+    _require_editor(viewer, m)
+    item = _item(m, item_id)
+    ids = [item.pk]
+    frontier = [item.pk]
+    while frontier:
+        frontier = list(
+            AgendaItem.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids += frontier
+    if Minutes.objects.filter(item_id__in=ids).exists():
+        raise Conflict(
+            "minutes were written on this item (or a sub-item): it stays on the agenda",
+            {"item": "has minutes"},
+        )
+    with transaction.atomic():
+        record(viewer.member, "meetings.item.remove", item, {"title": item.title}, m.label)
+        item.delete()
+    _notify(m, "agenda")
+
+
+def link_item(viewer: Viewer, m: Meeting, item_id: int, kind: str, target_id: int):
+    """Link an agenda item to a clause, agenda issue or text of the negotiation (core.links:
+    shown only to readers of both ends)."""
+    m = _fresh(viewer, m)
+    _require_editor(viewer, m)
+    item = _item(m, item_id)
+    if kind not in LINKABLE_KINDS:
+        raise Invalid(
+            "an agenda item links to a clause, an agenda issue or a text", {"kind": "unknown"}
+        )
+    target = links.resolve(viewer, kind, target_id) if valid_id(target_id) else None
+    if target is None:
+        raise NotFound("the linked object was not found")
+    link = core_services.add_link(viewer, item, target, AGENDA_RELATION)
+    _notify(m, "agenda", item=item.pk)
+    return link
+
+
+# --- attendance ---------------------------------------------------------------------------------
+def record_attendance(
+    viewer: Viewer, m: Meeting, *, member_id: int, status: str, proxy_id: int | None = None
+) -> Attendance:
+    """Record one member as present, represented by a proxy, or absent (chair or rapporteur,
+    from an hour before the start)."""
+    m = _fresh(viewer, m)
+    _require_officer(viewer, m, "take its attendance")
+    if status not in Attendance.Status.values:
+        raise Invalid(
+            "attendance is present, proxy (represented by proxy) or absent", {"status": "unknown"}
+        )
+    if timezone.now() < m.starts_at - ATTENDANCE_EARLY:
+        raise Conflict(
+            "attendance is taken in the meeting: it has not started yet", {"meeting": "not started"}
+        )
+    member = _member(viewer, member_id, "attendee")
+    _must_read(member, m.label.value, "attendee")
+    proxy = None
+    if status == Attendance.Status.PROXY:
+        if proxy_id in (None, "", 0):
+            raise Invalid("name the member who holds the proxy", {"proxy": "required"})
+        proxy = _member(viewer, proxy_id, "proxy")
+        if proxy.pk == member.pk:
+            raise Invalid("a member cannot hold their own proxy", {"proxy": "same member"})
+        _must_read(proxy, m.label.value, "proxy")
+    elif proxy_id not in (None, "", 0):
+        raise Invalid(
+            "a proxy is named only for a member represented by proxy", {"proxy": "unexpected"}
+        )
+    with transaction.atomic():
+        row, _ = Attendance.objects.update_or_create(
+            meeting=m,
+            member=member,
+            defaults={
+                "status": status,
+                "proxy": proxy,
+                "recorded_by": viewer.member,
+                "recorded_at": timezone.now(),
+            },
+        )
+        record(
+            viewer.member,
+            "meetings.attendance",
+            row,
+            {"status": status},
+            m.label,
+            refs=[member] + ([proxy] if proxy else []),
+        )
+    _notify(m, "attendance")
+    return row
+
+
+def attending_party_ids(m: Meeting) -> set[int]:
+    """Parties with a member present or represented (they comment on circulated minutes)."""
+    return set(
+        Attendance.objects.filter(
+            meeting=m, status__in=[Attendance.Status.PRESENT, Attendance.Status.PROXY]
+        ).values_list("member__party_id", flat=True)
+    )
+
+
+# --- minutes ------------------------------------------------------------------------------------
+def content_hash(body: str) -> str:
+    """The SHA-256 of minutes as finalised (UTF-8 of the Markdown text)."""
+    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _final_refusal(mn: Minutes) -> Conflict:
+    return Conflict(
+        f"these minutes are {mn.get_status_display().lower()} and cannot be changed; "
+        "issue a corrigendum to correct them",
+        {"minutes": mn.status},
+    )
+
+
+def _minutes(viewer: Viewer, m: Meeting, minutes_id: object) -> Minutes:
+    mn = None
+    if valid_id(minutes_id):
+        mn = Minutes.objects.filter(meeting=m, pk=minutes_id).first()
+    if mn is None:
+        raise NotFound("minutes not found")
+    return mn
+
+
+def _body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if len(body) > MINUTES_MAX:
+        raise Invalid(f"minutes are at most {MINUTES_MAX} characters", {"body": "too long"})
+    return body
+
+
+def _revise(viewer: Viewer, mn: Minutes, body: str) -> Minutes:
+    mn.revision += 1
+    mn.body = body
+    mn.updated_at = timezone.now()
+    mn.save()
+    MinutesRevision.objects.create(minutes=mn, number=mn.revision, body=body, author=viewer.member)
+    return mn
+
+
+def save_minutes(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    body: str,
+    item_id: int | None = None,
+    base_revision: int | None = None,
+) -> Minutes:
+    """Write the minutes of the meeting (item empty) or of one agenda item: every save is a
+    revision (who, when). Final minutes are refused with 409 and nothing is written.
+    `base_revision`, when given, must be the current revision (two editors never overwrite
+    each other unseen)."""
+    m = _fresh(viewer, m)
+    _require_officer(viewer, m, "write its minutes")
+    item = _item(m, item_id) if item_id not in (None, "", 0) else None
+    mn = Minutes.objects.filter(meeting=m, item=item, corrects__isnull=True).first()
+    return _save(viewer, m, mn, body, base_revision, item=item)
+
+
+def save_minutes_by_id(
+    viewer: Viewer, m: Meeting, minutes_id: int, *, body: str, base_revision: int | None = None
+) -> Minutes:
+    """Save existing minutes (or a corrigendum) by their id."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    _require_officer(viewer, m, "write its minutes")
+    return _save(viewer, m, mn, body, base_revision, item=mn.item)
+
+
+def _save(viewer, m, mn, body, base_revision, *, item) -> Minutes:
+    if mn is not None and mn.is_final:
+        raise _final_refusal(mn)
+    body = _body(body)
+    if not body:
+        raise Invalid("the minutes are empty", {"body": "required"})
+    current = mn.revision if mn is not None else 0
+    if base_revision is not None and base_revision != current:
+        raise Conflict(
+            f"the minutes changed since you opened them (now revision {current}); "
+            "reload and apply your change again",
+            {"base_revision": "stale"},
+        )
+    with transaction.atomic():
+        if mn is None:
+            mn = Minutes.objects.create(meeting=m, item=item, created_by=viewer.member)
+        else:
+            mn = Minutes.objects.select_for_update().get(pk=mn.pk)
+            if mn.is_final:
+                raise _final_refusal(mn)
+        _revise(viewer, mn, body)
+        record(viewer.member, "meetings.minutes.save", mn, {"revision": mn.revision}, m.label)
+    _notify(m, "minutes", minutes=mn.pk)
+    return mn
+
+
+def circulate_minutes(viewer: Viewer, m: Meeting, minutes_id: int) -> Minutes:
+    """Draft → circulated for comment (an officer)."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    _require_officer(viewer, m, "circulate its minutes")
+    if mn.status != Minutes.Status.DRAFT:
+        raise Conflict(
+            f"only draft minutes are circulated; these are {mn.get_status_display().lower()}",
+            {"minutes": mn.status},
+        )
+    if not mn.body:
+        raise Invalid("the minutes are empty: write them first", {"body": "required"})
+    with transaction.atomic():
+        mn.status = Minutes.Status.CIRCULATED
+        mn.circulated_at = timezone.now()
+        mn.save(update_fields=["status", "circulated_at"])
+        record(viewer.member, "meetings.minutes.circulate", mn, {"revision": mn.revision}, m.label)
+    _notify(m, "minutes", minutes=mn.pk)
+    return mn
+
+
+def comment_minutes(
+    viewer: Viewer, m: Meeting, minutes_id: int, *, text: str, wording: str = ""
+) -> MinutesComment:
+    """Comment on circulated minutes, or propose wording (members of the attending parties,
+    and the officers)."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    if mn.status != Minutes.Status.CIRCULATED:
+        raise Conflict(
+            "minutes take comments only while circulated for comment", {"minutes": mn.status}
+        )
+    if not _is_officer(viewer, m) and viewer.member.party_id not in attending_party_ids(m):
+        raise Forbidden("only members of the parties that attended comment on these minutes")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("a comment needs a text", {"text": "required"})
+    if len(text) > COMMENT_MAX or len(wording or "") > COMMENT_MAX:
+        raise Invalid(f"a comment is at most {COMMENT_MAX} characters", {"text": "too long"})
+    with transaction.atomic():
+        c = MinutesComment.objects.create(
+            minutes=mn,
+            author=viewer.member,
+            text=text,
+            wording=(wording or "").strip(),
+            revision=mn.revision,
+        )
+        record(viewer.member, "meetings.minutes.comment", c, {"minutes": mn.pk}, m.label)
+    _notify(m, "minutes", minutes=mn.pk)
+    return c
+
+
+def finalise_minutes(viewer: Viewer, m: Meeting, minutes_id: int) -> Minutes:
+    """Circulated → final (the rapporteur; the chair when the meeting has none). The text is
+    frozen and its SHA-256 is recorded in the ledger."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    finaliser = m.rapporteur_id or m.chair_id
+    if viewer.member is None or viewer.member.pk != finaliser:
+        raise Forbidden("only the rapporteur of this meeting finalises its minutes")
+    if mn.status != Minutes.Status.CIRCULATED:
+        raise Conflict(
+            "minutes are finalised after they were circulated for comment; these are "
+            f"{mn.get_status_display().lower()}",
+            {"minutes": mn.status},
+        )
+    with transaction.atomic():
+        mn.status = Minutes.Status.FINAL
+        mn.content_hash = content_hash(mn.body)
+        mn.finalised_by = viewer.member
+        mn.finalised_at = timezone.now()
+        mn.save(update_fields=["status", "content_hash", "finalised_by", "finalised_at"])
+        record(
+            viewer.member,
+            "meetings.minutes.finalise",
+            mn,
+            {"revision": mn.revision, "sha256": mn.content_hash},
+            m.label,
+        )
+    _notify(m, "minutes", minutes=mn.pk)
+    return mn
+
+
+def lock_minutes(viewer: Viewer, m: Meeting, minutes_id: int) -> Minutes:
+    """Final → locked (an officer): the record of the meeting is closed, no more corrigenda."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    _require_officer(viewer, m, "lock its minutes")
+    if mn.status != Minutes.Status.FINAL:
+        raise Conflict(
+            f"only final minutes are locked; these are {mn.get_status_display().lower()}",
+            {"minutes": mn.status},
+        )
+    if mn.corrigenda.exclude(status__in=[Minutes.Status.FINAL, Minutes.Status.LOCKED]).exists():
+        raise Conflict(
+            "a corrigendum to these minutes is still open: finalise it first",
+            {"minutes": "open corrigendum"},
+        )
+    with transaction.atomic():
+        mn.status = Minutes.Status.LOCKED
+        mn.locked_at = timezone.now()
+        mn.save(update_fields=["status", "locked_at"])
+        record(viewer.member, "meetings.minutes.lock", mn, {"sha256": mn.content_hash}, m.label)
+    _notify(m, "minutes", minutes=mn.pk)
+    return mn
+
+
+def issue_corrigendum(viewer: Viewer, m: Meeting, minutes_id: int, *, body: str) -> Minutes:
+    """A correction of final minutes: new minutes (draft) linked to them, through the same
+    circulate → final cycle. The final minutes themselves never change."""
+    m = _fresh(viewer, m)
+    mn = _minutes(viewer, m, minutes_id)
+    _require_officer(viewer, m, "issue corrigenda")
+    if mn.corrects_id is not None:
+        raise Invalid(
+            "a corrigendum corrects final minutes, not another corrigendum",
+            {"minutes": "corrigendum"},
+        )
+    if mn.status == Minutes.Status.LOCKED:
+        raise Conflict(
+            "these minutes are locked: the record of the meeting is closed", {"minutes": "locked"}
+        )
+    if mn.status != Minutes.Status.FINAL:
+        raise Conflict(
+            "only final minutes take a corrigendum; edit these instead", {"minutes": mn.status}
+        )
+    if mn.corrigenda.exclude(status=Minutes.Status.FINAL).exists():
+        raise Conflict(
+            "a corrigendum to these minutes is already open", {"minutes": "open corrigendum"}
+        )
+    body = _body(body)
+    if not body:
+        raise Invalid("the corrigendum is empty", {"body": "required"})
+    with transaction.atomic():
+        cg = Minutes.objects.create(meeting=m, item=mn.item, corrects=mn, created_by=viewer.member)
+        _revise(viewer, cg, body)
+        record(
+            viewer.member,
+            "meetings.minutes.corrigendum",
+            cg,
+            {"corrects": mn.pk, "sha256_corrected": mn.content_hash},
+            m.label,
+        )
+    _notify(m, "minutes", minutes=cg.pk)
+    return cg

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accord.meetings import views
 
 app_name = "meetings"
-urlpatterns: list = []
+
+B = "p/<slug:slug>/meetings/"
+M = B + "<int:meeting_id>/"
+
+urlpatterns = [
+    path(B, views.meeting_list, name="list"),
+    path(f"{B}new/", views.meeting_new, name="new"),
+    path(M, views.meeting_detail, name="detail"),
+    path(f"{M}edit/", views.meeting_edit, name="edit"),
+    path(f"{M}agenda/", views.agenda, name="agenda"),
+    path(f"{M}attendance/", views.attendance, name="attendance"),
+    path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
+    path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
+]

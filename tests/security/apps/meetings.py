@@ -1,0 +1,102 @@
+"""Leak-suite plug-in of the meetings app: its path parameters, and canary meetings (a public
+plenary chaired by a hidden mediator, a caucus REL TO KES, MED, a mediators-only meeting, an
+Ardanian delegation meeting) with agenda items, attendance, minutes and comments, so that every
+party misses something."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.security.canaries import C_ARD, PUB, R_KESMED, S_MED
+from tests.security.walker import Param, Query
+
+_M = ("meeting_id", ("meeting_id",))
+PARAMS = {
+    "meeting_id": Param(kind="meetings.meeting"),
+    "minutes_id": Param(kind="meetings.minutes", parent=_M),
+    "agenda_item_id": Param(kind="meetings.agendaitem", parent=_M),
+}
+QUERY = {"when": Query(values=("upcoming", "past"))}
+
+
+def canaries(b) -> None:
+    from accord.meetings import services
+
+    start = timezone.now() - timedelta(hours=2)
+
+    def meeting(who, label, kind, chair, rapporteur, parties, attend):
+        v = b.v(who)
+        m = services.create_meeting(
+            v,
+            kind=kind,
+            title=f"Canary meeting {b.tok()}",
+            description=f"Probe meeting {b.tok()}",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            place=f"Room {b.tok()}",
+            chair_id=b.v(chair).member.pk,
+            rapporteur_id=b.v(rapporteur).member.pk,
+            parties=parties,
+            label=label,
+        )
+        item = services.add_item(
+            v, m, title=f"Canary item {b.tok()}", description=f"Probe item {b.tok()}"
+        )
+        sub = services.add_item(v, m, title=f"Canary sub-item {b.tok()}", parent_id=item.pk)
+        off = b.v(rapporteur)
+        for u in attend:
+            services.record_attendance(off, m, member_id=b.v(u).member.pk, status="present")
+        mn = services.save_minutes(off, m, body=f"Canary minutes {b.tok()} probe")
+        services.circulate_minutes(off, m, mn.pk)
+        services.comment_minutes(
+            b.v(attend[-1]),
+            m,
+            mn.pk,
+            text=f"Canary comment {b.tok()}",
+            wording=f"Canary wording {b.tok()}",
+        )
+        services.save_minutes(off, m, body=f"Canary item minutes {b.tok()}", item_id=sub.pk)
+        return m, mn
+
+    # public plenary: the chair is the hidden mediator, a hidden NOR adviser attends
+    meeting("lena.haas", PUB, "plenary", "bruno.cnry", "lena.haas", [], ["bruno.cnry", "ana.costa"])
+    # public meeting chaired by NOR; the chair names the hidden NOR adviser rapporteur
+    m = meeting(
+        "lena.haas", PUB, "working_group", "ingrid.dahl", "ingrid.dahl", ["NOR"], ["ingrid.dahl"]
+    )[0]
+    services.update_meeting(b.v("ingrid.dahl"), m, rapporteur_id=b.v("hedda.cnry").member.pk)
+    hedda = b.v("hedda.cnry")
+    services.record_attendance(hedda, m, member_id=hedda.member.pk, status="present")
+    services.record_attendance(
+        hedda, m, member_id=b.v("erik.lund").member.pk, status="proxy", proxy_id=hedda.member.pk
+    )
+    extra = services.save_minutes(
+        hedda, m, body=f"Adviser minutes {b.tok()}", item_id=m.items.order_by("pk").first().pk
+    )
+    services.circulate_minutes(hedda, m, extra.pk)
+    services.comment_minutes(hedda, m, extra.pk, text=f"Adviser comment {b.tok()}")
+    # the caucus of the mediator with Kestria
+    m, mn = meeting(
+        "lena.haas",
+        R_KESMED,
+        "caucus",
+        "lena.haas",
+        "lena.haas",
+        ["KES", "MED"],
+        ["lena.haas", "viktor.kess"],
+    )
+    services.finalise_minutes(b.v("lena.haas"), m, mn.pk)
+    services.issue_corrigendum(b.v("lena.haas"), m, mn.pk, body=f"Canary corrigendum {b.tok()}")
+    # mediators only, and an Ardanian meeting (the coordinator runs it, ARD officers)
+    meeting("lena.haas", S_MED, "working_group", "lena.haas", "bruno.cnry", [], ["lena.haas"])
+    meeting(
+        "amara.okafor",
+        C_ARD.__class__.of(2, ["ARD", "MED"]),
+        "bilateral",
+        "amara.okafor",
+        "james.whitfield",
+        ["ARD", "MED"],
+        ["ana.costa"],
+    )
