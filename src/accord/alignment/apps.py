@@ -8,6 +8,62 @@ class AlignmentConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare this app's linkable kinds (core.links) and header sections (ui.sections)."""
+        from django.urls import reverse
+
+        from accord.core.links import Kind, register
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        for i, (key, name, url, prefix) in enumerate(
+            (
+                ("alignment-actions", "Actions", "alignment:actions", "action"),
+                (
+                    "alignment-constraints",
+                    "Zones and constraints",
+                    "alignment:constraints",
+                    "constraint",
+                ),
+                ("alignment-map", "Map", "alignment:map", "map"),
+                ("alignment-matrix", "Synchronization matrix", "alignment:matrix", "matrix"),
+            )
+        ):
+            add_section(
+                Section(key, name, url, 40 + i, "Operations", pages=(("alignment", prefix),)),
+                group_order=40 if i == 0 else None,
+            )
+        register(
+            Kind(
+                name="alignment.lineofeffort",
+                model_label="alignment.LineOfEffort",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda x: x.name,
+                url=lambda x: reverse("alignment:matrix", args=[x.process.slug]),
+                text_fields=("name", "objectives"),
+            )
+        )
+        register(
+            Kind(
+                name="alignment.action",
+                model_label="alignment.Action",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda x: x.title,
+                url=lambda x: reverse("alignment:action", args=[x.process.slug, x.pk]),
+                text_fields=("title", "description"),
+            )
+        )
+        register(
+            Kind(
+                name="alignment.constraint",
+                model_label="alignment.Constraint",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda x: x.title,
+                url=lambda x: reverse("alignment:constraint", args=[x.process.slug, x.pk]),
+                text_fields=("title", "conditions", "source_ref"),
+            )
+        )
 
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""

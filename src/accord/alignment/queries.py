@@ -1,1 +1,245 @@
-"""Reads of the alignment app's protected data, always through core.access."""
+"""Reads of the alignment app's protected data, always through core.access.
+
+A touch (an action meeting a constraint) is read only when the reader may read its own derived
+label AND the action AND the constraint: nobody learns of another party's action through a
+conflict, a count, the map or the matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from accord.alignment.models import (
+    Acknowledgement,
+    Action,
+    Constraint,
+    ConstraintVersion,
+    LineOfEffort,
+    Touch,
+)
+from accord.core import access
+from accord.core.access import Viewer
+from accord.core.errors import NotFound
+from accord.core.queries import valid_id
+
+
+def lines(viewer: Viewer) -> QuerySet[LineOfEffort]:
+    """Lines of effort the viewer may read."""
+    qs = LineOfEffort.objects.filter(process=viewer.process).select_related("party", "label")
+    return access.readable(qs, viewer)
+
+
+def line(viewer: Viewer, line_id: int) -> LineOfEffort:
+    if not valid_id(line_id):
+        raise NotFound("line of effort not found")
+    return access.get_readable(lines(viewer), viewer, "line of effort", pk=line_id)
+
+
+def actions(viewer: Viewer) -> QuerySet[Action]:
+    """Actions the viewer may read (their line, when unreadable, is hidden by the pages)."""
+    qs = Action.objects.filter(process=viewer.process).select_related("party", "label", "line")
+    return access.readable(qs, viewer)
+
+
+def action(viewer: Viewer, action_id: int) -> Action:
+    if not valid_id(action_id):
+        raise NotFound("action not found")
+    return access.get_readable(actions(viewer), viewer, "action", pk=action_id)
+
+
+def constraints(viewer: Viewer) -> QuerySet[Constraint]:
+    qs = Constraint.objects.filter(process=viewer.process).select_related("label")
+    return access.readable(qs, viewer)
+
+
+def constraint(viewer: Viewer, constraint_id: int) -> Constraint:
+    if not valid_id(constraint_id):
+        raise NotFound("constraint not found")
+    return access.get_readable(constraints(viewer), viewer, "constraint", pk=constraint_id)
+
+
+def versions(viewer: Viewer, c: Constraint) -> QuerySet[ConstraintVersion]:
+    """Versions of a constraint the viewer may read (each carries the constraint's label)."""
+    return access.readable(c.versions.all(), viewer)
+
+
+def touches(viewer: Viewer) -> QuerySet[Touch]:
+    """Every touch the viewer may read: its derived label, its action and its constraint."""
+    ids = access.readable_label_ids(viewer)
+    return (
+        Touch.objects.filter(
+            action__process=viewer.process,
+            label__in=ids,
+            action__label__in=ids,
+            constraint__label__in=ids,
+        )
+        .select_related("action", "action__party", "constraint", "label")
+        .order_by("start", "pk")
+    )
+
+
+def conflicts(viewer: Viewer) -> QuerySet[Touch]:
+    """The touches that break a constraint (conflicts), as the viewer may read them."""
+    return touches(viewer).filter(conflict=True)
+
+
+def line_of(viewer: Viewer, a: Action) -> LineOfEffort | None:
+    """The action's line of effort when the viewer may read it (else nothing, not even its id)."""
+    if a.line_id is None:
+        return None
+    return lines(viewer).filter(pk=a.line_id).first()
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A constraint version the owner's party has not acknowledged."""
+
+    constraint: Constraint
+    version: int
+
+
+def missing_acks(viewer: Viewer, a: Action) -> list[Missing]:
+    """The key rule's list: the current version of each constraint the action touches (and the
+    viewer may read) that the action's owner party has not acknowledged."""
+    touched = touches(viewer).filter(action=a).select_related("constraint")
+    out = []
+    for t in touched:
+        c = t.constraint
+        if not Acknowledgement.objects.filter(
+            constraint=c, number=c.version, party_id=a.party_id
+        ).exists():
+            out.append(Missing(c, c.version))
+    return sorted(out, key=lambda m: (m.constraint.title, m.constraint.pk))
+
+
+def acknowledged(viewer: Viewer, c: Constraint) -> bool:
+    """Has the viewer's party acknowledged the current version of this constraint?"""
+    if viewer.member is None:
+        return False
+    return Acknowledgement.objects.filter(
+        constraint=c, number=c.version, party_id=viewer.member.party_id
+    ).exists()
+
+
+def my_acks(viewer: Viewer, c: Constraint) -> QuerySet[Acknowledgement]:
+    """The viewer's party's acknowledgements of this constraint (readable through their label)."""
+    if viewer.member is None:
+        return Acknowledgement.objects.none()
+    return access.readable(c.acks.filter(party_id=viewer.member.party_id), viewer)
+
+
+# --------------------------------------------------------------------------- GeoJSON (map, exports)
+
+
+def _label_props(viewer: Viewer, label) -> dict:
+    return {"label": label.value.display(viewer.process.level_names)}
+
+
+def constraint_feature(viewer: Viewer, c: Constraint) -> dict:
+    """A zone as a GeoJSON Feature: its stored geometry plus the buffered footprint."""
+    from accord.alignment import geometry as geo
+    from accord.alignment.services import constraint_volume
+
+    return {
+        "type": "Feature",
+        "id": f"constraint-{c.pk}",
+        "geometry": c.geometry,
+        "properties": {
+            "layer": "zone",
+            "id": c.pk,
+            "title": c.title,
+            "kind": c.get_kind_display(),
+            "inclusion": c.inclusion,
+            "restriction": c.get_restriction_display(),
+            "buffer_m": c.buffer_m,
+            "version": c.version,
+            "valid_from": c.valid_from.isoformat() if c.valid_from else None,
+            "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            "footprint": geo.to_geojson(constraint_volume(c).shape),
+            **_label_props(viewer, c.label),
+        },
+    }
+
+
+def action_feature(viewer: Viewer, a: Action) -> dict:
+    from accord.alignment import geometry as geo
+    from accord.alignment.services import action_volume
+
+    return {
+        "type": "Feature",
+        "id": f"action-{a.pk}",
+        "geometry": a.geometry,
+        "properties": {
+            "layer": "action",
+            "id": a.pk,
+            "title": a.title,
+            "kind": a.get_kind_display(),
+            "state": a.state,
+            "party": a.party.code,
+            "buffer_m": a.buffer_m,
+            "start": a.start.isoformat(),
+            "end": a.end.isoformat(),
+            "footprint": geo.to_geojson(action_volume(a).shape),
+            **_label_props(viewer, a.label),
+        },
+    }
+
+
+def conflict_feature(viewer: Viewer, t: Touch) -> dict | None:
+    """Where an action breaks a zone: the overlap (exclusion) or the part outside (inclusion)."""
+    import shapely
+
+    from accord.alignment import geometry as geo
+    from accord.alignment.services import action_volume, constraint_volume
+
+    a, c = action_volume(t.action), constraint_volume(t.constraint)
+    shape = (
+        shapely.difference(a.shape, c.shape)
+        if t.how == "leaves"
+        else shapely.intersection(a.shape, c.shape)
+    )
+    if shape.is_empty:
+        shape = a.shape
+    return {
+        "type": "Feature",
+        "id": f"conflict-{t.pk}",
+        "geometry": geo.to_geojson(shape),
+        "properties": {
+            "layer": "conflict",
+            "action": t.action_id,
+            "constraint": t.constraint_id,
+            "title": f"{t.action.title} — {t.constraint.title}",
+            "how": t.how,
+            "start": t.start.isoformat(),
+            "end": t.end.isoformat(),
+            "precedence": "FLASH" if t.flash else "ROUTINE",
+            **_label_props(viewer, t.label),
+        },
+    }
+
+
+def collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def zones_geojson(viewer: Viewer) -> dict:
+    """Every zone the viewer may read, as a FeatureCollection."""
+    return collection([constraint_feature(viewer, c) for c in constraints(viewer)])
+
+
+def own_actions_geojson(viewer: Viewer) -> dict:
+    """The viewer's own party's actions (that they may read), as a FeatureCollection."""
+    if viewer.member is None:
+        return collection([])
+    qs = actions(viewer).filter(party_id=viewer.member.party_id)
+    return collection([action_feature(viewer, a) for a in qs])
+
+
+def map_geojson(viewer: Viewer) -> dict:
+    """The map's layers: readable zones, readable actions, readable conflicts."""
+    feats = [constraint_feature(viewer, c) for c in constraints(viewer)]
+    feats += [action_feature(viewer, a) for a in actions(viewer).filter(state__in=Action.LIVE)]
+    feats += [f for t in conflicts(viewer) if (f := conflict_feature(viewer, t)) is not None]
+    return collection(feats)

@@ -1,1 +1,407 @@
-"""HTML pages of the alignment app: parse → service/query → template, no logic."""
+"""HTML pages of the alignment app: parse → service/query → template, no logic.
+
+Forms work without JavaScript: geometry is GeoJSON in a textarea (the map's drawing tools only
+fill that textarea), times are the reader's local time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.alignment import queries, services
+from accord.alignment.models import Action, Constraint, LineOfEffort
+from accord.core import access
+from accord.core.errors import AccordError, Invalid
+from accord.core.roles import Perm
+from accord.core.services import time_zone_of
+from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
+
+MATRIX_DAYS = 14
+
+
+def _tz(request: HttpRequest) -> ZoneInfo:
+    return ZoneInfo(time_zone_of(request.user))
+
+
+def _when(request: HttpRequest, name: str, *, required: bool) -> datetime | None:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise Invalid(f"the {name.replace('_', ' ')} is required", {name: "required"})
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(
+            f"the {name.replace('_', ' ')} is not a date and time", {name: "invalid"}
+        ) from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=_tz(request))
+
+
+def _number(request: HttpRequest, name: str, default=None):
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise Invalid(f"the {name.replace('_', ' ')} must be a number", {name: "invalid"}) from None
+
+
+def _geojson(request: HttpRequest):
+    raw = (request.POST.get("geometry") or "").strip()
+    if not raw:
+        raise Invalid("draw the geometry on the map or paste GeoJSON", {"geometry": "required"})
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise Invalid(
+            f"the geometry is not valid JSON ({exc.msg})", {"geometry": "invalid"}
+        ) from None
+
+
+def _label(request: HttpRequest, viewer):
+    if "label_level" not in request.POST:
+        return None
+    try:
+        level = int(request.POST.get("label_level") or 0)
+    except ValueError:
+        raise Invalid("unknown classification", {"label_level": "invalid"}) from None
+    rel = [c for c in request.POST.getlist("label_rel_to") if c] or None
+    data = {"level": level, "rel_to": rel, "caveats": request.POST.getlist("label_caveats")}
+    from accord.core.labels import LabelValue
+
+    return access.parse_label(viewer.process, data, LabelValue())
+
+
+def _plan_ctx(viewer) -> dict:
+    return {
+        "can_plan": viewer.can(Perm.PLAN_ACTIONS),
+        "action_kinds": Action.Kind.choices,
+        "my_lines": [
+            line
+            for line in queries.lines(viewer)
+            if viewer.member and line.party_id in (None, viewer.member.party_id)
+        ],
+        **label_choices(viewer),
+        "sel_level": min(3, viewer.clearance),
+        "sel_rel_to": [viewer.party_code],
+        "sel_caveats": [],
+        "min_level": 0,
+    }
+
+
+def _create_action(request: HttpRequest, viewer):
+    line = (request.POST.get("line") or "").strip()
+    return services.create_action(
+        viewer,
+        title=request.POST.get("title", ""),
+        kind=request.POST.get("kind", ""),
+        geometry=_geojson(request),
+        buffer_m=_number(request, "buffer_m", 0.0),
+        lower_m=_number(request, "lower_m"),
+        upper_m=_number(request, "upper_m"),
+        start=_when(request, "start", required=True),
+        end=_when(request, "end", required=True),
+        line=int(line) if line.isdigit() else None,
+        description=request.POST.get("description", ""),
+        label=_label(request, viewer),
+    )
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def actions(request: HttpRequest, viewer) -> HttpResponse:
+    """Actions the viewer may read, their conflicts counted among what they may read; a form to
+    plan one (military liaisons)."""
+    rows = list(queries.actions(viewer))
+    conflicts = {}
+    for t in queries.conflicts(viewer):
+        conflicts[t.action_id] = conflicts.get(t.action_id, 0) + 1
+    ctx = {
+        "process": viewer.process,
+        "rows": [(a, conflicts.get(a.pk, 0)) for a in rows],
+        "here": "Actions",
+        **_plan_ctx(viewer),
+    }
+    if request.method == "POST":
+        try:
+            a = _create_action(request, viewer)
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=request.POST)
+            return render_page(request, "alignment/actions.html", ctx, status=exc.status)
+        return redirect("alignment:action", slug=viewer.process.slug, action_id=a.pk)
+    return render_page(request, "alignment/actions.html", ctx)
+
+
+def _action_ctx(viewer, a, **extra) -> dict:
+    touches = list(queries.touches(viewer).filter(action=a))
+    return {
+        "process": viewer.process,
+        "a": a,
+        "line": queries.line_of(viewer, a),
+        "touches": touches,
+        "missing": queries.missing_acks(viewer, a),
+        "mine": viewer.member is not None
+        and a.party_id == viewer.member.party_id
+        and viewer.can(Perm.PLAN_ACTIONS),
+        "next_states": sorted(services.TRANSITIONS[a.state]),
+        "geometry_text": json.dumps(a.geometry),
+        "here": a.title,
+        **extra,
+    }
+
+
+@login_required
+@with_viewer
+def action(request: HttpRequest, viewer, action_id: int) -> HttpResponse:
+    """An action: where and when, its conflicts, and what its party must acknowledge."""
+    a = queries.action(viewer, action_id)
+    return render_page(request, "alignment/action.html", _action_ctx(viewer, a))
+
+
+@login_required
+@require_POST
+def action_state(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
+    """Approve, activate, finish or cancel; a 409 page lists the versions to acknowledge."""
+    try:
+        viewer = process_viewer(request, slug)
+        a = queries.action(viewer, action_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        services.set_state(viewer, a, request.POST.get("state", ""))
+    except AccordError as exc:
+        ctx = _action_ctx(viewer, queries.action(viewer, action_id), page_error=exc.message)
+        return render_page(request, "alignment/action.html", ctx, status=exc.status)
+    return redirect("alignment:action", slug=slug, action_id=action_id)
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+def _constraint_form_ctx(viewer) -> dict:
+    return {
+        "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
+        "constraint_kinds": Constraint.Kind.choices,
+        "restrictions": Constraint.Restriction.choices,
+        "action_kinds": Action.Kind.choices,
+        "party_codes": sorted(p.code for p in viewer.process.parties.all()),
+        **label_choices(viewer),
+        "sel_level": 0,
+        "sel_rel_to": [],
+        "sel_caveats": [],
+        "min_level": 0,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def constraints(request: HttpRequest, viewer) -> HttpResponse:
+    """Zones and deadlines the viewer may read; a form to add one (with its source)."""
+    ctx = {
+        "process": viewer.process,
+        "rows": list(queries.constraints(viewer)),
+        "here": "Zones and constraints",
+        **_constraint_form_ctx(viewer),
+    }
+    if request.method == "POST":
+        try:
+            hours = _number(request, "notice_hours")
+            c = services.create_constraint(
+                viewer,
+                title=request.POST.get("title", ""),
+                kind=request.POST.get("kind", ""),
+                restriction=request.POST.get("restriction", ""),
+                geometry=_geojson(request),
+                buffer_m=_number(request, "buffer_m", 0.0),
+                notice_hours=None if hours is None else int(hours),
+                conditions=request.POST.get("conditions", ""),
+                binds_parties=request.POST.getlist("binds_parties"),
+                binds_kinds=request.POST.getlist("binds_kinds"),
+                valid_from=_when(request, "valid_from", required=False),
+                valid_until=_when(request, "valid_until", required=False),
+                source_ref=request.POST.get("source_ref", ""),
+                label=_label(request, viewer),
+            )
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=request.POST)
+            return render_page(request, "alignment/constraints.html", ctx, status=exc.status)
+        return redirect("alignment:constraint", slug=viewer.process.slug, constraint_id=c.pk)
+    return render_page(request, "alignment/constraints.html", ctx)
+
+
+def _constraint_ctx(viewer, c, **extra) -> dict:
+    from accord.core import links
+
+    return {
+        "process": viewer.process,
+        "c": c,
+        "touches": list(queries.touches(viewer).filter(constraint=c)),
+        "versions": list(queries.versions(viewer, c)),
+        "acknowledged": queries.acknowledged(viewer, c),
+        "can_ack": viewer.can(Perm.PLAN_ACTIONS),
+        "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
+        "sources": links.targets(viewer, c, "source"),
+        "geometry_text": json.dumps(c.geometry),
+        "here": c.title,
+        **extra,
+    }
+
+
+@login_required
+@with_viewer
+def constraint(request: HttpRequest, viewer, constraint_id: int) -> HttpResponse:
+    """A constraint: its versions, what it touches (only actions the reader may read)."""
+    c = queries.constraint(viewer, constraint_id)
+    return render_page(request, "alignment/constraint.html", _constraint_ctx(viewer, c))
+
+
+def _constraint_post(request: HttpRequest, slug: str, constraint_id: int, act) -> HttpResponse:
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.constraint(viewer, constraint_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        act(viewer, c)
+    except AccordError as exc:
+        ctx = _constraint_ctx(
+            viewer, queries.constraint(viewer, constraint_id), page_error=exc.message
+        )
+        return render_page(request, "alignment/constraint.html", ctx, status=exc.status)
+    back = request.POST.get("next", "")
+    if back.startswith(f"/p/{slug}/alignment/"):
+        return redirect(back)
+    return redirect("alignment:constraint", slug=slug, constraint_id=constraint_id)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, slug: str, constraint_id: int) -> HttpResponse:
+    """Acknowledge a version of a constraint for the viewer's party."""
+
+    def act(viewer, c):
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            raise Invalid("which version?", {"version": "required"}) from None
+        services.acknowledge(viewer, c, version)
+
+    return _constraint_post(request, slug, constraint_id, act)
+
+
+@login_required
+@require_POST
+def new_version(request: HttpRequest, slug: str, constraint_id: int) -> HttpResponse:
+    """A new version of a constraint's geometry and buffer (re-checks at once)."""
+
+    def act(viewer, c):
+        services.update_constraint(
+            viewer,
+            c,
+            note=request.POST.get("note", ""),
+            geometry=_geojson(request),
+            buffer_m=_number(request, "buffer_m", c.buffer_m),
+        )
+
+    return _constraint_post(request, slug, constraint_id, act)
+
+
+# --------------------------------------------------------------------------- map and matrix
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def map_page(request: HttpRequest, viewer) -> HttpResponse:
+    """The map: zones, actions and conflicts the reader may read; draw a new action."""
+    ctx = {"process": viewer.process, "here": "Map", **_plan_ctx(viewer)}
+    if request.method == "POST":
+        try:
+            a = _create_action(request, viewer)
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=request.POST)
+            return render_page(request, "alignment/map.html", ctx, status=exc.status)
+        return redirect("alignment:action", slug=viewer.process.slug, action_id=a.pk)
+    return render_page(request, "alignment/map.html", ctx)
+
+
+@login_required
+def map_data(request: HttpRequest, slug: str) -> HttpResponse:
+    """The map's layers as GeoJSON (the same read door as the API's /geojson/map)."""
+    try:
+        viewer = process_viewer(request, slug)
+    except AccordError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(queries.map_geojson(viewer))
+
+
+@login_required
+@with_viewer
+def matrix(request: HttpRequest, viewer) -> HttpResponse:
+    """The synchronization matrix: lines of effort × days; a red cell is a conflict that day."""
+    tz = _tz(request)
+    today = timezone.now().astimezone(tz).date()
+    try:
+        offset = int(request.GET.get("from", "0"))
+    except ValueError:
+        offset = 0
+    offset = max(-365, min(365, offset))
+    first = today + timedelta(days=offset - 1)
+    days = [first + timedelta(days=i) for i in range(MATRIX_DAYS)]
+    start = datetime.combine(days[0], datetime.min.time(), tzinfo=tz)
+    end = start + timedelta(days=MATRIX_DAYS)
+    acts = list(
+        queries.actions(viewer)
+        .filter(start__lt=end, end__gt=start)
+        .exclude(state=Action.State.CANCELLED)
+    )
+    lines = list(queries.lines(viewer))
+    readable_lines = {line.pk for line in lines}
+    conflicts = list(queries.conflicts(viewer).filter(start__lt=end, end__gt=start))
+    rows = []
+    groups: list[tuple[LineOfEffort | None, list[Action]]] = [
+        (line, [a for a in acts if a.line_id == line.pk]) for line in lines
+    ]
+    loose = [a for a in acts if a.line_id not in readable_lines]
+    if loose:
+        groups.append((None, loose))
+    for line, members in groups:
+        cells = []
+        for d in days:
+            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
+            d1 = d0 + timedelta(days=1)
+            here = [a for a in members if a.start < d1 and a.end > d0]
+            hot = {
+                t.action_id
+                for t in conflicts
+                if t.start < d1 and t.end > d0 and t.action_id in {a.pk for a in here}
+            }
+            cells.append(
+                {"day": d, "actions": [(a, a.pk in hot) for a in here], "conflict": bool(hot)}
+            )
+        rows.append({"line": line, "cells": cells})
+    ctx = {
+        "process": viewer.process,
+        "days": days,
+        "rows": rows,
+        "today": today,
+        "prev": offset - 7,
+        "next": offset + 7,
+        "here": "Synchronization matrix",
+    }
+    return render_page(request, "alignment/matrix.html", ctx)
