@@ -1,5 +1,287 @@
 """REST endpoints of the verification app: parse → service/query → schema, no logic."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import paginate
+
+from accord.core import access, people
+from accord.core.api import label_out
+from accord.core.labels import LabelValue
+from accord.core.queries import viewer_for_slug
+from accord.pagination import Page
+from accord.verification import queries, services
+from accord.verification import schemas as s
+from accord.verification.models import Assessment, Claim, Source
 
 router = Router(tags=["verification"])
+BASE = "/processes/{slug}/verification"
+
+
+def _v(request: HttpRequest, slug: str) -> access.Viewer:
+    return viewer_for_slug(request.user, slug)
+
+
+def _label(v: access.Viewer, data) -> LabelValue | None:
+    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
+def source_out(v: access.Viewer, src: Source) -> dict:
+    chain = queries.lineage(v, src)
+    relays = queries.relays_shown(v, src)
+    return {
+        "id": src.pk,
+        "name": src.name,
+        "kind": src.kind,
+        "url": src.url,
+        "platform": src.platform,
+        "relays": relays.pk if relays else None,
+        "lineage_root": chain[-1].pk,
+        "reliability": src.reliability,
+        "reliability_words": src.reliability_words,
+        "status": src.status,
+        "label": label_out(v.process, src.label),
+    }
+
+
+def source_detail_out(v: access.Viewer, src: Source) -> dict:
+    return {
+        **source_out(v, src),
+        "ratings": [
+            {
+                "reliability": r.reliability,
+                "reliability_words": Source(reliability=r.reliability).reliability_words,
+                "note": r.note,
+                "rated_by": people.handle(v, r.rated_by),
+                "rated_at": r.rated_at,
+            }
+            for r in queries.ratings(v, src)
+        ],
+        "relayed_by": [x.pk for x in queries.relayed_by(v, src)],
+    }
+
+
+def claim_out(v: access.Viewer, c: Claim) -> dict:
+    rating = f"{c.seen_reliability}{c.seen_credibility}" if c.seen_credibility is not None else None
+    return {
+        "id": c.pk,
+        "text": c.text,
+        "language": c.language,
+        "url": c.url,
+        "platform": c.platform,
+        "place": c.place,
+        "seen_at": c.seen_at,
+        "techniques": c.techniques,
+        "disinformant_category": c.disinformant_category,
+        "disinformant_country": c.disinformant_country,
+        "attribution": c.attribution,
+        "intent": c.intent,
+        "status": c.seen_status or "unstarted",
+        "rating": rating,
+        "label": label_out(v.process, c.label),
+        "reported_by": people.handle(v, c.created_by),
+        "created_at": c.created_at,
+    }
+
+
+def assessment_out(v: access.Viewer, a: Assessment) -> dict:
+    src = queries.assessment_source(v, a)
+    return {
+        "id": a.pk,
+        "status": a.status,
+        "rating": a.rating,
+        "reliability": a.reliability,
+        "credibility": a.credibility,
+        "credibility_words": a.credibility_words,
+        "likelihood": a.likelihood,
+        "probability": a.probability,
+        "rationale": a.rationale,
+        "independent_sources": a.independent_sources,
+        "source": src.pk if src else None,
+        "analyst": people.handle(v, a.analyst),
+        "created_at": a.created_at,
+        "label": label_out(v.process, a.label),
+    }
+
+
+def similar_out(hits: list[queries.Similar]) -> list[dict]:
+    return [
+        {
+            "id": h.claim.pk,
+            "text": h.claim.text,
+            "score": h.score,
+            "status": h.claim.seen_status,
+            "rating": (
+                f"{h.claim.seen_reliability}{h.claim.seen_credibility}"
+                if h.claim.seen_credibility is not None
+                else None
+            ),
+        }
+        for h in hits
+    ]
+
+
+def claim_detail_out(v: access.Viewer, c: Claim) -> dict:
+    return {
+        **claim_out(v, c),
+        "sources": [source_out(v, x) for x in queries.claim_sources(v, c)],
+        "independent_sources": queries.independent_sources(v, c),
+        "assessments": [assessment_out(v, a) for a in queries.assessments(v, c)],
+        "similar": similar_out(queries.similar(v, c.text, exclude=c.pk)),
+    }
+
+
+# --- DISARM ------------------------------------------------------------------------------------
+@router.get("/disarm/techniques", response=list[s.TechniqueOut], summary="DISARM techniques")
+@paginate(Page)
+def list_techniques(request: HttpRequest, tactic: str | None = None):
+    qs = queries.techniques()
+    rows = [
+        {
+            "id": t.external_id,
+            "name": t.name,
+            "tactics": t.tactics,
+            "parent": t.parent,
+            "url": t.url,
+        }
+        for t in qs
+    ]
+    return [r for r in rows if not tactic or tactic in r["tactics"]]
+
+
+# --- sources -----------------------------------------------------------------------------------
+@router.get(f"{BASE}/sources", response=list[s.SourceOut], summary="Sources I may read")
+@paginate(Page)
+def list_sources(request: HttpRequest, slug: str):
+    v = _v(request, slug)
+    return [source_out(v, x) for x in queries.sources(v)]
+
+
+@router.post(f"{BASE}/sources", response={201: s.SourceDetailOut}, summary="Add a source")
+def create_source(request: HttpRequest, slug: str, data: s.SourceIn):
+    v = _v(request, slug)
+    src = services.create_source(
+        v,
+        name=data.name,
+        kind=data.kind,
+        url=data.url,
+        platform=data.platform,
+        relays=data.relays,
+        reliability=data.reliability,
+        status=data.status,
+        notes=data.notes,
+        label=_label(v, data.label),
+    )
+    return Status(201, source_detail_out(v, src))
+
+
+@router.get(f"{BASE}/sources/{{source_id}}", response=s.SourceDetailOut, summary="A source")
+def get_source(request: HttpRequest, slug: str, source_id: int):
+    v = _v(request, slug)
+    return source_detail_out(v, queries.source(v, source_id))
+
+
+@router.post(
+    f"{BASE}/sources/{{source_id}}/ratings",
+    response={201: s.SourceDetailOut},
+    summary="Rate a source's reliability (A–F); the history is kept",
+)
+def rate_source(request: HttpRequest, slug: str, source_id: int, data: s.RatingIn):
+    v = _v(request, slug)
+    src = queries.source(v, source_id)
+    services.rate_source(v, src, reliability=data.reliability, note=data.note, status=data.status)
+    return Status(201, source_detail_out(v, queries.source(v, source_id)))
+
+
+# --- claims ------------------------------------------------------------------------------------
+@router.get(f"{BASE}/claims", response=list[s.ClaimOut], summary="Claims I may read")
+@paginate(Page)
+def list_claims(
+    request: HttpRequest,
+    slug: str,
+    status: str | None = None,
+    technique: str | None = None,
+    language: str | None = None,
+    platform: str | None = None,
+    q: str | None = None,
+):
+    v = _v(request, slug)
+    qs = queries.filtered_claims(
+        v, status=status, technique=technique, language=language, platform=platform, q=q
+    )
+    return [claim_out(v, c) for c in qs]
+
+
+@router.post(
+    f"{BASE}/claims",
+    response={201: s.ClaimDetailOut},
+    summary="Report a claim (answer lists similar claims you may read)",
+)
+def create_claim(request: HttpRequest, slug: str, data: s.ClaimIn):
+    v = _v(request, slug)
+    c = services.create_claim(
+        v,
+        text=data.text,
+        language=data.language,
+        url=data.url,
+        platform=data.platform,
+        place=data.place,
+        seen_at=data.seen_at,
+        sources=data.sources,
+        techniques=data.techniques,
+        disinformant_category=data.disinformant_category,
+        disinformant_country=data.disinformant_country,
+        attribution=data.attribution,
+        intent=data.intent,
+        label=_label(v, data.label),
+    )
+    return Status(201, claim_detail_out(v, queries.claim(v, c.pk)))
+
+
+@router.post(
+    f"{BASE}/similar",
+    response=list[s.SimilarOut],
+    summary="Claims I may read that resemble a text (checked before reporting)",
+)
+def similar(request: HttpRequest, slug: str, data: s.SimilarIn):
+    v = _v(request, slug)
+    return similar_out(queries.similar(v, data.text))
+
+
+@router.get(f"{BASE}/claims/{{claim_id}}", response=s.ClaimDetailOut, summary="A claim")
+def get_claim(request: HttpRequest, slug: str, claim_id: int):
+    v = _v(request, slug)
+    return claim_detail_out(v, queries.claim(v, claim_id))
+
+
+@router.post(
+    f"{BASE}/claims/{{claim_id}}/sources",
+    response={201: s.ClaimDetailOut},
+    summary="Record another source carrying the claim",
+)
+def add_claim_source(request: HttpRequest, slug: str, claim_id: int, data: s.ClaimSourceIn):
+    v = _v(request, slug)
+    c = services.add_claim_source(v, queries.claim(v, claim_id), data.source)
+    return Status(201, claim_detail_out(v, queries.claim(v, c.pk)))
+
+
+@router.post(
+    f"{BASE}/claims/{{claim_id}}/assessments",
+    response={201: s.AssessmentOut},
+    summary="Assess a claim (Admiralty code, ICD 203 estimative words)",
+)
+def assess(request: HttpRequest, slug: str, claim_id: int, data: s.AssessmentIn):
+    v = _v(request, slug)
+    a = services.assess(
+        v,
+        queries.claim(v, claim_id),
+        status=data.status,
+        credibility=data.credibility,
+        rationale=data.rationale,
+        likelihood=data.likelihood,
+        probability=data.probability,
+        source=data.source,
+        label=_label(v, data.label),
+    )
+    return Status(201, assessment_out(v, a))

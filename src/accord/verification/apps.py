@@ -8,6 +8,68 @@ class VerificationConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare this app's linkable kinds (core.links) and header sections (ui.sections)."""
+        from django.urls import reverse
+
+        from accord.core.links import Kind, register
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(
+            Section(
+                "claims",
+                "Claims",
+                "verification:claims",
+                50,
+                "Verification",
+                pages=(("verification", "claim"), ("verification", "techniques")),
+            ),
+            group_order=50,
+        )
+        add_section(
+            Section(
+                "sources",
+                "Sources",
+                "verification:sources",
+                51,
+                "Verification",
+                pages=(("verification", "source"),),
+            )
+        )
+        register(
+            Kind(
+                name="verification.source",
+                model_label="verification.Source",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda s: s.name,
+                url=lambda s: reverse("verification:source", args=[s.process.slug, s.pk]),
+                text_fields=("name", "notes"),
+            )
+        )
+        register(
+            Kind(
+                name="verification.claim",
+                model_label="verification.Claim",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda c: c.text[:80],
+                url=lambda c: reverse("verification:claim", args=[c.process.slug, c.pk]),
+                text_fields=("text",),
+            )
+        )
+        register(
+            Kind(
+                name="verification.assessment",
+                model_label="verification.Assessment",
+                label_paths=("label", "claim__label"),
+                process_path="claim__process",
+                title=lambda a: f"Assessment {a.rating} of a claim",
+                url=lambda a: reverse(
+                    "verification:claim", args=[a.claim.process.slug, a.claim_id]
+                ),
+                text_fields=("rationale",),
+            )
+        )
 
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""

@@ -1,5 +1,139 @@
-"""Demo content of the verification app in the Lake Varna process."""
+"""Demo content of the verification app in the Lake Varna process.
+
+A rumour of a massacre at the Varna bridge is carried by three accounts that all relay one
+outlet (one origin: not independent), reported by the monitoring mission (tomás.ruiz) and
+debunked by the Belmark analyst (sophie.martin) against a VMM patrol report. The DISARM
+bundle is imported from ../shared/data/disarm when present (skipped with a log line when not).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accord.core.demo import member_viewer
+from accord.core.labels import LabelValue
+from accord.verification import disarm, services
+from accord.verification.models import Technique
+
+log = logging.getLogger("accord.verification")
+
+RUMOUR = (
+    "Massacre at the Varna bridge: NVF fighters shot dozens of civilians at dawn while the "
+    "monitors looked away. Share before they delete it!"
+)
+ECHO = "Dozens of civilians were massacred on the Varna bridge at dawn, local accounts say."
+
+
+def load_disarm() -> bool:
+    """Import the DISARM bundle if it is there and not imported yet."""
+    if Technique.objects.exists():
+        return True
+    path = disarm.default_path()
+    if path is None:
+        log.info("DISARM bundle not found (../shared/data/disarm/DISARM.json): not imported")
+        return False
+    services.import_disarm(path, actor="accord demo")
+    return True
 
 
 def load(process) -> None:
-    """Add the verification demo to the demo process (nothing yet)."""
+    """Add the verification demo to the demo process."""
+    have_disarm = load_disarm()
+    tomas = member_viewer(process, "tomas.ruiz")
+    sophie = member_viewer(process, "sophie.martin")
+    now = timezone.now()
+    outlet = services.create_source(
+        tomas,
+        name="Varna Truth",
+        kind="outlet",
+        url="https://varna-truth.example/",
+        platform="Web",
+        reliability="E",
+        status="not_credible",
+        notes="Anonymous site registered three weeks ago; no named editors.",
+    )
+    accounts = [
+        services.create_source(
+            tomas,
+            name=name,
+            kind="account",
+            url=f"https://social.example/{name.lstrip('@')}",
+            platform="Chirp",
+            relays=outlet.pk,
+            reliability="F",
+            status="sockpuppet" if i else "undetermined",
+        )
+        for i, name in enumerate(("@varna_eyes", "@bridge_watch_24", "@nordvarna_news"))
+    ]
+    patrol = services.create_source(
+        tomas,
+        name="VMM patrol report 14/B",
+        kind="document",
+        reliability="B",
+        status="credible",
+        notes="Monitoring mission patrol log for the Varna bridge checkpoint.",
+    )
+    techniques = ["T0023", "T0049.003", "T0098.001"] if have_disarm else []
+    rumour = services.create_claim(
+        tomas,
+        text=RUMOUR,
+        language="en",
+        url="https://social.example/varna_eyes/status/1",
+        platform="Chirp",
+        place="Varna bridge",
+        seen_at=now - timedelta(hours=30),
+        sources=[outlet.pk] + [a.pk for a in accounts],
+        techniques=techniques,
+        disinformant_category="unattributed",
+        intent="military",
+    )
+    services.assess(
+        sophie,
+        rumour,
+        status="in_progress",
+        credibility=6,
+        rationale="Checking against the monitoring mission's patrol logs for the bridge.",
+    )
+    services.rate_source(
+        sophie,
+        outlet,
+        reliability="E",
+        note="Three earlier stories traced to fabricated images.",
+        status="not_credible",
+    )
+    services.assess(
+        sophie,
+        rumour,
+        status="false",
+        credibility=5,
+        source=outlet.pk,
+        likelihood="very unlikely",
+        probability=10,
+        rationale=(
+            "The VMM patrol (report 14/B) held the bridge checkpoint from 04:30 to 09:00 and "
+            "recorded no shooting; hospitals in Varna report no casualties. The three accounts "
+            "all relay Varna Truth: one origin, not independent corroboration."
+        ),
+    )
+    services.create_claim(
+        tomas,
+        text="The VMM patrol held the Varna bridge checkpoint from 04:30 to 09:00 without incident.",
+        place="Varna bridge",
+        platform="VMM",
+        seen_at=now - timedelta(hours=26),
+        sources=[patrol.pk],
+    )
+    services.create_claim(
+        sophie,
+        text=ECHO,
+        language="en",
+        platform="Chirp",
+        place="Varna bridge",
+        seen_at=now - timedelta(hours=3),
+        sources=[accounts[1].pk],
+        techniques=["T0118"] if have_disarm else [],
+        label=LabelValue.of(1, ["ARD", "NOR", "BEL"]),
+    )

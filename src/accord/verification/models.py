@@ -1,3 +1,246 @@
-"""Tables of the verification app."""
+"""Tables of the verification app.
 
-from django.db import models  # noqa: F401
+Reference data (DISARM tactics, techniques, counters) is public and process-free. Everything a
+process writes (sources, claims, assessments, public lines) carries a label and is read through
+core.access; an assessment is read through its own label AND its claim's.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accord.core.models import Label, Member, Process
+
+RELIABILITY = {
+    "A": "Completely reliable",
+    "B": "Usually reliable",
+    "C": "Fairly reliable",
+    "D": "Not usually reliable",
+    "E": "Unreliable",
+    "F": "Reliability cannot be judged",
+}
+CREDIBILITY = {
+    1: "Confirmed by other sources",
+    2: "Probably true",
+    3: "Possibly true",
+    4: "Doubtful",
+    5: "Improbable",
+    6: "Truth cannot be judged",
+}
+# ICD 203 estimative language: word → (lowest %, highest %) inclusive
+ESTIMATIVE = {
+    "almost no chance": (1, 5),
+    "very unlikely": (5, 20),
+    "unlikely": (20, 45),
+    "roughly even chance": (45, 55),
+    "likely": (55, 80),
+    "very likely": (80, 95),
+    "almost certain": (95, 99),
+}
+
+
+# --- DISARM reference tables (public) ----------------------------------------------------------
+class Tactic(models.Model):
+    """A DISARM tactic (TA01…TA18)."""
+
+    external_id = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=200)
+    shortname = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}"
+
+
+class Technique(models.Model):
+    """A DISARM technique (T0000 or T0000.000): the IDs claims are tagged with."""
+
+    external_id = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    tactics = models.JSONField(default=list)  # tactic shortnames
+    parent = models.CharField(max_length=12, blank=True)
+    url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}"
+
+
+class Counter(models.Model):
+    """A DISARM counter (C00000), when a bundle carries them (the shipped one does not)."""
+
+    external_id = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}"
+
+
+# --- sources ---------------------------------------------------------------------------------
+class Source(models.Model):
+    """A person, outlet, account, channel or document that carries claims."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        OUTLET = "outlet", "Outlet"
+        ACCOUNT = "account", "Account"
+        CHANNEL = "channel", "Channel"
+        DOCUMENT = "document", "Document"
+
+    class Status(models.TextChoices):  # Meedan Check source statuses
+        UNDETERMINED = "undetermined", "Undetermined"
+        CREDIBLE = "credible", "Credible"
+        SLIGHTLY = "slightly_credible", "Slightly credible"
+        NOT_CREDIBLE = "not_credible", "Not credible"
+        SOCKPUPPET = "sockpuppet", "Sockpuppet"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    url = models.URLField(max_length=500, blank=True)
+    platform = models.CharField(max_length=60, blank=True)
+    relays = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="relayed_by"
+    )
+    reliability = models.CharField(max_length=1, default="F")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDETERMINED)
+    notes = models.TextField(blank=True)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("process", "name", "kind", "url", "platform", "reliability", "status", "label")
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def reliability_words(self) -> str:
+        return RELIABILITY.get(self.reliability, "")
+
+
+class SourceRating(models.Model):
+    """One rating of a source's reliability: who rated it, when, and why (the history)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="ratings")
+    reliability = models.CharField(max_length=1)
+    note = models.CharField(max_length=500, blank=True)
+    rated_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-rated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reliability} rating of source {self.source_id}"
+
+
+# --- claims ----------------------------------------------------------------------------------
+class Claim(models.Model):
+    """A statement as seen somewhere, carried by sources, tagged with DISARM techniques."""
+
+    class Status(models.TextChoices):  # Meedan Check item statuses
+        UNSTARTED = "unstarted", "Unstarted"
+        IN_PROGRESS = "in_progress", "In progress"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+        FALSE = "false", "False"
+        VERIFIED = "verified", "Verified"
+
+    class Category(models.TextChoices):  # DFRLab disinformant category
+        UNKNOWN = "", "Not attributed"
+        GOVERNMENT = "government", "Government"
+        MILITARY = "military", "Military"
+        POLITICAL_PARTY = "political_party", "Political party"
+        MEDIA = "media", "Media"
+        NON_STATE = "non_state_actor", "Non-state actor"
+        INDIVIDUAL = "individual", "Individual"
+        UNATTRIBUTED = "unattributed", "Unknown actor"
+
+    class Intent(models.TextChoices):  # DFRLab intent
+        UNKNOWN = "", "Not stated"
+        CIVIL = "civil", "Civil"
+        SOCIAL = "social", "Social"
+        ECONOMIC = "economic", "Economic"
+        MILITARY = "military", "Military"
+
+    class Attribution(models.TextChoices):
+        NONE = "", "Not stated"
+        DIRECT = "direct", "Direct attribution"
+        INFERRED = "inferred", "Inferred attribution"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    language = models.CharField(max_length=12, default="en")
+    url = models.URLField(max_length=500, blank=True)
+    platform = models.CharField(max_length=60, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    sources = models.ManyToManyField(Source, blank=True, related_name="claims")
+    techniques = models.JSONField(default=list)
+    disinformant_category = models.CharField(max_length=20, blank=True, choices=Category.choices)
+    disinformant_country = models.CharField(max_length=60, blank=True)
+    attribution = models.CharField(max_length=10, blank=True, choices=Attribution.choices)
+    intent = models.CharField(max_length=10, blank=True, choices=Intent.choices)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("process", "text", "language", "url", "platform", "place", "label")
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["-seen_at", "-pk"]
+        indexes = [models.Index(fields=["process", "label"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Assessment(models.Model):
+    """An analyst's assessment of a claim on the Admiralty code (e.g. "B2") with ICD 203 words."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assessments")
+    status = models.CharField(max_length=15, choices=Claim.Status.choices)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL)
+    reliability = models.CharField(max_length=1, default="F")
+    credibility = models.PositiveSmallIntegerField()
+    likelihood = models.CharField(max_length=30, blank=True)
+    probability = models.PositiveSmallIntegerField(null=True, blank=True)
+    rationale = models.TextField()
+    independent_sources = models.PositiveSmallIntegerField(default=0)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    analyst = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("claim", "status", "reliability", "credibility", "likelihood", "label")
+    ledger_scope = "claim__process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.rating} {self.get_status_display()}"
+
+    @property
+    def rating(self) -> str:
+        """Reliability and credibility written together, as the Admiralty code does: "B2"."""
+        return f"{self.reliability}{self.credibility}"
+
+    @property
+    def credibility_words(self) -> str:
+        return CREDIBILITY.get(self.credibility, "")

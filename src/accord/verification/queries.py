@@ -1,1 +1,225 @@
-"""Reads of the verification app's protected data, always through core.access."""
+"""Reads of the verification app's protected data, always through core.access.
+
+Claims, sources and assessments are read under their labels (an assessment under its own and
+its claim's). A claim's workflow status as shown to a reader is that of the latest assessment
+THEY may read, so a stricter assessment never shows through the status of a claim. Similar
+claims are ranked among the claims the reader may read only (the label filter comes before
+ranking, in the index itself).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+
+from accord.core import access
+from accord.core.access import Viewer
+from accord.core.errors import NotFound
+from accord.core.queries import valid_id
+from accord.verification.models import Assessment, Claim, Source, SourceRating, Technique
+from accord.verification.similar import ClaimIndex, Match
+
+
+# --- sources -------------------------------------------------------------------------------------
+def sources(viewer: Viewer) -> QuerySet[Source]:
+    if viewer.member is None:
+        return Source.objects.none()
+    qs = Source.objects.filter(process=viewer.process).select_related("label", "relays")
+    return access.readable(qs, viewer)
+
+
+def source(viewer: Viewer, source_id: int) -> Source:
+    if not valid_id(source_id):
+        raise NotFound("source not found")
+    obj = sources(viewer).filter(pk=source_id).first()
+    if obj is None:
+        raise NotFound("source not found")
+    return obj
+
+
+def ratings(viewer: Viewer, s: Source) -> list[SourceRating]:
+    """The reliability history of a readable source, newest first."""
+    source(viewer, s.pk)
+    return list(SourceRating.objects.filter(source=s).select_related("rated_by__user"))
+
+
+def relays_shown(viewer: Viewer, s: Source) -> Source | None:
+    """The source this one relays, if the viewer may read it (else nothing, not even its id)."""
+    if s.relays_id is None:
+        return None
+    return sources(viewer).filter(pk=s.relays_id).first()
+
+
+def relayed_by(viewer: Viewer, s: Source) -> QuerySet[Source]:
+    return sources(viewer).filter(relays=s)
+
+
+def lineage(viewer: Viewer, s: Source) -> list[Source]:
+    """The readable chain from this source up to its origin (stops at an unreadable link)."""
+    out = [s]
+    seen = {s.pk}
+    cur = s
+    while cur.relays_id is not None and cur.relays_id not in seen:
+        nxt = sources(viewer).filter(pk=cur.relays_id).first()
+        if nxt is None:
+            break
+        out.append(nxt)
+        seen.add(nxt.pk)
+        cur = nxt
+    return out
+
+
+# --- claims --------------------------------------------------------------------------------------
+def _latest(viewer: Viewer, field: str) -> Subquery:
+    ids = access.readable_label_ids(viewer)
+    qs = Assessment.objects.filter(
+        claim=OuterRef("pk"), label__in=ids, claim__label__in=ids
+    ).order_by("-created_at", "-pk")
+    return Subquery(qs.values(field)[:1])
+
+
+def claims(viewer: Viewer) -> QuerySet[Claim]:
+    """Readable claims, each annotated with the latest readable assessment's status and rating."""
+    if viewer.member is None:
+        return Claim.objects.none()
+    qs = Claim.objects.filter(process=viewer.process).select_related("label", "created_by__user")
+    return access.readable(qs, viewer).annotate(
+        seen_status=_latest(viewer, "status"),
+        seen_reliability=_latest(viewer, "reliability"),
+        seen_credibility=_latest(viewer, "credibility"),
+    )
+
+
+def claim(viewer: Viewer, claim_id: int) -> Claim:
+    if not valid_id(claim_id):
+        raise NotFound("claim not found")
+    obj = claims(viewer).filter(pk=claim_id).first()
+    if obj is None:
+        raise NotFound("claim not found")
+    return obj
+
+
+def filtered_claims(
+    viewer: Viewer,
+    *,
+    status: str | None = None,
+    technique: str | None = None,
+    language: str | None = None,
+    platform: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Claim]:
+    qs = claims(viewer)
+    if status == "unstarted":
+        qs = qs.filter(Q(seen_status__isnull=True) | Q(seen_status="unstarted"))
+    elif status:
+        qs = qs.filter(seen_status=status)
+    if language:
+        qs = qs.filter(language__iexact=language)
+    if platform:
+        qs = qs.filter(platform__iexact=platform)
+    if q:
+        qs = qs.filter(text__icontains=q)
+    if technique:
+        t = technique.strip().upper()
+        ids = [c.pk for c in qs.only("pk", "techniques") if t in (c.techniques or [])]
+        qs = qs.filter(pk__in=ids)
+    return qs
+
+
+def claim_sources(viewer: Viewer, c: Claim) -> list[Source]:
+    """The sources carrying a readable claim that the viewer may read."""
+    claim(viewer, c.pk)
+    return list(sources(viewer).filter(claims=c))
+
+
+def assessments(viewer: Viewer, c: Claim) -> QuerySet[Assessment]:
+    claim(viewer, c.pk)
+    qs = Assessment.objects.filter(claim=c).select_related("label", "analyst__user", "source")
+    return access.readable(access.readable(qs, viewer), viewer, "claim__label")
+
+
+def assessment_source(viewer: Viewer, a: Assessment) -> Source | None:
+    if a.source_id is None:
+        return None
+    return sources(viewer).filter(pk=a.source_id).first()
+
+
+def techniques(ids: list[str] | None = None) -> QuerySet[Technique]:
+    """DISARM techniques (public reference data)."""
+    qs = Technique.objects.all()
+    return qs.filter(external_id__in=ids) if ids is not None else qs
+
+
+def independent_sources(viewer: Viewer, c: Claim) -> int:
+    from accord.verification.services import independent_count
+
+    return independent_count(claim_sources(viewer, c))
+
+
+# --- similar claims ------------------------------------------------------------------------------
+@dataclass
+class Similar:
+    claim: Claim
+    score: float
+
+
+_indexes: dict[int, ClaimIndex] = {}
+_ilock = threading.Lock()
+
+
+def index_for(process_id: int) -> ClaimIndex:
+    """The process's similar-claim index in this worker, brought up to date with the table:
+    built on first use, then claims added by other workers are appended (ids above the last
+    indexed one); if claims were removed it is rebuilt."""
+    with _ilock:
+        ix = _indexes.get(process_id)
+        if ix is None:
+            ix = _indexes[process_id] = ClaimIndex()
+    base = Claim.objects.filter(process_id=process_id)
+    stats = base.aggregate(n=Count("pk"), top=Max("pk"))
+    if (stats["top"] or 0) < ix.max_id:  # rows removed (or a rolled-back test): start again
+        with _ilock:
+            ix = _indexes[process_id] = ClaimIndex()
+    newer = list(base.filter(pk__gt=ix.max_id).values_list("pk", "label_id", "text"))
+    if newer:
+        with ix._lock:
+            newer = [r for r in newer if r[0] > ix.max_id]
+            if len(newer) == 1:
+                ix.add(*newer[0])
+            elif newer:
+                ix.bulk([r[0] for r in newer], [r[1] for r in newer], [r[2] for r in newer])
+    if len(ix) != stats["n"] and len(ix) != base.count():
+        with _ilock:
+            _indexes.pop(process_id, None)
+        return index_for(process_id)
+    return ix
+
+
+def index_claim(c: Claim) -> None:
+    """Bring the index up to date after a claim was created (called after commit)."""
+    index_for(c.process_id)
+
+
+def reset_indexes() -> None:
+    with _ilock:
+        _indexes.clear()
+
+
+def similar(viewer: Viewer, text: str, *, k: int = 5, exclude: int | None = None) -> list[Similar]:
+    """Claims the viewer may read that resemble `text`, best first. The index ranks only rows
+    under labels the viewer may read; each hit is re-read through access before it is shown."""
+    if viewer.member is None or not (text or "").strip():
+        return []
+    ix = index_for(viewer.process.pk)
+    hits: list[Match] = ix.query(text, access.readable_label_ids(viewer), k=k, exclude=exclude)
+    if not hits:
+        return []
+    rows = {c.pk: c for c in claims(viewer).filter(pk__in=[h.claim_id for h in hits])}
+    return [Similar(rows[h.claim_id], h.score) for h in hits if h.claim_id in rows]
+
+
+def latest_assessment(viewer: Viewer, c: Claim) -> Assessment | None:
+    """The newest assessment of a readable claim that the viewer may read."""
+    return assessments(viewer, c).first()

@@ -1,1 +1,520 @@
-"""Every state change of the verification app: check policy, write, record, publish after commit."""
+"""Every state change of the verification app: check policy, write, record, publish after commit.
+
+Who may do what (core.roles): any member may report a claim (a rumour is everyone's business);
+adding sources takes ASSESS_CLAIMS or FILE_REPORTS (analysts and monitors find them); rating a
+source and assessing a claim take ASSESS_CLAIMS (analysts). Validation happens before the first
+write, and each write shares one transaction with its ledger entry (rule 6).
+
+Corroboration counts independent sources only: a source's lineage root is found by following
+`relays` (this account relays that outlet) to its end; two sources are independent when their
+roots differ. Credibility 1 ("confirmed") needs two independent sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core import access, events, links
+from accord.core.access import Viewer
+from accord.core.errors import Conflict, Invalid, NotFound
+from accord.core.labels import LabelValue, combine
+from accord.core.queries import valid_id
+from accord.core.roles import Perm
+from accord.ledger.services import record
+from accord.verification import disarm, queries
+from accord.verification.models import (
+    CREDIBILITY,
+    ESTIMATIVE,
+    RELIABILITY,
+    Assessment,
+    Claim,
+    Counter,
+    Source,
+    SourceRating,
+    Tactic,
+    Technique,
+)
+
+log = logging.getLogger("accord.verification")
+DEFAULT_LEVEL = 1  # RESTRICTED, releasable to every party (capped at the creator's clearance)
+MAX_CLAIM = 5000
+MAX_SOURCES_PER_CLAIM = 50
+MAX_TECHNIQUES = 20
+
+
+def _notify(obj, kind: str, key: str, labels: list[int]) -> None:
+    events.notify(obj_process(obj), f"verification.{kind}", {key: obj.pk}, labels)
+
+
+def obj_process(obj) -> int:
+    if isinstance(obj, Assessment):
+        return obj.claim.process_id
+    return obj.process_id
+
+
+def _default_label(viewer: Viewer) -> LabelValue:
+    return LabelValue.of(min(DEFAULT_LEVEL, max(viewer.clearance, 0)))
+
+
+def _text(value: str | None, what: str, limit: int, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid(f"a {what} is required", {what: "required"})
+    if len(value) > limit:
+        raise Invalid(f"the {what} is at most {limit} characters", {what: "too long"})
+    return value
+
+
+def _url(value: str | None, what: str = "url") -> str:
+    value = _text(value, what, 500)
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise Invalid(
+            f"the {what} must start with http:// or https://", {what: "not a web address"}
+        )
+    return value
+
+
+def _reliability(value: str | None) -> str:
+    v = (value or "").strip().upper()
+    if v not in RELIABILITY:
+        raise Invalid(
+            f"source reliability is a letter A–F on the Admiralty scale, not {value!r}",
+            {"reliability": "outside A–F"},
+        )
+    return v
+
+
+def _require_any(viewer: Viewer, *perms: Perm) -> None:
+    if viewer.member is None:
+        raise NotFound("process not found")
+    if not any(viewer.can(p) for p in perms):
+        access.require(viewer, perms[0])
+
+
+# --- DISARM ------------------------------------------------------------------------------------
+def import_disarm(path: str | Path, *, actor: str = "accord verification import-disarm") -> dict:
+    """Load the DISARM framework from a STIX 2.1 bundle into the reference tables (replacing
+    what an earlier import wrote, by external id); recorded in the system ledger."""
+    fw = disarm.read(path)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with transaction.atomic():
+        for t in fw.tactics:
+            Tactic.objects.update_or_create(
+                external_id=t.external_id,
+                defaults={"name": t.name, "shortname": t.shortname, "description": t.description},
+            )
+        existing = set(Technique.objects.values_list("external_id", flat=True))
+        new = [
+            Technique(
+                external_id=t.external_id,
+                name=t.name,
+                description=t.description,
+                tactics=list(t.tactics),
+                parent=t.parent,
+                url=t.url,
+            )
+            for t in fw.techniques
+            if t.external_id not in existing
+        ]
+        Technique.objects.bulk_create(new)
+        for t in fw.techniques:
+            if t.external_id in existing:
+                Technique.objects.filter(external_id=t.external_id).update(
+                    name=t.name,
+                    description=t.description,
+                    tactics=list(t.tactics),
+                    parent=t.parent,
+                    url=t.url,
+                )
+        for c in fw.counters:
+            Counter.objects.update_or_create(
+                external_id=c.external_id, defaults={"name": c.name, "description": c.description}
+            )
+        summary = {
+            "tactics": len(fw.tactics),
+            "techniques": len(fw.techniques),
+            "counters": len(fw.counters),
+            "sha256": digest,
+            "credit": disarm.CREDIT,
+        }
+        record(actor, "verification.import_disarm", ("verification.framework", "disarm"), summary)
+    return summary
+
+
+def validate_techniques(ids: list[str] | None) -> list[str]:
+    """DISARM technique IDs checked against the imported table (unknown → 422 naming them)."""
+    out: list[str] = []
+    for raw in ids or []:
+        t = str(raw or "").strip().upper()
+        if t and t not in out:
+            out.append(t)
+    if len(out) > MAX_TECHNIQUES:
+        raise Invalid(f"at most {MAX_TECHNIQUES} techniques per claim", {"techniques": "too many"})
+    bad = [t for t in out if not disarm.TECHNIQUE_RE.match(t)]
+    if bad:
+        raise Invalid(
+            f"not DISARM technique IDs (T0000 or T0000.000): {', '.join(bad)}",
+            {"techniques": "malformed"},
+        )
+    known = set(Technique.objects.filter(external_id__in=out).values_list("external_id", flat=True))
+    unknown = [t for t in out if t not in known]
+    if unknown:
+        hint = "" if Technique.objects.exists() else " (the DISARM framework is not imported yet)"
+        raise Invalid(
+            f"unknown DISARM technique(s): {', '.join(unknown)}{hint}",
+            {"techniques": "unknown"},
+        )
+    return out
+
+
+# --- sources -----------------------------------------------------------------------------------
+def lineage_root(source: Source) -> int:
+    """The id of the source at the end of the relay chain (itself when it relays nothing)."""
+    seen: set[int] = set()
+    s = source
+    while s.relays_id is not None and s.relays_id not in seen:
+        seen.add(s.pk)
+        nxt = Source.objects.filter(pk=s.relays_id).only("pk", "relays_id").first()
+        if nxt is None:
+            break
+        s = nxt
+    return s.pk
+
+
+def independent_count(sources: list[Source]) -> int:
+    """How many independent sources among these: distinct lineage roots."""
+    return len({lineage_root(s) for s in sources})
+
+
+def create_source(
+    viewer: Viewer,
+    *,
+    name: str,
+    kind: str,
+    url: str = "",
+    platform: str = "",
+    relays: int | None = None,
+    reliability: str = "F",
+    status: str = Source.Status.UNDETERMINED,
+    notes: str = "",
+    label: LabelValue | None = None,
+) -> Source:
+    """Add a source (analysts and monitors); its first reliability rating starts its history."""
+    _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
+    name = _text(name, "name", 200, required=True)
+    if kind not in Source.Kind.values:
+        raise Invalid(
+            f"a source is one of: {', '.join(Source.Kind.values)} (not {kind!r})",
+            {"kind": "unknown"},
+        )
+    rel = _reliability(reliability)
+    if status not in Source.Status.values:
+        raise Invalid(
+            f"a source status is one of: {', '.join(Source.Status.values)}", {"status": "unknown"}
+        )
+    url = _url(url)
+    platform = _text(platform, "platform", 60)
+    notes = _text(notes, "notes", 2000)
+    parent = None
+    if relays is not None:
+        parent = queries.source(viewer, relays)
+    label = label or _default_label(viewer)
+    access.check_can_apply(viewer, label)
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        s = Source.objects.create(
+            process=viewer.process,
+            name=name,
+            kind=kind,
+            url=url,
+            platform=platform,
+            relays=parent,
+            reliability=rel,
+            status=status,
+            notes=notes,
+            label=row,
+            created_by=viewer.member,
+        )
+        SourceRating.objects.create(
+            source=s, reliability=rel, note="first rating", rated_by=viewer.member
+        )
+        record(
+            viewer.member,
+            "verification.source",
+            s,
+            {"relays": parent.pk if parent else None},
+            refs=[parent] if parent else [],
+        )
+    _notify(s, "source", "source", [s.label_id])
+    return s
+
+
+def rate_source(
+    viewer: Viewer, source: Source, *, reliability: str, note: str = "", status: str | None = None
+) -> SourceRating:
+    """A new reliability rating (and optionally status) of a source; the history keeps all."""
+    access.require(viewer, Perm.ASSESS_CLAIMS)
+    source = queries.source(viewer, source.pk)
+    rel = _reliability(reliability)
+    note = _text(note, "note", 500)
+    if status is not None and status not in Source.Status.values:
+        raise Invalid(
+            f"a source status is one of: {', '.join(Source.Status.values)}", {"status": "unknown"}
+        )
+    with transaction.atomic():
+        rating = SourceRating.objects.create(
+            source=source, reliability=rel, note=note, rated_by=viewer.member
+        )
+        source.reliability = rel
+        if status is not None:
+            source.status = status
+        source.save(update_fields=["reliability", "status"])
+        record(viewer.member, "verification.rate_source", source, {"note": note})
+    _notify(source, "source", "source", [source.label_id])
+    return rating
+
+
+def set_relays(viewer: Viewer, source: Source, relays: int | None) -> Source:
+    """Say which source this one relays (its lineage); a loop is refused."""
+    _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
+    source = queries.source(viewer, source.pk)
+    parent = None if relays is None else queries.source(viewer, relays)
+    if parent is not None:
+        s: Source | None = parent
+        seen: set[int] = set()
+        while s is not None and s.pk not in seen:
+            if s.pk == source.pk:
+                raise Invalid(
+                    "a source cannot relay itself, directly or through others",
+                    {"relays": "loop"},
+                )
+            seen.add(s.pk)
+            s = s.relays
+    with transaction.atomic():
+        source.relays = parent
+        source.save(update_fields=["relays"])
+        record(
+            viewer.member,
+            "verification.relays",
+            source,
+            {"relays": parent.pk if parent else None},
+            refs=[parent] if parent else [],
+        )
+    _notify(source, "source", "source", [source.label_id])
+    return source
+
+
+# --- claims ------------------------------------------------------------------------------------
+def create_claim(
+    viewer: Viewer,
+    *,
+    text: str,
+    language: str = "en",
+    url: str = "",
+    platform: str = "",
+    place: str = "",
+    seen_at: datetime | None = None,
+    sources: list[int] | None = None,
+    techniques: list[str] | None = None,
+    disinformant_category: str = "",
+    disinformant_country: str = "",
+    attribution: str = "",
+    intent: str = "",
+    label: LabelValue | None = None,
+    concerns: list[tuple[str, int]] | None = None,
+) -> Claim:
+    """Report a claim as seen (any member); it joins the similar-claim index at once."""
+    if viewer.member is None:
+        raise NotFound("process not found")
+    text = _text(text, "text", MAX_CLAIM, required=True)
+    language = _text(language, "language", 12) or "en"
+    url = _url(url)
+    platform = _text(platform, "platform", 60)
+    place = _text(place, "place", 200)
+    for value, choices, what in (
+        (disinformant_category, Claim.Category.values, "disinformant_category"),
+        (attribution, Claim.Attribution.values, "attribution"),
+        (intent, Claim.Intent.values, "intent"),
+    ):
+        if value not in choices:
+            opts = ", ".join(c for c in choices if c)
+            raise Invalid(f"{what.replace('_', ' ')} is one of: {opts}", {what: "unknown"})
+    country = _text(disinformant_country, "disinformant_country", 60)
+    source_ids = list(dict.fromkeys(sources or []))
+    if len(source_ids) > MAX_SOURCES_PER_CLAIM:
+        raise Invalid(f"at most {MAX_SOURCES_PER_CLAIM} sources per claim", {"sources": "too many"})
+    found = list(queries.sources(viewer).filter(pk__in=[i for i in source_ids if valid_id(i)]))
+    if len(found) != len(source_ids):
+        raise NotFound("source not found")
+    tech = validate_techniques(techniques)
+    targets = []
+    for kind_name, obj_id in concerns or []:
+        obj = links.resolve(viewer, kind_name, obj_id) if valid_id(obj_id) else None
+        if obj is None:
+            raise NotFound("what the claim concerns was not found")
+        targets.append(obj)
+    label = label or _default_label(viewer)
+    access.check_can_apply(viewer, label)
+    if seen_at is not None and seen_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise Invalid("a claim cannot be seen in the future", {"seen_at": "in the future"})
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        claim = Claim.objects.create(
+            process=viewer.process,
+            text=text,
+            language=language,
+            url=url,
+            platform=platform,
+            place=place,
+            seen_at=seen_at or timezone.now(),
+            techniques=tech,
+            disinformant_category=disinformant_category,
+            disinformant_country=country,
+            attribution=attribution,
+            intent=intent,
+            label=row,
+            created_by=viewer.member,
+        )
+        if found:
+            claim.sources.set(found)
+        record(
+            viewer.member,
+            "verification.claim",
+            claim,
+            {"sources": [s.pk for s in found], "techniques": tech},
+            refs=found,
+        )
+        from accord.core import services as core_services
+
+        for obj in targets:
+            core_services.add_link(viewer, claim, obj, "concerns")
+    transaction.on_commit(lambda: queries.index_claim(claim))
+    _notify(claim, "claim", "claim", [claim.label_id])
+    return claim
+
+
+def add_claim_source(viewer: Viewer, claim: Claim, source_id: int) -> Claim:
+    """Another source seen carrying the claim."""
+    _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
+    claim = queries.claim(viewer, claim.pk)
+    source = queries.source(viewer, source_id)
+    if claim.sources.filter(pk=source.pk).exists():
+        raise Conflict("this source is already recorded as carrying the claim", {"source": "dup"})
+    with transaction.atomic():
+        claim.sources.add(source)
+        record(
+            viewer.member, "verification.claim_source", claim, {"source": source.pk}, refs=[source]
+        )
+    _notify(claim, "claim", "claim", [claim.label_id, source.label_id])
+    return claim
+
+
+def check_estimative(likelihood: str | None, probability: int | None) -> tuple[str, int | None]:
+    """ICD 203: the estimative word must match the probability given (its band, inclusive)."""
+    word = (likelihood or "").strip().lower()
+    if not word and probability is None:
+        return "", None
+    if not word:
+        raise Invalid(
+            "a probability needs its estimative word (ICD 203), such as “likely”",
+            {"likelihood": "required"},
+        )
+    if word not in ESTIMATIVE:
+        raise Invalid(
+            f"{likelihood!r} is not an ICD 203 estimative word; use one of: "
+            + ", ".join(ESTIMATIVE),
+            {"likelihood": "unknown"},
+        )
+    if probability is None or isinstance(probability, bool) or not isinstance(probability, int):
+        raise Invalid(
+            f"“{word}” needs the probability it stands for, in per cent",
+            {"probability": "required"},
+        )
+    lo, hi = ESTIMATIVE[word]
+    if not lo <= probability <= hi:
+        fits = [w for w, (a, b) in ESTIMATIVE.items() if a <= probability <= b]
+        hint = f"; {probability} % is “{' / '.join(fits)}”" if fits else ""
+        raise Invalid(
+            f"“{word}” means {lo}–{hi} % (ICD 203), not {probability} %{hint}",
+            {"likelihood": "outside its band"},
+        )
+    return word, probability
+
+
+def assess(
+    viewer: Viewer,
+    claim: Claim,
+    *,
+    status: str,
+    credibility: int,
+    rationale: str,
+    likelihood: str = "",
+    probability: int | None = None,
+    source: int | None = None,
+    label: LabelValue | None = None,
+) -> Assessment:
+    """An analyst's assessment: workflow status, credibility 1–6, ICD 203 words, rationale;
+    written with the reliability of its source as "B2". Credibility 1 needs two independent
+    sources by lineage (of those carrying the claim that the analyst may read)."""
+    access.require(viewer, Perm.ASSESS_CLAIMS)
+    claim = queries.claim(viewer, claim.pk)
+    if status not in Claim.Status.values:
+        raise Invalid(
+            f"a workflow status is one of: {', '.join(Claim.Status.labels)}", {"status": "unknown"}
+        )
+    if (
+        isinstance(credibility, bool)
+        or not isinstance(credibility, int)
+        or credibility not in CREDIBILITY
+    ):
+        raise Invalid(
+            f"information credibility is 1–6 on the Admiralty scale, not {credibility!r}",
+            {"credibility": "outside 1–6"},
+        )
+    rationale = _text(rationale, "rationale", 5000, required=True)
+    word, prob = check_estimative(likelihood, probability)
+    carried = list(queries.sources(viewer).filter(claims=claim))
+    independent = independent_count(carried)
+    if credibility == 1 and independent < 2:
+        raise Conflict(
+            "credibility 1 (confirmed by other sources) needs at least two independent sources; "
+            f"this claim has {independent} independent source{'s' if independent != 1 else ''} "
+            f"among the {len(carried)} carrying it (sources that relay the same origin count once)",
+            {"credibility": "not confirmed by independent sources"},
+        )
+    src = None
+    if source is not None:
+        src = queries.source(viewer, source)
+    reliability = src.reliability if src is not None else "F"
+    value = combine([claim.label.value, label or claim.label.value])
+    access.check_can_apply(viewer, value)
+    with transaction.atomic():
+        row = access.label_row(viewer.process, value)
+        a = Assessment.objects.create(
+            claim=claim,
+            status=status,
+            source=src,
+            reliability=reliability,
+            credibility=credibility,
+            likelihood=word,
+            probability=prob,
+            rationale=rationale,
+            independent_sources=independent,
+            label=row,
+            analyst=viewer.member,
+        )
+        record(
+            viewer.member,
+            "verification.assess",
+            a,
+            {"rating": a.rating, "probability": prob, "independent_sources": independent},
+            refs=[src] if src else [],
+        )
+    _notify(a, "assessment", "assessment", [a.label_id, claim.label_id])
+    return a

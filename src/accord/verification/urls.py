@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accord.verification import views
 
 app_name = "verification"
-urlpatterns: list = []
+
+V = "p/<slug:slug>/verification/"
+
+urlpatterns = [
+    path(f"{V}claims/", views.claim_list, name="claims"),
+    path(f"{V}claims/new/", views.claim_new, name="claim_new"),
+    path(f"{V}claims/<int:claim_id>/", views.claim_detail, name="claim"),
+    path(f"{V}claims/<int:claim_id>/assess/", views.claim_assess, name="claim_assess"),
+    path(f"{V}claims/<int:claim_id>/sources/", views.claim_add_source, name="claim_add_source"),
+    path(f"{V}sources/", views.source_list, name="sources"),
+    path(f"{V}sources/<int:source_id>/", views.source_detail, name="source"),
+    path(f"{V}sources/<int:source_id>/rate/", views.source_rate, name="source_rate"),
+    path(f"{V}techniques/", views.techniques, name="techniques"),
+]
