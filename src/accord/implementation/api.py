@@ -1,5 +1,411 @@
 """REST endpoints of the implementation app: parse → service/query → schema, no logic."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import paginate
+
+from accord.core import access, people
+from accord.core.api import label_out
+from accord.core.labels import LabelValue
+from accord.core.queries import viewer_for_slug
+from accord.implementation import queries, services
+from accord.implementation import schemas as s
+from accord.implementation.models import Agreement, Commitment, ComplianceReport, DeadlineProposal
+from accord.pagination import Page
 
 router = Router(tags=["implementation"])
+BASE = "/processes/{slug}/agreements"
+ONE = BASE + "/{agreement_id}"
+COMMITMENTS = "/processes/{slug}/commitments"
+CONE = COMMITMENTS + "/{commitment_id}"
+
+
+def _v(request: HttpRequest, slug: str) -> access.Viewer:
+    return viewer_for_slug(request.user, slug)
+
+
+def _label(v: access.Viewer, data) -> LabelValue | None:
+    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
+def agreement_out(v: access.Viewer, a: Agreement) -> dict:
+    return {
+        "id": a.pk,
+        "title": a.title,
+        "summary": a.summary,
+        "status": a.status,
+        "status_words": a.get_status_display(),
+        "signed_on": a.signed_on,
+        "in_force_on": a.in_force_on,
+        "signatories": a.signatories,
+        "from_text": a.from_text,
+        "source_document": a.source_document,
+        "source_version": a.source_version,
+        "content_hash": a.content_hash,
+        "period_months": a.period_months,
+        "label": label_out(v.process, a.label),
+    }
+
+
+def provision_out(p) -> dict:
+    return {
+        "id": p.pk,
+        "number": p.number,
+        "heading": p.heading,
+        "text": p.text,
+        "types": p.types,
+        "type_names": p.type_names,
+        "themes": p.themes,
+    }
+
+
+def detail_out(v: access.Viewer, a: Agreement) -> dict:
+    return {
+        **agreement_out(v, a),
+        "anchors": [
+            {"key": e.key, "name": e.name, "occurred_on": e.occurred_on}
+            for e in queries.anchors(v, a)
+        ],
+        "provisions": [provision_out(p) for p in queries.provisions(v, a)],
+    }
+
+
+def commitment_out(v: access.Viewer, c: Commitment, st: queries.Standing | None = None) -> dict:
+    st = st or queries.standing(c)
+    return {
+        "id": c.pk,
+        "agreement": c.agreement_id,
+        "provision": c.provision_id,
+        "provision_number": c.provision.number,
+        "what": c.what,
+        "responsible": c.responsible,
+        "body": c.body,
+        "anchor": c.anchor.key if c.anchor_id else None,
+        "amount": c.amount,
+        "unit": c.unit,
+        "deadline_rule": c.deadline_rule,
+        "deadline": c.deadline,
+        "standing": st.key,
+        "standing_words": st.words,
+        "verification_body": c.verification_body,
+        "evidence_expected": c.evidence_expected,
+        "reported_done_at": c.reported_done_at,
+        "verified_done_at": c.verified_done_at,
+        "label": label_out(v.process, c.label),
+    }
+
+
+def report_out(v: access.Viewer, r: ComplianceReport) -> dict:
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "kind_words": r.get_kind_display(),
+        "text": r.text,
+        "evidence": r.evidence,
+        "author": people.handle(v, r.author),
+        "party": r.party,
+        "created_at": r.created_at,
+        "label": label_out(v.process, r.label),
+    }
+
+
+def proposal_out(p: DeadlineProposal) -> dict:
+    return {
+        "id": p.pk,
+        "provision": p.provision_id,
+        "provision_number": p.provision.number,
+        "phrase": p.phrase,
+        "sentence": p.sentence,
+        "kind": p.kind,
+        "anchor": p.anchor,
+        "anchor_key": p.anchor_key,
+        "amount": p.amount,
+        "unit": p.unit,
+        "date": p.date,
+        "status": p.status,
+    }
+
+
+def score_out(v: access.Viewer, sc) -> dict:
+    return {
+        "id": sc.pk,
+        "provision": sc.provision_id,
+        "provision_number": sc.provision.number,
+        "period": sc.period,
+        "score": sc.score,
+        "score_words": sc.score_words,
+        "evidence": sc.evidence,
+        "label": label_out(v.process, sc.label),
+    }
+
+
+def rates_out(v: access.Viewer, r: queries.Rates) -> dict:
+    a = r.agreement
+
+    def rows(rates):
+        return [
+            {
+                "period": x.period,
+                "period_name": queries.period_name(a, x.period),
+                "percent": x.percent,
+                "scored": x.scored,
+                "total": x.total,
+            }
+            for x in rates
+        ]
+
+    return {
+        "agreement": a.pk,
+        "provisions": r.total_provisions,
+        "overall": rows(r.overall),
+        "by_theme": {k: rows(x) for k, x in r.by_theme.items()},
+        "by_party": {k: rows(x) for k, x in r.by_party.items()},
+        "derived_label": label_out(v.process, r.label),
+    }
+
+
+# --- agreements -------------------------------------------------------------------------------
+@router.get(BASE, response=list[s.AgreementOut], summary="Agreements I may read")
+@paginate(Page)
+def list_agreements(request: HttpRequest, slug: str):
+    v = _v(request, slug)
+    return [agreement_out(v, a) for a in queries.agreements(v)]
+
+
+@router.post(BASE, response={201: s.AgreementDetailOut}, summary="Enter an agreement by hand")
+def create_agreement(request: HttpRequest, slug: str, data: s.AgreementIn):
+    v = _v(request, slug)
+    a = services.create_agreement(
+        v,
+        title=data.title,
+        summary=data.summary,
+        signed_on=data.signed_on,
+        in_force_on=data.in_force_on,
+        signatories=data.signatories,
+        label=_label(v, data.label),
+        provisions=[p.dict() for p in data.provisions],
+        period_months=data.period_months,
+    )
+    return Status(201, detail_out(v, a))
+
+
+@router.post(
+    f"{BASE}/from-text",
+    response={201: s.AgreementDetailOut},
+    summary="Make the agreement from a signed version of a negotiating text",
+)
+def create_from_text(request: HttpRequest, slug: str, data: s.FromTextIn):
+    v = _v(request, slug)
+    a = services.create_from_text(
+        v,
+        document_id=data.document_id,
+        version=data.version,
+        title=data.title,
+        in_force_on=data.in_force_on,
+    )
+    return Status(201, detail_out(v, a))
+
+
+@router.get(ONE, response=s.AgreementDetailOut, summary="An agreement with anchors and provisions")
+def get_agreement(request: HttpRequest, slug: str, agreement_id: int):
+    v = _v(request, slug)
+    return detail_out(v, queries.agreement(v, agreement_id))
+
+
+@router.post(f"{ONE}/status", response=s.AgreementOut, summary="Suspend, terminate or restore")
+def set_status(request: HttpRequest, slug: str, agreement_id: int, data: s.StatusIn):
+    v = _v(request, slug)
+    a = services.set_status(v, queries.agreement(v, agreement_id), data.status)
+    return agreement_out(v, a)
+
+
+@router.post(f"{ONE}/anchors", response={201: s.AnchorOut}, summary="Add an anchor event")
+def add_anchor(request: HttpRequest, slug: str, agreement_id: int, data: s.AnchorIn):
+    v = _v(request, slug)
+    ev = services.add_anchor(
+        v, queries.agreement(v, agreement_id), name=data.name, occurred_on=data.occurred_on
+    )
+    return Status(201, {"key": ev.key, "name": ev.name, "occurred_on": ev.occurred_on})
+
+
+@router.put(
+    f"{ONE}/anchors/{{key}}",
+    response=s.AnchorOut,
+    summary="Set when an anchor event happened (dependent deadlines move)",
+)
+def set_anchor(request: HttpRequest, slug: str, agreement_id: int, key: str, data: s.AnchorDateIn):
+    v = _v(request, slug)
+    ev = services.set_anchor_date(v, queries.agreement(v, agreement_id), key, data.occurred_on)
+    return {"key": ev.key, "name": ev.name, "occurred_on": ev.occurred_on}
+
+
+@router.post(f"{ONE}/provisions", response={201: s.ProvisionOut}, summary="Add a provision")
+def add_provision(request: HttpRequest, slug: str, agreement_id: int, data: s.ProvisionIn):
+    v = _v(request, slug)
+    p = services.add_provision(v, queries.agreement(v, agreement_id), **data.dict())
+    return Status(201, provision_out(p))
+
+
+@router.put(
+    "/processes/{slug}/provisions/{provision_id}/tags",
+    response=s.ProvisionOut,
+    summary="Set a provision's PAM provision types and themes",
+)
+def tag_provision(request: HttpRequest, slug: str, provision_id: int, data: s.TagIn):
+    v = _v(request, slug)
+    p = services.tag_provision(
+        v, queries.provision(v, provision_id), types=data.types, themes=data.themes
+    )
+    return provision_out(p)
+
+
+@router.post(
+    "/processes/{slug}/provisions/{provision_id}/commitments",
+    response={201: s.CommitmentOut},
+    summary="Add a commitment under a provision",
+)
+def add_commitment(request: HttpRequest, slug: str, provision_id: int, data: s.CommitmentIn):
+    v = _v(request, slug)
+    body = data.dict()
+    body["label"] = _label(v, data.label)
+    c = services.add_commitment(v, queries.provision(v, provision_id), **body)
+    return Status(201, commitment_out(v, c))
+
+
+@router.get(
+    f"{ONE}/proposals",
+    response=list[s.ProposalOut],
+    summary="Deadlines found in the text, waiting for a person to confirm them",
+)
+def list_proposals(request: HttpRequest, slug: str, agreement_id: int, status: str | None = None):
+    v = _v(request, slug)
+    qs = queries.proposals(v, queries.agreement(v, agreement_id), pending=status != "all")
+    return [proposal_out(p) for p in qs]
+
+
+@router.post(
+    "/processes/{slug}/proposals/{proposal_id}/confirm",
+    response={201: s.CommitmentOut},
+    summary="Confirm a proposed deadline as a commitment",
+)
+def confirm_proposal(request: HttpRequest, slug: str, proposal_id: int, data: s.ConfirmIn):
+    v = _v(request, slug)
+    body = data.dict()
+    body["label"] = _label(v, data.label)
+    c = services.confirm_proposal(v, queries.proposal(v, proposal_id), **body)
+    return Status(201, commitment_out(v, c))
+
+
+@router.post(
+    "/processes/{slug}/proposals/{proposal_id}/dismiss",
+    response=s.ProposalOut,
+    summary="Dismiss a proposed deadline",
+)
+def dismiss_proposal(request: HttpRequest, slug: str, proposal_id: int):
+    v = _v(request, slug)
+    return proposal_out(services.dismiss_proposal(v, queries.proposal(v, proposal_id)))
+
+
+# --- commitments ------------------------------------------------------------------------------
+@router.get(COMMITMENTS, response=list[s.CommitmentOut], summary="Commitments I may read")
+@paginate(Page)
+def list_commitments(
+    request: HttpRequest,
+    slug: str,
+    agreement: int | None = None,
+    party: str | None = None,
+    state: str | None = None,
+    within: int = queries.SLIPPING_DAYS,
+):
+    v = _v(request, slug)
+    rows = queries.commitments(
+        v, agreement_id=agreement, party=party, state=state, slipping=max(0, min(within, 3650))
+    )
+    return [commitment_out(v, c, st) for c, st in rows]
+
+
+@router.get(CONE, response=s.CommitmentOut, summary="A commitment and where it stands")
+def get_commitment(request: HttpRequest, slug: str, commitment_id: int):
+    v = _v(request, slug)
+    return commitment_out(v, queries.commitment(v, commitment_id))
+
+
+@router.get(f"{CONE}/reports", response=list[s.ReportOut], summary="Reports on a commitment")
+def list_reports(request: HttpRequest, slug: str, commitment_id: int):
+    v = _v(request, slug)
+    c = queries.commitment(v, commitment_id)
+    return [report_out(v, r) for r in queries.reports(v, c)]
+
+
+@router.post(
+    f"{CONE}/reports",
+    response={201: s.ReportOut},
+    summary="Report progress, or report the commitment done (not verified)",
+)
+def add_report(request: HttpRequest, slug: str, commitment_id: int, data: s.ReportIn):
+    v = _v(request, slug)
+    r = services.report(
+        v,
+        queries.commitment(v, commitment_id),
+        kind=data.kind,
+        text=data.text,
+        evidence=data.evidence,
+        label=_label(v, data.label),
+    )
+    return Status(201, report_out(v, r))
+
+
+@router.post(
+    f"{CONE}/verify",
+    response={201: s.ReportOut},
+    summary="The verification body's finding: verified done or could not be verified",
+)
+def verify(request: HttpRequest, slug: str, commitment_id: int, data: s.VerifyIn):
+    v = _v(request, slug)
+    r = services.verify(
+        v,
+        queries.commitment(v, commitment_id),
+        verified=data.verified,
+        text=data.text,
+        evidence=data.evidence,
+    )
+    return Status(201, report_out(v, r))
+
+
+# --- scores -----------------------------------------------------------------------------------
+@router.get(f"{ONE}/scores", response=list[s.ScoreOut], summary="PAM scores I may read")
+def list_scores(request: HttpRequest, slug: str, agreement_id: int):
+    v = _v(request, slug)
+    return [score_out(v, x) for x in queries.scores(v, queries.agreement(v, agreement_id))]
+
+
+@router.post(f"{ONE}/scores", response={201: s.ScoreOut}, summary="Score a provision 0–3")
+def add_score(request: HttpRequest, slug: str, agreement_id: int, data: s.ScoreIn):
+    v = _v(request, slug)
+    a = queries.agreement(v, agreement_id)
+    p = queries.provision(v, data.provision_id)
+    if p.agreement_id != a.pk:
+        from accord.core.errors import NotFound
+
+        raise NotFound("provision not found")
+    sc = services.score(
+        v,
+        p,
+        period=data.period,
+        value=data.score,
+        evidence=data.evidence,
+        label=_label(v, data.label),
+    )
+    return Status(201, score_out(v, sc))
+
+
+@router.get(
+    f"{ONE}/rates",
+    response=s.RatesOut,
+    summary="Implementation rate Σ scores / (3 × provisions scored) per period, theme and party",
+)
+def get_rates(request: HttpRequest, slug: str, agreement_id: int):
+    v = _v(request, slug)
+    return rates_out(v, queries.rates(v, queries.agreement(v, agreement_id)))

@@ -8,6 +8,97 @@ class ImplementationConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare this app's linkable kinds (core.links) and header sections (ui.sections)."""
+        from django.urls import reverse
+
+        from accord.core.links import Kind, register
+        from accord.ui.sections import Section
+        from accord.ui.sections import register as add_section
+
+        add_section(
+            Section(
+                "agreements",
+                "Agreements",
+                "implementation:agreements",
+                60,
+                "Implementation",
+                pages=(("implementation", "agreement"),),
+            ),
+            group_order=60,
+        )
+        add_section(
+            Section(
+                "commitments",
+                "Commitments",
+                "implementation:commitments",
+                61,
+                "Implementation",
+                pages=(("implementation", "commitment"),),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.agreement",
+                model_label="implementation.Agreement",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda a: a.title,
+                url=lambda a: reverse("implementation:agreement", args=[a.process.slug, a.pk]),
+                text_fields=("title", "summary"),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.provision",
+                model_label="implementation.Provision",
+                label_paths=("agreement__label",),
+                process_path="agreement__process",
+                title=lambda p: f"Provision {p.number}",
+                text_fields=("text", "heading"),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.commitment",
+                model_label="implementation.Commitment",
+                label_paths=("label", "agreement__label"),
+                process_path="agreement__process",
+                title=lambda c: c.what[:80],
+                url=lambda c: reverse(
+                    "implementation:commitment", args=[c.agreement.process.slug, c.pk]
+                ),
+                text_fields=("what", "evidence_expected"),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.compliancereport",
+                model_label="implementation.ComplianceReport",
+                label_paths=("label", "commitment__label", "commitment__agreement__label"),
+                process_path="commitment__agreement__process",
+                title=lambda r: r.text[:80],
+                text_fields=("text", "evidence"),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.deadlineproposal",
+                model_label="implementation.DeadlineProposal",
+                label_paths=("agreement__label",),
+                process_path="agreement__process",
+                title=lambda p: p.phrase,
+                text_fields=("sentence",),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.score",
+                model_label="implementation.Score",
+                label_paths=("label", "agreement__label"),
+                process_path="agreement__process",
+                title=lambda s: f"Score of provision {s.provision.number}, period {s.period}",
+                text_fields=("evidence",),
+            )
+        )
 
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""

@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accord.implementation import views
 
 app_name = "implementation"
-urlpatterns: list = []
+
+P = "p/<slug:slug>/implementation/"
+A = P + "agreements/<int:agreement_id>/"
+C = P + "commitments/<int:commitment_id>/"
+
+urlpatterns = [
+    path(P, views.agreement_list, name="agreements"),
+    path(A, views.agreement_detail, name="agreement"),
+    path(f"{A}anchors/", views.add_anchor, name="agreement_add_anchor"),
+    path(f"{A}anchors/date/", views.set_anchor, name="agreement_set_anchor"),
+    path(f"{A}provisions/", views.add_provision, name="agreement_add_provision"),
+    path(f"{A}commitments/", views.add_commitment, name="agreement_add_commitment"),
+    path(f"{A}proposals/<int:proposal_id>/", views.confirm_proposal, name="agreement_proposal"),
+    path(f"{A}scores/", views.agreement_scores, name="agreement_scores"),
+    path(f"{P}commitments/", views.commitment_list, name="commitments"),
+    path(C, views.commitment_detail, name="commitment"),
+    path(f"{C}reports/", views.commitment_report, name="commitment_report"),
+]

@@ -1,1 +1,400 @@
-"""HTML pages of the implementation app: parse → service/query → template, no logic."""
+"""HTML pages of the implementation app: parse → service/query → template, no logic.
+
+A refused act is shown in words with its status, and nothing is written (services run in
+their own transaction)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.core import access
+from accord.core.errors import AccordError, Invalid
+from accord.implementation import charts, queries, services
+from accord.implementation.models import PAM_SCALE, PAM_TYPES, Agreement, ComplianceReport
+from accord.ui.forms import parse_label
+from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
+
+STATES = [
+    ("overdue", "Overdue"),
+    ("slipping", "Slipping (due soon, not reported)"),
+    ("reported", "Reported done, not verified"),
+    ("verified", "Verified done"),
+    ("waiting", "Waiting for an event"),
+    ("due", "Due later"),
+]
+TAG = {
+    "overdue": "bg-secondary-darker",
+    "slipping": "bg-accent-warm-darker",
+    "reported": "bg-primary",
+    "verified": "bg-green",
+    "waiting": "bg-base-dark",
+    "due": "bg-base-dark",
+    "open": "bg-base-dark",
+}
+
+
+def _int(value: str, what: str, *, required: bool = True) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise Invalid(f"{what} is required", {what: "required"})
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise Invalid(
+            f"{what} must be a whole number (got {value!r})", {what: "not a number"}
+        ) from exc
+
+
+def _rows(rows):
+    return [{"c": c, "st": st, "tag": TAG.get(st.key, "bg-base-dark")} for c, st in rows]
+
+
+def _parties(viewer: access.Viewer) -> list[tuple[str, str]]:
+    return [(p.code, p.name) for p in viewer.process.parties.order_by("code")]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Agreements the viewer may read; forms to enter one or make one from a signed text."""
+    from accord.negotiation import queries as negotiation
+
+    can_manage = viewer.can(services.MANAGE)
+    ctx = {
+        "process": viewer.process,
+        "agreements": queries.agreements(viewer),
+        "can_manage": can_manage,
+        "documents": list(negotiation.documents(viewer)) if can_manage else [],
+        "party_choices": _parties(viewer),
+        "here": "Agreements",
+    }
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("act") == "from_text":
+                a = services.create_from_text(
+                    viewer,
+                    document_id=_int(post.get("document_id", ""), "document"),
+                    version=_int(post.get("version", ""), "version", required=False),
+                    title=post.get("title", ""),
+                )
+            else:
+                a = services.create_agreement(
+                    viewer,
+                    title=post.get("title", ""),
+                    summary=post.get("summary", ""),
+                    signed_on=post.get("signed_on", ""),
+                    in_force_on=post.get("in_force_on", ""),
+                    signatories=post.getlist("signatories"),
+                )
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=post)
+            return render_page(request, "implementation/list.html", ctx, status=exc.status)
+        messages.success(request, "The agreement was recorded.")
+        return redirect("implementation:agreement", slug=viewer.process.slug, agreement_id=a.pk)
+    return render_page(request, "implementation/list.html", ctx)
+
+
+def _agreement_context(viewer: access.Viewer, a: Agreement, **extra) -> dict:
+    provs = list(queries.provisions(viewer, a))
+    rows = queries.commitments(viewer, agreement_id=a.pk)
+    by_prov: dict[int, list] = {}
+    for r in _rows(rows):
+        by_prov.setdefault(r["c"].provision_id, []).append(r)
+    counts: dict[str, int] = {}
+    for _, st in rows:
+        counts[st.key] = counts.get(st.key, 0) + 1
+    can_manage = viewer.can(services.MANAGE)
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "a": a,
+        "anchors": queries.anchors(viewer, a),
+        "provisions": [{"p": p, "commitments": by_prov.get(p.pk, [])} for p in provs],
+        "proposals": list(queries.proposals(viewer, a)) if can_manage else [],
+        "counts": [(label, counts.get(key, 0), TAG[key]) for key, label in STATES],
+        "can_manage": can_manage,
+        "party_choices": _parties(viewer),
+        "pam_types": sorted(PAM_TYPES.items(), key=lambda kv: kv[1]),
+        "here": a.title,
+        **(label_choices(viewer) if can_manage else {}),
+        "sel_level": a.label.level,
+        "min_level": a.label.level,
+        **extra,
+    }
+
+
+@login_required
+@with_viewer
+def agreement_detail(
+    request: HttpRequest, viewer: access.Viewer, agreement_id: int
+) -> HttpResponse:
+    """Provisions, commitments with their deadlines and standing, anchors, proposals."""
+    a = queries.agreement(viewer, agreement_id)
+    return render_page(request, "implementation/agreement.html", _agreement_context(viewer, a))
+
+
+def _act(request: HttpRequest, slug: str, agreement_id: int, act, note: str) -> HttpResponse:
+    try:
+        viewer = process_viewer(request, slug)
+        a = queries.agreement(viewer, agreement_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        act(viewer, a, request.POST)
+    except AccordError as exc:
+        ctx = _agreement_context(viewer, queries.agreement(viewer, a.pk), page_error=exc.message)
+        return render_page(request, "implementation/agreement.html", ctx, status=exc.status)
+    messages.success(request, note)
+    return redirect("implementation:agreement", slug=slug, agreement_id=a.pk)
+
+
+@login_required
+@require_POST
+def set_anchor(request: HttpRequest, slug: str, agreement_id: int) -> HttpResponse:
+    def act(v, a, post):
+        services.set_anchor_date(v, a, post.get("key", ""), post.get("occurred_on", ""))
+
+    return _act(request, slug, agreement_id, act, "The event date was set; its deadlines moved.")
+
+
+@login_required
+@require_POST
+def add_anchor(request: HttpRequest, slug: str, agreement_id: int) -> HttpResponse:
+    def act(v, a, post):
+        services.add_anchor(
+            v, a, name=post.get("name", ""), occurred_on=post.get("occurred_on", "")
+        )
+
+    return _act(request, slug, agreement_id, act, "The event was added.")
+
+
+@login_required
+@require_POST
+def add_provision(request: HttpRequest, slug: str, agreement_id: int) -> HttpResponse:
+    def act(v, a, post):
+        services.add_provision(
+            v,
+            a,
+            number=post.get("number", ""),
+            heading=post.get("heading", ""),
+            text=post.get("text", ""),
+            types=post.getlist("types"),
+            themes=[t for t in post.get("themes", "").split(",")],
+        )
+
+    return _act(request, slug, agreement_id, act, "The provision was added.")
+
+
+@login_required
+@require_POST
+def add_commitment(request: HttpRequest, slug: str, agreement_id: int) -> HttpResponse:
+    def act(v, a, post):
+        p = queries.provision(v, _int(post.get("provision", ""), "provision"))
+        if p.agreement_id != a.pk:
+            raise Invalid("the provision is not part of this agreement", {"provision": "other"})
+        anchor = post.get("anchor", "") or None
+        services.add_commitment(
+            v,
+            p,
+            what=post.get("what", ""),
+            responsible=post.getlist("responsible"),
+            body=post.get("body", ""),
+            anchor=anchor,
+            amount=_int(post.get("amount", ""), "offset", required=False) if anchor else None,
+            unit=post.get("unit", "") if anchor else None,
+            due_date=post.get("due_date", "") if not anchor else None,
+            verification_body=post.get("verification_body", ""),
+            evidence_expected=post.get("evidence_expected", ""),
+            label=parse_label(v.process, post, "label_", a.label.value),
+        )
+
+    return _act(request, slug, agreement_id, act, "The commitment was added.")
+
+
+@login_required
+@require_POST
+def confirm_proposal(
+    request: HttpRequest, slug: str, agreement_id: int, proposal_id: int
+) -> HttpResponse:
+    def act(v, a, post):
+        prop = queries.proposal(v, proposal_id)
+        if post.get("dismiss"):
+            services.dismiss_proposal(v, prop)
+            return
+        services.confirm_proposal(
+            v,
+            prop,
+            what=post.get("what", ""),
+            responsible=post.getlist("responsible"),
+            body=post.get("body", ""),
+            anchor=post.get("anchor", "") or None,
+            anchor_name=post.get("anchor_name", ""),
+            verification_body=post.get("verification_body", ""),
+        )
+
+    return _act(request, slug, agreement_id, act, "The proposal was handled.")
+
+
+@login_required
+@with_viewer
+def commitment_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Every readable commitment, filtered by standing, responsible party and agreement."""
+    state = request.GET.get("state", "")
+    party = request.GET.get("party", "")
+    within = _int(request.GET.get("within", ""), "within", required=False)
+    within = queries.SLIPPING_DAYS if within is None else max(0, min(within, 3650))
+    rows = queries.commitments(
+        viewer,
+        state=state if state in dict(STATES) else None,
+        party=party or None,
+        slipping=within,
+    )
+    ctx = {
+        "process": viewer.process,
+        "rows": _rows(rows),
+        "states": STATES,
+        "state": state,
+        "party": party,
+        "within": within,
+        "party_choices": _parties(viewer),
+        "here": "Commitments",
+    }
+    return render_page(request, "implementation/commitments.html", ctx)
+
+
+def _commitment_context(viewer: access.Viewer, c, **extra) -> dict:
+    st = queries.standing(c)
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "c": c,
+        "st": st,
+        "tag": TAG.get(st.key, "bg-base-dark"),
+        "reports": queries.reports(viewer, c),
+        "may_report": services.may_report(viewer, c),
+        "may_verify": services.may_verify(viewer, c),
+        "here": c.what[:60],
+        **(label_choices(viewer) if services.may_report(viewer, c) else {}),
+        "sel_level": c.label.level,
+        "min_level": c.label.level,
+        "sel_rel_to": sorted(c.label.value.rel_to or []),
+        "sel_caveats": sorted(c.label.value.caveats),
+        **extra,
+    }
+
+
+@login_required
+@with_viewer
+def commitment_detail(
+    request: HttpRequest, viewer: access.Viewer, commitment_id: int
+) -> HttpResponse:
+    c = queries.commitment(viewer, commitment_id)
+    return render_page(request, "implementation/commitment.html", _commitment_context(viewer, c))
+
+
+@login_required
+@require_POST
+def commitment_report(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """A compliance report (progress or done) or, from the verification body, its finding."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    try:
+        if post.get("act") == "verify":
+            services.verify(
+                viewer,
+                c,
+                verified=post.get("verified") == "yes",
+                text=post.get("text", ""),
+                evidence=post.get("evidence", ""),
+            )
+        else:
+            services.report(
+                viewer,
+                c,
+                kind=post.get("kind", ComplianceReport.Kind.PROGRESS),
+                text=post.get("text", ""),
+                evidence=post.get("evidence", ""),
+                label=parse_label(viewer.process, post, "label_", c.label.value),
+            )
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "Your report was recorded.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
+
+
+def _scores_context(viewer: access.Viewer, a: Agreement, **extra) -> dict:
+    r = queries.rates(viewer, a)
+    figs = charts.figures(r)
+    for f in figs:
+        f["svg"] = mark_safe(charts.render(f["spec"]))  # noqa: S308 (our own renderer's SVG, text escaped)
+    may_score = any(viewer.can(p) for p in services.SCORERS)
+    return {
+        "process": viewer.process,
+        "a": a,
+        "r": r,
+        "figures": figs,
+        "table": charts.table(r),
+        "grid": [
+            {"p": p, "cells": [(queries.period_name(a, n), r.cell(p.pk, n)) for n in r.periods]}
+            for p in r.provisions
+        ],
+        "periods": [
+            (n, queries.period_name(a, n), *queries.period_bounds(a, n)) for n in r.periods
+        ],
+        "current": queries.current_period(a),
+        "may_score": may_score,
+        "scale": sorted(PAM_SCALE.items()),
+        "here": f"Scores · {a.title}",
+        **(label_choices(viewer) if may_score else {}),
+        "sel_level": a.label.level,
+        "min_level": a.label.level,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def agreement_scores(
+    request: HttpRequest, viewer: access.Viewer, agreement_id: int
+) -> HttpResponse:
+    """PAM scores: the rate curve, the provisions × periods heat map, tables, a score form."""
+    a = queries.agreement(viewer, agreement_id)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            p = queries.provision(viewer, _int(post.get("provision", ""), "provision"))
+            if p.agreement_id != a.pk:
+                raise Invalid("the provision is not part of this agreement", {"provision": "other"})
+            services.score(
+                viewer,
+                p,
+                period=_int(post.get("period", ""), "period"),
+                value=_int(post.get("score", ""), "score"),
+                evidence=post.get("evidence", ""),
+                label=parse_label(viewer.process, post, "label_", a.label.value),
+            )
+        except AccordError as exc:
+            ctx = _scores_context(viewer, a, page_error=exc.message, form=post)
+            return render_page(request, "implementation/scores.html", ctx, status=exc.status)
+        messages.success(request, "The score was recorded.")
+        return redirect(
+            "implementation:agreement_scores", slug=viewer.process.slug, agreement_id=a.pk
+        )
+    return render_page(request, "implementation/scores.html", _scores_context(viewer, a))

@@ -1,0 +1,172 @@
+"""Leak-suite plug-in of the implementation app: its path and query parameters, and canary
+agreements, commitments, compliance reports, deadline proposals and PAM scores under a spread
+of labels, so that every party misses something (and the rates and charts derived from the
+scores must not betray the scores a reader may not read)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.security.canaries import PUB, R_KESMED, R_NVFMED, S_MED, S_MILOPS
+from tests.security.walker import Param, Query
+
+PARAMS = {
+    "agreement_id": Param(kind="implementation.agreement"),
+    "commitment_id": Param(kind="implementation.commitment"),
+    "provision_id": Param(kind="implementation.provision"),
+    "proposal_id": Param(kind="implementation.deadlineproposal"),
+}
+QUERY = {
+    "state": Query(values=("overdue", "slipping", "reported", "verified", "due")),
+    "within": Query(values=("4000",)),
+    "agreement": Query(kind="implementation.agreement"),
+}
+
+
+def _signed_text(b, signer: str, party: str, label):
+    """A text with deadline phrases, accepted and signed by one party (through negotiation)."""
+    from accord.negotiation import queries as nq
+    from accord.negotiation import services as neg
+
+    doc = neg.create_document(
+        b.v("amara.okafor"),
+        title=f"Canary protocol {b.tok()}",
+        articles=[
+            (
+                f"Canary crossings {b.tok()}",
+                [
+                    f"The Parties shall open crossing {b.tok()} within thirty (30) days of the "
+                    "entry into force of this Protocol.",
+                    f"Convoys {b.tok()} shall pass no later than 1 June 2027.",
+                ],
+            )
+        ],
+        required_parties=[party],
+        label=label,
+    )
+    view = nq.text(b.v("amara.okafor"), doc)
+    for a in view.articles:
+        for c in a.clauses:
+            neg.record_stance(
+                b.v(signer), doc, nq.clause(doc, c.clause_id), stance="accept", version=1
+            )
+    neg.sign_version(b.v(signer), doc, version=1)
+    return doc
+
+
+def canaries(b) -> None:
+    from accord.implementation import queries, services
+
+    amara = b.v("amara.okafor")
+    signed = queries.today() - timedelta(days=400)
+
+    def agreement(label, with_commitments=True):
+        a = services.create_agreement(
+            amara,
+            title=f"Canary agreement {b.tok()}",
+            summary=f"Canary summary {b.tok()}",
+            signed_on=signed,
+            in_force_on=signed + timedelta(days=5),
+            signatories=["KES", "NVF"],
+            label=label,
+            provisions=[
+                {
+                    "number": "1",
+                    "text": f"Canary provision {b.tok()}",
+                    "types": ["cease"],
+                    "themes": [f"Canarytheme{b.tok()}"],
+                },
+                {
+                    "number": "2",
+                    "text": f"Canary provision {b.tok()}",
+                    "types": ["prisr"],
+                    "themes": ["Humanitarian"],
+                },
+            ],
+        )
+        return a, list(a.provisions.all())
+
+    def commitment(p, label, resp, vb="VMM"):
+        return services.add_commitment(
+            amara,
+            p,
+            what=f"Canary commitment {b.tok()}",
+            responsible=resp,
+            body="" if resp else f"Canary body {b.tok()}",
+            anchor="entry_into_force",
+            amount=30,
+            unit="days",
+            verification_body=vb,
+            evidence_expected=f"Canary evidence {b.tok()}",
+            label=label,
+        )
+
+    # a public agreement whose commitments, reports and scores carry a spread of labels
+    _a_pub, (p1, p2) = agreement(PUB)
+    c_pub = commitment(p1, PUB, ["KES", "NVF"])
+    c_kes = commitment(p1, R_KESMED, ["KES"])
+    c_nvf = commitment(p2, R_NVFMED, ["NVF"])
+    c_med = commitment(p2, S_MED, [], vb="MED")
+    commitment(p2, S_MILOPS, [], vb="MED")
+    services.report(
+        b.v("viktor.kess"),
+        c_pub,
+        kind="progress",
+        text=f"Kestria report {b.tok()}",
+        evidence=f"Kes evidence {b.tok()}",
+        label=R_KESMED,
+    )
+    services.report(
+        b.v("daria.vol"),
+        c_pub,
+        kind="done",
+        text=f"Front report {b.tok()}",
+        evidence=f"Nvf evidence {b.tok()}",
+        label=R_NVFMED,
+    )
+    services.report(
+        b.v("viktor.kess"),
+        c_kes,
+        kind="done",
+        text=f"Kestria done {b.tok()}",
+        evidence=f"Kes proof {b.tok()}",
+    )
+    services.report(
+        b.v("daria.vol"),
+        c_nvf,
+        kind="progress",
+        text=f"Front progress {b.tok()}",
+        evidence=f"Nvf proof {b.tok()}",
+    )
+    services.verify(
+        b.v("lena.haas"),
+        c_med,
+        verified=True,
+        text=f"Mediator finding {b.tok()}",
+        evidence=f"Med evidence {b.tok()}",
+    )
+    services.score(amara, p1, period=1, value=2, evidence=f"Canary score {b.tok()}", label=S_MED)
+    services.score(amara, p2, period=1, value=1, evidence=f"Canary score {b.tok()}", label=R_KESMED)
+    services.score(amara, p1, period=2, value=3, evidence=f"Canary score {b.tok()}", label=S_MILOPS)
+    services.score(amara, p2, period=2, value=0, evidence=f"Canary score {b.tok()}")
+
+    # a whole agreement only the mediation reads, with commitments and scores
+    _a_med, (m1, _) = agreement(S_MED)
+    commitment(m1, S_MED, ["KES"], vb="MED")
+    services.score(amara, m1, period=1, value=3, evidence=f"Canary score {b.tok()}", label=S_MED)
+
+    # agreements made from signed texts: their proposals carry the text's label
+    doc_kes = _signed_text(b, "viktor.kess", "KES", R_KESMED)
+    a_kes = services.create_from_text(
+        amara, document_id=doc_kes.pk, title=f"Canary from text {b.tok()}"
+    )
+    prop = queries.proposals(amara, a_kes).first()
+    services.confirm_proposal(
+        amara,
+        prop,
+        what=f"Canary confirmed {b.tok()}",
+        responsible=["KES"],
+        verification_body="VMM",
+    )
+    doc_pub = _signed_text(b, "ingrid.dahl", "NOR", PUB)
+    services.create_from_text(amara, document_id=doc_pub.pk, title=f"Canary public text {b.tok()}")
