@@ -21,7 +21,7 @@ def test_layout_is_the_real_one():
     assert pax.CODED[0] == "GCh" and pax.CODED[-1] == "ImE"
     # every coded column belongs to exactly one topic
     assert sorted(pax.COLUMN_TOPIC) == sorted(pax.CODED)
-    assert len(pax.PAM_TOPICS) == 51
+    assert len(pax.PAM_TOPICS) == 51 and set(pax.PAM_NAMES) == set(pax.PAM_TOPICS)
 
 
 def test_import_reads_multiline_text_and_coding(good_csv):

@@ -502,6 +502,34 @@ PAM_TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The meaning of each PAM stem, as REFERENCE.md gives it (pages show words, not stems).
+PAM_NAMES: dict[str, str] = {
+    "amnest": "amnesty", "arbdam": "commission on damage/loss",
+    "arbland": "land/property commission", "bound": "boundary demarcation", "cease": "ceasefire",
+    "child": "children's rights", "citiz": "citizenship reform",
+    "civadm": "civil administration reform", "const": "constitutional reform",
+    "cultr": "cultural protections", "decen": "decentralisation/federalism",
+    "demob": "demobilisation", "develop": "economic and social development",
+    "disarm": "disarmament", "disput": "dispute resolution committee", "donor": "donor support",
+    "educat": "education reform", "elect": "electoral/party reform", "embarg": "arms embargo",
+    "ethrel": "inter-ethnic/state relations", "exerefm": "executive reform",
+    "humrts": "human rights", "idps": "internally displaced persons",
+    "indmin": "indigenous minority rights", "indrefer": "independence referendum",
+    "judrfm": "judiciary reform", "legref": "legislative reform", "media": "media reform",
+    "milrfm": "military reform", "minrts": "minority rights",
+    "natres": "natural resource management", "offlan": "official language and symbol",
+    "pargrp": "paramilitary groups", "polrfm": "police reform",
+    "powtran": "transitional power-sharing government", "prisr": "prisoner release",
+    "ratm": "ratification mechanism", "refug": "refugees", "regpkf": "regional peacekeeping force",
+    "reint": "reintegration", "repar": "reparations", "roa": "review of agreement",
+    "selfd": "self-determination", "terpow": "territorial power sharing",
+    "time": "detailed implementation timeline", "truth": "truth/reconciliation mechanism",
+    "unpkf": "UN peacekeeping force", "untran": "UN transitional authority",
+    "verify": "verification/monitoring mechanism", "with": "withdrawal of troops",
+    "women": "women's rights",
+}  # fmt: skip
+
+
 def topics_of(keys: str | Iterable[str]) -> list[Topic]:
     """The topics named by keys (or by a stored ",a,b," string), in the taxonomy's order."""
     wanted = set(keys.strip(",").split(",")) if isinstance(keys, str) else set(keys)

@@ -122,7 +122,7 @@ def compare(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         "process": viewer.process,
         "topic_groups": queries.topic_groups(),
         "cases": cases.CASES,
-        "pam_stems": sorted(pax.PAM_TOPICS),
+        "pam_stems": sorted(pax.PAM_NAMES.items()),
         "provision_types": pam_text,
         "here": "Compare a draft",
     }
@@ -161,7 +161,14 @@ def case_detail(request: HttpRequest, viewer: access.Viewer, key: str) -> HttpRe
     """A case study's structure, bodies and deadlines, and its template."""
     c = cases.case(key)
     template = cases.template(c)
-    parts = [(p, [b for b in c.bodies if b.part == p.code]) for p in c.parts]
+    parts = [
+        (
+            p,
+            [b for b in c.bodies if b.part == p.code],
+            [(t, pax.PAM_NAMES.get(t, t)) for t in p.provision_types],
+        )
+        for p in c.parts
+    ]
     return render_page(
         request,
         "library/case.html",
