@@ -25,7 +25,7 @@ BASE = "/processes/{slug}/library"
 
 def _v(request: HttpRequest, slug: str) -> Viewer:
     v = viewer_for_slug(request.user, slug)
-    queries._member(v)
+    queries.require_member(v)
     return v
 
 
@@ -213,9 +213,11 @@ def list_lessons(request: HttpRequest, slug: str, q: str = "", stage: str = ""):
 )
 @paginate(Page)
 def lessons_everywhere(request: HttpRequest, q: str = "", stage: str = ""):
+    viewers: dict[int, Viewer] = {}
     out = []
     for x in queries.lessons_everywhere(request.user, q, stage):
-        out.append(lesson_out(viewer_for(request.user, x.process), x))
+        v = viewers.setdefault(x.process_id, viewer_for(request.user, x.process))
+        out.append(lesson_out(v, x))
     return out
 
 

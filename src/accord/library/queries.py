@@ -22,7 +22,9 @@ from accord.library.models import Lesson, PaxAgreement, PaxImport
 MAX_TEXT = 200
 
 
-def _member(viewer: Viewer) -> None:
+def require_member(viewer: Viewer) -> None:
+    """Reference data is for members of the process only (anyone else: 404, as for any
+    process route)."""
     if viewer.member is None:
         raise NotFound("process not found")
 
@@ -117,7 +119,7 @@ def agreement_filter(
 
 def agreements(viewer: Viewer, f: AgreementFilter | None = None) -> QuerySet[PaxAgreement]:
     """PA-X agreements matching a search (members of a process only)."""
-    _member(viewer)
+    require_member(viewer)
     qs = PaxAgreement.objects.all()
     f = f or AgreementFilter()
     if f.q:
@@ -148,7 +150,7 @@ def agreements(viewer: Viewer, f: AgreementFilter | None = None) -> QuerySet[Pax
 
 def agreement(viewer: Viewer, agt_id: object) -> PaxAgreement:
     """One PA-X agreement by its AgtId, or 404."""
-    _member(viewer)
+    require_member(viewer)
     try:
         agt = int(str(agt_id).strip())
     except (TypeError, ValueError):
@@ -161,7 +163,7 @@ def agreement(viewer: Viewer, agt_id: object) -> PaxAgreement:
 
 def facets(viewer: Viewer) -> dict:
     """Values people pick from: countries and processes present, how many agreements, samples."""
-    _member(viewer)
+    require_member(viewer)
     qs = PaxAgreement.objects.all()
     return {
         "countries": sorted(set(qs.exclude(country="").values_list("country", flat=True))),
@@ -240,7 +242,7 @@ def similar_agreements(
 ) -> Comparison:
     """The past agreements whose coded topics are most like a draft's (Jaccard index over the
     topic sets), each with the topics it covered that the draft lacks."""
-    _member(viewer)
+    require_member(viewer)
     keys, unmapped = draft_topics(topics, pam)
     if not keys:
         raise Invalid(

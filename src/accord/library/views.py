@@ -123,6 +123,8 @@ def compare(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         "topic_groups": queries.topic_groups(),
         "cases": cases.CASES,
         "pam_stems": sorted(pax.PAM_NAMES.items()),
+        "facets": queries.facets(viewer),
+        "import_hint": IMPORT_HINT,
         "provision_types": pam_text,
         "here": "Compare a draft",
     }
