@@ -149,3 +149,17 @@ def test_management_command_refuses_a_bad_file(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("library_import_pax", str(tmp_path / "nope.csv"))
     assert not PaxAgreement.objects.exists()
+
+
+def test_the_accord_command_names_the_import(tmp_path, good_csv, capsys):
+    from accord.cli import main
+
+    f = tmp_path / "pax.csv"
+    f.write_text(good_csv, encoding="utf-8")
+    assert main(["library", "import-pax", str(f)]) == 0
+    assert PaxAgreement.objects.count() == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text(csv_text([make_row(9, Dat="someday")]), encoding="utf-8")
+    assert main(["library", "import-pax", str(bad)]) == 2
+    assert "line 2, column Dat" in capsys.readouterr().out
+    assert PaxAgreement.objects.count() == 3
