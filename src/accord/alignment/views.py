@@ -423,3 +423,63 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
         "here": "Synchronization matrix",
     }
     return render_page(request, "alignment/matrix.html", ctx)
+
+
+# --------------------------------------------------------------------------- humanitarian notifications
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def notifications(request: HttpRequest, viewer) -> HttpResponse:
+    """Humanitarian notifications: notify (observers, the secretariat), acknowledge (parties to
+    the conflict). Late movements are flagged."""
+    from accord.alignment import hns
+
+    rows = list(hns.notifications(viewer))
+    _note(request, viewer, rows)
+    ctx = {
+        "process": viewer.process,
+        "rows": [(n, [a.party.code for a in n.acks.select_related("party")]) for n in rows],
+        "can_notify": hns.may_notify(viewer),
+        "can_ack": hns.may_acknowledge(viewer),
+        "my_party": viewer.party_code,
+        "kinds": hns.Notification.Kind.choices,
+        "now": timezone.now(),
+        "here": "Humanitarian notifications",
+    }
+    if request.method == "POST":
+        try:
+            n = hns.notify(
+                viewer,
+                kind=request.POST.get("kind", ""),
+                title=request.POST.get("title", ""),
+                geometry=_geojson(request),
+                buffer_m=_number(request, "buffer_m", 0.0),
+                start=_when(request, "start", required=False),
+                end=_when(request, "end", required=False),
+                expires_at=_when(request, "expires_at", required=True),
+                vehicles=request.POST.get("vehicles", ""),
+                description=request.POST.get("description", ""),
+                emergency=request.POST.get("emergency") == "1",
+            )
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=request.POST)
+            return render_page(request, "alignment/notifications.html", ctx, status=exc.status)
+        return redirect(f"{request.path}#n-{n.pk}")
+    return render_page(request, "alignment/notifications.html", ctx)
+
+
+@login_required
+@require_POST
+def notification_ack(request: HttpRequest, slug: str, notification_id: int) -> HttpResponse:
+    """Acknowledge (not approve) a notification for the viewer's party."""
+    from accord.alignment import hns
+
+    try:
+        viewer = process_viewer(request, slug)
+        n = hns.notification(viewer, notification_id)
+        hns.acknowledge(viewer, n)
+    except AccordError as exc:
+        return error_page(request, exc)
+    return redirect("alignment:notifications", slug=slug)
