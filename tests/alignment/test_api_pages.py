@@ -147,6 +147,12 @@ def test_pages_for_each_reader(client_for, zos, patrol):
     assert daria.get(f"{PAGES}/actions/{patrol.pk}/").status_code == 404
     matrix = marsh.get(f"{PAGES}/matrix/").content.decode()
     assert patrol.title in matrix and "accord-cell--conflict" in matrix
+    # The banner covers what the cells and the map show without badges.
+    assert (
+        'aria-label="classification of this page" style="--label-colour:#c8102e" data-level="3"'
+        in matrix
+    )
+    assert 'data-level="3"' in marsh.get(f"{PAGES}/map/").content.decode()
     assert "accord-cell--conflict" not in daria.get(f"{PAGES}/matrix/").content.decode()
 
 

@@ -347,3 +347,11 @@ def test_detector_equals_brute_force(data):
         now, _ = det.recheck(moved)
         assert now == {c for c in g.brute_force(acts, [moved])}
         assert det.conflicts() == g.brute_force(acts, [moved, *cons[1:]])
+
+
+def test_negative_zero_ring_stays_closed_through_buffers():
+    """Found by the property test: a ring starting at -0.0 and closing at 0.0 projected to two
+    different points and GEOS refused the ring."""
+    ring = [[-0.0, 1.0], [1.0, 1.0], [1.0, 2.0], [0.0, 2.0], [0.0, 1.0]]
+    v = g.volume("z", {"type": "Polygon", "coordinates": [ring]}, buffer=500)
+    assert v.shape.is_valid and v.shape.area > 1.0

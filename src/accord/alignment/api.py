@@ -343,3 +343,79 @@ def actions_geojson(request: HttpRequest, slug: str):
 )
 def map_geojson(request: HttpRequest, slug: str):
     return queries.map_geojson(_v(request, slug))
+
+
+# --------------------------------------------------------------------------- humanitarian notifications
+
+
+def notification_out(v, n) -> dict:
+    readable_constraint = (
+        n.constraint_id and queries.constraints(v).filter(pk=n.constraint_id).exists()
+    )
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "title": n.title,
+        "description": n.description,
+        "vehicles": n.vehicles,
+        "geometry": n.geometry,
+        "buffer_m": n.buffer_m,
+        "start": n.start,
+        "end": n.end,
+        "expires_at": n.expires_at,
+        "notified_at": n.notified_at,
+        "emergency": n.emergency,
+        "late": n.late,
+        "acknowledged_by": [a.party.code for a in n.acks.select_related("party")],
+        "constraint": n.constraint_id if readable_constraint else None,
+        "label": label_out(v.process, n.label),
+    }
+
+
+@router.get(
+    BASE + "/notifications", response=list[s.NotificationOut], summary="Humanitarian notifications"
+)
+@paginate(Page)
+def list_notifications(request: HttpRequest, slug: str):
+    from accord.alignment import hns
+
+    v = _v(request, slug)
+    return [notification_out(v, n) for n in hns.notifications(v)]
+
+
+@router.post(
+    BASE + "/notifications", response={201: s.NotificationOut}, summary="Notify a site or movement"
+)
+def create_notification(request: HttpRequest, slug: str, data: s.NotificationIn):
+    from accord.alignment import hns
+
+    v = _v(request, slug)
+    n = hns.notify(
+        v,
+        kind=data.kind,
+        title=data.title,
+        geometry=data.geometry,
+        buffer_m=data.buffer_m,
+        start=data.start,
+        end=data.end,
+        expires_at=data.expires_at,
+        vehicles=data.vehicles,
+        description=data.description,
+        emergency=data.emergency,
+        label=_label(v, data.label),
+    )
+    return Status(201, notification_out(v, n))
+
+
+@router.post(
+    BASE + "/notifications/{notification_id}/acknowledge",
+    response={201: s.NotificationOut},
+    summary="Acknowledge (not approve) a notification for my party",
+)
+def acknowledge_notification(request: HttpRequest, slug: str, notification_id: int):
+    from accord.alignment import hns
+
+    v = _v(request, slug)
+    n = hns.notification(v, notification_id)
+    hns.acknowledge(v, n)
+    return Status(201, notification_out(v, hns.notification(v, notification_id)))

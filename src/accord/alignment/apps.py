@@ -25,6 +25,12 @@ class AlignmentConfig(AppConfig):
                 ),
                 ("alignment-map", "Map", "alignment:map", "map"),
                 ("alignment-matrix", "Synchronization matrix", "alignment:matrix", "matrix"),
+                (
+                    "alignment-hns",
+                    "Humanitarian notifications",
+                    "alignment:notifications",
+                    "notification",
+                ),
             )
         ):
             add_section(
@@ -62,6 +68,18 @@ class AlignmentConfig(AppConfig):
                 title=lambda x: x.title,
                 url=lambda x: reverse("alignment:constraint", args=[x.process.slug, x.pk]),
                 text_fields=("title", "conditions", "source_ref"),
+            )
+        )
+
+        register(
+            Kind(
+                name="alignment.notification",
+                model_label="alignment.Notification",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda x: x.title,
+                url=lambda x: reverse("alignment:notifications", args=[x.process.slug]),
+                text_fields=("title", "description", "vehicles"),
             )
         )
 

@@ -180,6 +180,32 @@ def load(process) -> None:
         line=kes_line.pk,
         label=LabelValue.of(1, ["KES", "MED"]),
     )
+    # Humanitarian notifications, relayed by the joint secretariat: a convoy notified late (it
+    # crosses the patrol's route while the patrol is out), and a transit centre KES acknowledged.
+    from accord.alignment import hns
+
+    hns.notify(
+        amara,
+        kind="movement",
+        title="WFP convoy Varna–Lakeside",
+        geometry=line([[28.70, 45.17], [28.80, 45.18], [28.90, 45.16]]),
+        buffer_m=300,
+        start=now + timedelta(hours=16),
+        end=now + timedelta(hours=22),
+        expires_at=now + timedelta(days=2),
+        vehicles="6 white trucks, WFP markings, blue flags",
+        label=LabelValue.of(0),
+    )
+    centre = hns.notify(
+        amara,
+        kind="site",
+        title="UNHCR transit centre, Dren",
+        geometry=point([28.66, 45.12]),
+        buffer_m=400,
+        expires_at=now + timedelta(days=60),
+        label=LabelValue.of(0),
+    )
+    hns.acknowledge(viktor, centre)
     # The redraft of Article 3 moves the line near the bridge: version 2.
     services.update_constraint(
         amara_pen(process),

@@ -77,7 +77,7 @@ def _position(pos: Any, where: str) -> tuple[float, float]:
         raise GeometryError(f"{where}: latitude {lat:g} is outside [-90, 90]{hint}")
     if not -180.0 <= lon <= 180.0:
         raise GeometryError(f"{where}: longitude {lon:g} is outside [-180, 180]")
-    return lon, lat
+    return lon + 0.0, lat + 0.0  # -0.0 becomes 0.0: a ring must close bit for bit
 
 
 def _unwrap(coords: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -96,6 +96,8 @@ def _line(raw: Any, where: str, *, ring: bool) -> list[tuple[float, float]]:
     if ring:
         if len(pts) >= 3 and pts[0] != pts[-1]:
             pts.append(pts[0])
+        elif pts:
+            pts[-1] = pts[0]  # closed: make the closing position the very same numbers
         if len(pts) < 4:
             raise GeometryError(f"{where}: a polygon ring needs at least 3 distinct positions")
     elif len(pts) < 2:
@@ -242,8 +244,10 @@ def buffer_m(geom: shapely.Geometry, metres: float) -> shapely.Geometry:
     lon_c = geom.centroid.x
 
     def rewrap(xy: np.ndarray) -> np.ndarray:
+        # Whole turns only: a coordinate that needs none is left bit-for-bit as it was, so
+        # rings stay closed.
         xy = xy.copy()
-        xy[:, 0] = lon_c + ((xy[:, 0] - lon_c + 180.0) % 360.0) - 180.0
+        xy[:, 0] += 360.0 * np.round((lon_c - xy[:, 0]) / 360.0)
         return xy
 
     out = shapely.transform(back, rewrap)

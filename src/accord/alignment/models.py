@@ -237,3 +237,63 @@ class Touch(models.Model):
 
     def __str__(self) -> str:
         return "conflict" if self.conflict else "touch"
+
+
+class Notification(models.Model):
+    """A humanitarian notification (after OCHA's HNS): a static site, a movement or critical
+    infrastructure, told to the parties. Notification is not permission: each conflict party
+    acknowledges (never approves); every entry expires."""
+
+    class Kind(models.TextChoices):
+        SITE = "site", "static site"
+        MOVEMENT = "movement"
+        INFRASTRUCTURE = "infrastructure", "critical infrastructure"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    vehicles = models.CharField(max_length=300, blank=True)
+    geometry = models.JSONField()
+    buffer_m = models.FloatField(default=0)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    emergency = models.BooleanField(default=False)
+    late = models.BooleanField(default=False)
+    constraint = models.ForeignKey(
+        Constraint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = (
+        "process", "kind", "title", "description", "vehicles", "geometry", "buffer_m", "start",
+        "end", "expires_at", "emergency", "late", "label",
+    )  # fmt: skip
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["-notified_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationAck(models.Model):
+    """A conflict party acknowledges (does not approve) a humanitarian notification."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="acks")
+    party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="+")
+    member = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "party"], name="hns_ack_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"acknowledged by {self.party.code}"

@@ -170,3 +170,42 @@ class AckOut(Schema):
     version: int
     party: str
     at: datetime
+
+
+class NotificationIn(Schema):
+    kind: str = Field(..., description="site, movement or infrastructure")
+    title: str = Field(..., max_length=200)
+    geometry: dict
+    buffer_m: float = 0
+    start: datetime | None = Field(None, description="required for a movement")
+    end: datetime | None = None
+    expires_at: datetime
+    vehicles: str = Field("", max_length=300, description="vehicle markings of a movement")
+    description: str = Field("", max_length=4000)
+    emergency: bool = False
+    label: LabelIn | None = None
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    description: str
+    vehicles: str
+    geometry: dict
+    buffer_m: float
+    start: datetime | None
+    end: datetime | None
+    expires_at: datetime
+    notified_at: datetime
+    emergency: bool
+    late: bool = Field(
+        ..., description="a movement notified less than 48 h (24 h in an emergency) ahead"
+    )
+    acknowledged_by: list[str] = Field(
+        ..., description="conflict parties that acknowledged (not approved)"
+    )
+    constraint: int | None = Field(
+        None, description="the constraint it became, when you may read it"
+    )
+    label: LabelOut

@@ -144,10 +144,21 @@ def _cached(key, build):
     return hit
 
 
+def _key(*parts) -> str:
+    """What a footprint depends on (ids alone are not enough: rows are rewritten, ids reused)."""
+    import json
+
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
 def action_volume(a: Action) -> geo.Volume:
     """The detector's view of an action (cached per revision)."""
     return _cached(
-        ("a", a.pk, a.revision, a.start, a.end),
+        (
+            "a",
+            a.pk,
+            _key(a.geometry, a.buffer_m, a.start, a.end, a.lower_m, a.upper_m, a.party_id, a.kind),
+        ),
         lambda: geo.volume(
             a.pk,
             a.geometry,
@@ -165,7 +176,21 @@ def action_volume(a: Action) -> geo.Volume:
 def constraint_volume(c: Constraint) -> geo.Volume:
     """The detector's view of a constraint's current version (cached per version)."""
     return _cached(
-        ("c", c.pk, c.version),
+        (
+            "c",
+            c.pk,
+            _key(
+                c.geometry,
+                c.buffer_m,
+                c.valid_from,
+                c.valid_until,
+                c.lower_m,
+                c.upper_m,
+                c.kind,
+                c.binds_parties,
+                c.binds_kinds,
+            ),
+        ),
         lambda: geo.volume(
             c.pk,
             c.geometry,
@@ -641,27 +666,33 @@ def create_constraint(
         )
     value = _label(viewer, label, LabelValue.of(0))
     with transaction.atomic():
-        c = Constraint.objects.create(
-            process=viewer.process,
-            label=access.label_row(viewer.process, value),
-            created_by=viewer.member,
-            **fields,
-        )
-        ConstraintVersion.objects.create(
-            constraint=c,
-            number=1,
-            snapshot=_snapshot(c),
-            note="created",
-            label=c.label,
-            created_by=viewer.member,
-        )
-        record(viewer.member, "alignment.constraint", c, {"title": c.title, "version": 1})
+        c = _write_constraint(viewer, fields, value)
         if source is not None:
             from accord.core.services import add_link
 
             add_link(viewer, c, source, "source")
         recheck_constraint(viewer, c)
     events.notify(viewer.process.pk, "alignment.constraint", {"constraint": c.pk}, [c.label_id])
+    return c
+
+
+def _write_constraint(viewer: Viewer, fields: dict, value: LabelValue) -> Constraint:
+    """Version 1 of a validated constraint, ledgered (inside the caller's transaction)."""
+    c = Constraint.objects.create(
+        process=viewer.process,
+        label=access.label_row(viewer.process, value),
+        created_by=viewer.member,
+        **fields,
+    )
+    ConstraintVersion.objects.create(
+        constraint=c,
+        number=1,
+        snapshot=_snapshot(c),
+        note="created",
+        label=c.label,
+        created_by=viewer.member,
+    )
+    record(viewer.member, "alignment.constraint", c, {"title": c.title, "version": 1})
     return c
 
 

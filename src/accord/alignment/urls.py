@@ -21,4 +21,10 @@ urlpatterns = [
     path(f"{P}map/", views.map_page, name="map"),
     path(f"{P}map/data.json", views.map_data, name="map_data"),
     path(f"{P}matrix/", views.matrix, name="matrix"),
+    path(f"{P}notifications/", views.notifications, name="notifications"),
+    path(
+        f"{P}notifications/<int:notification_id>/acknowledge/",
+        views.notification_ack,
+        name="notification_ack",
+    ),
 ]

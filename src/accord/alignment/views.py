@@ -27,6 +27,15 @@ from accord.ui.pages import error_page, label_choices, process_viewer, render_pa
 MATRIX_DAYS = 14
 
 
+def _note(request: HttpRequest, viewer, rows) -> None:
+    """Raise the page's label banner to cover labelled rows shown without a badge (the matrix's
+    cells, the map's layers, the touches' derived labels)."""
+    from accord.ui.middleware import note_label
+
+    for row in rows:
+        note_label(request, row.label.value, viewer.process)
+
+
 def _tz(request: HttpRequest) -> ZoneInfo:
     return ZoneInfo(time_zone_of(request.user))
 
@@ -169,7 +178,9 @@ def _action_ctx(viewer, a, **extra) -> dict:
 def action(request: HttpRequest, viewer, action_id: int) -> HttpResponse:
     """An action: where and when, its conflicts, and what its party must acknowledge."""
     a = queries.action(viewer, action_id)
-    return render_page(request, "alignment/action.html", _action_ctx(viewer, a))
+    ctx = _action_ctx(viewer, a)
+    _note(request, viewer, [a, *ctx["touches"]])
+    return render_page(request, "alignment/action.html", ctx)
 
 
 @login_required
@@ -267,7 +278,9 @@ def _constraint_ctx(viewer, c, **extra) -> dict:
 def constraint(request: HttpRequest, viewer, constraint_id: int) -> HttpResponse:
     """A constraint: its versions, what it touches (only actions the reader may read)."""
     c = queries.constraint(viewer, constraint_id)
-    return render_page(request, "alignment/constraint.html", _constraint_ctx(viewer, c))
+    ctx = _constraint_ctx(viewer, c)
+    _note(request, viewer, [c, *ctx["touches"], *[t.action for t in ctx["touches"]]])
+    return render_page(request, "alignment/constraint.html", ctx)
 
 
 def _constraint_post(request: HttpRequest, slug: str, constraint_id: int, act) -> HttpResponse:
@@ -330,6 +343,10 @@ def new_version(request: HttpRequest, slug: str, constraint_id: int) -> HttpResp
 def map_page(request: HttpRequest, viewer) -> HttpResponse:
     """The map: zones, actions and conflicts the reader may read; draw a new action."""
     ctx = {"process": viewer.process, "here": "Map", **_plan_ctx(viewer)}
+    # The layers arrive by script, but the banner must cover what the map will show.
+    _note(request, viewer, queries.constraints(viewer))
+    _note(request, viewer, queries.actions(viewer).filter(state__in=Action.LIVE))
+    _note(request, viewer, queries.conflicts(viewer))
     if request.method == "POST":
         try:
             a = _create_action(request, viewer)
@@ -395,6 +412,7 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
                 {"day": d, "actions": [(a, a.pk in hot) for a in here], "conflict": bool(hot)}
             )
         rows.append({"line": line, "cells": cells})
+    _note(request, viewer, [*lines, *acts, *conflicts])
     ctx = {
         "process": viewer.process,
         "days": days,
@@ -405,3 +423,63 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
         "here": "Synchronization matrix",
     }
     return render_page(request, "alignment/matrix.html", ctx)
+
+
+# --------------------------------------------------------------------------- humanitarian notifications
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def notifications(request: HttpRequest, viewer) -> HttpResponse:
+    """Humanitarian notifications: notify (observers, the secretariat), acknowledge (parties to
+    the conflict). Late movements are flagged."""
+    from accord.alignment import hns
+
+    rows = list(hns.notifications(viewer))
+    _note(request, viewer, rows)
+    ctx = {
+        "process": viewer.process,
+        "rows": [(n, [a.party.code for a in n.acks.select_related("party")]) for n in rows],
+        "can_notify": hns.may_notify(viewer),
+        "can_ack": hns.may_acknowledge(viewer),
+        "my_party": viewer.party_code,
+        "kinds": hns.Notification.Kind.choices,
+        "now": timezone.now(),
+        "here": "Humanitarian notifications",
+    }
+    if request.method == "POST":
+        try:
+            n = hns.notify(
+                viewer,
+                kind=request.POST.get("kind", ""),
+                title=request.POST.get("title", ""),
+                geometry=_geojson(request),
+                buffer_m=_number(request, "buffer_m", 0.0),
+                start=_when(request, "start", required=False),
+                end=_when(request, "end", required=False),
+                expires_at=_when(request, "expires_at", required=True),
+                vehicles=request.POST.get("vehicles", ""),
+                description=request.POST.get("description", ""),
+                emergency=request.POST.get("emergency") == "1",
+            )
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=request.POST)
+            return render_page(request, "alignment/notifications.html", ctx, status=exc.status)
+        return redirect(f"{request.path}#n-{n.pk}")
+    return render_page(request, "alignment/notifications.html", ctx)
+
+
+@login_required
+@require_POST
+def notification_ack(request: HttpRequest, slug: str, notification_id: int) -> HttpResponse:
+    """Acknowledge (not approve) a notification for the viewer's party."""
+    from accord.alignment import hns
+
+    try:
+        viewer = process_viewer(request, slug)
+        n = hns.notification(viewer, notification_id)
+        hns.acknowledge(viewer, n)
+    except AccordError as exc:
+        return error_page(request, exc)
+    return redirect("alignment:notifications", slug=slug)

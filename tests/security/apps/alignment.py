@@ -18,6 +18,7 @@ from tests.security.walker import Param, Query
 PARAMS = {
     "action_id": Param(kind="alignment.action"),
     "constraint_id": Param(kind="alignment.constraint"),
+    "notification_id": Param(kind="alignment.notification"),
 }
 QUERY = {"state": Query(values=("planned",)), "from": Query(values=("0", "7"))}
 
@@ -91,6 +92,20 @@ def canaries(b) -> None:
         end=now + timedelta(days=3),
         label=S_MILOPS,
     )
+    from accord.alignment import hns
+
+    for label in (R_KESMED, S_MED):
+        hns.notify(
+            amara,
+            kind="movement",
+            title=f"Canary notified movement {b.tok()}",
+            vehicles=f"Canary trucks {b.tok()}",
+            geometry=CROSSING,
+            start=now + timedelta(hours=20),
+            end=now + timedelta(hours=40),
+            expires_at=now + timedelta(days=3),
+            label=label,
+        )
     services.create_action(
         viktor,
         title=f"Canary KES movement {b.tok()}",

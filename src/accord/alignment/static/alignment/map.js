@@ -9,6 +9,7 @@
   const status = document.getElementById("alignment-map-status");
   const say = (text) => { if (status) status.textContent = text; };
   const map = L.map(el, { worldCopyJump: true, attributionControl: true }).setView([45.2, 28.8], 9);
+  el.accordMap = map; // for the browser tests
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Country outlines: Natural Earth (world-atlas)");
 
