@@ -223,10 +223,10 @@ def add_commitment(request: HttpRequest, slug: str, agreement_id: int) -> HttpRe
 @login_required
 @require_POST
 def confirm_proposal(
-    request: HttpRequest, slug: str, agreement_id: int, proposal_id: int
+    request: HttpRequest, slug: str, agreement_id: int, deadline_proposal_id: int
 ) -> HttpResponse:
     def act(v, a, post):
-        prop = queries.proposal(v, proposal_id)
+        prop = queries.proposal(v, deadline_proposal_id)
         if post.get("dismiss"):
             services.dismiss_proposal(v, prop)
             return

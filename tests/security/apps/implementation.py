@@ -15,6 +15,7 @@ PARAMS = {
     "commitment_id": Param(kind="implementation.commitment"),
     "provision_id": Param(kind="implementation.provision"),
     "proposal_id": Param(kind="implementation.deadlineproposal"),
+    "deadline_proposal_id": Param(kind="implementation.deadlineproposal"),
 }
 QUERY = {
     "state": Query(values=("overdue", "slipping", "reported", "verified", "due")),
