@@ -24,4 +24,6 @@ urlpatterns = [
     path(f"{P}commitments/", views.commitment_list, name="commitments"),
     path(C, views.commitment_detail, name="commitment"),
     path(f"{C}reports/", views.commitment_report, name="commitment_report"),
+    path(f"{P}violations/", views.violation_list, name="violations"),
+    path(f"{P}violations/<int:violation_id>/", views.violation_detail, name="violation"),
 ]
