@@ -482,7 +482,7 @@ def _violation_context(viewer: access.Viewer, x, **extra) -> dict:
         "party_choices": _parties(viewer),
         "report_rows": [
             (k.capitalize(), x.report.get(k))
-            for k in ("background", "aim", "methodology", "findings", "recommendations")
+            for k in ("background", "aim", "methodology", "findings")
             if x.report.get(k)
         ],
         "here": x.title,
