@@ -130,6 +130,7 @@ def _agreement_context(viewer: access.Viewer, a: Agreement, **extra) -> dict:
         "provisions": [{"p": p, "commitments": by_prov.get(p.pk, [])} for p in provs],
         "proposals": list(queries.proposals(viewer, a)) if can_manage else [],
         "counts": [(label, counts.get(key, 0), TAG[key]) for key, label in STATES],
+        "total": len(rows),
         "can_manage": can_manage,
         "party_choices": _parties(viewer),
         "pam_types": sorted(PAM_TYPES.items(), key=lambda kv: kv[1]),
