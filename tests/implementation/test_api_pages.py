@@ -190,3 +190,41 @@ def queries_viewer(varna):
     from accord.core.models import Member
 
     return viewer_of(Member.objects.get(process=varna.process, user__username="amara.okafor"))
+
+
+def test_pages_make_from_text_and_confirm_proposals(signed_text, client_for):
+    from accord.implementation.models import Agreement, DeadlineProposal
+
+    amara = client_for("amara.okafor")
+    r = amara.post(
+        "/p/lake-varna/implementation/", {"act": "from_text", "document_id": signed_text.pk}
+    )
+    assert r.status_code == 302, r.content[:2000]
+    a = Agreement.objects.get(source_document=signed_text.pk)
+    page = amara.get(r["Location"]).content.decode()
+    assert "Deadlines found in the text" in page and "No commitment you may read yet" in page
+    assert "within thirty (30) days of the entry into force of this Protocol" in page
+    first, second, _ = DeadlineProposal.objects.filter(agreement=a).order_by("start", "pk")
+    base = f"/p/lake-varna/implementation/agreements/{a.pk}/proposals/"
+    r = amara.post(
+        f"{base}{first.pk}/",
+        {
+            "what": "Open the crossing",
+            "responsible": ["KES"],
+            "anchor": "entry_into_force",
+            "verification_body": "VMM",
+        },
+    )
+    assert r.status_code == 302
+    assert Commitment.objects.get(agreement=a).what == "Open the crossing"
+    r = amara.post(f"{base}{second.pk}/", {"dismiss": "1"})
+    assert r.status_code == 302 and DeadlineProposal.objects.get(pk=second.pk).status == "dismissed"
+    # refused in words: no party named; nothing written
+    n = Commitment.objects.count()
+    third = DeadlineProposal.objects.filter(agreement=a, status="pending").get()
+    r = amara.post(f"{base}{third.pk}/", {"what": "Clear", "anchor_name": "Transfer of authority"})
+    assert r.status_code == 422 and "names the parties or the body" in r.content.decode()
+    assert (
+        Commitment.objects.count() == n
+        and not a.anchors.filter(key="transfer_of_authority").exists()
+    )

@@ -409,3 +409,93 @@ def add_score(request: HttpRequest, slug: str, agreement_id: int, data: s.ScoreI
 def get_rates(request: HttpRequest, slug: str, agreement_id: int):
     v = _v(request, slug)
     return rates_out(v, queries.rates(v, queries.agreement(v, agreement_id)))
+
+
+# --- violation reports ------------------------------------------------------------------------
+VIOLATIONS = "/processes/{slug}/violations"
+VONE = VIOLATIONS + "/{violation_id}"
+
+
+def violation_out(v: access.Viewer, x) -> dict:
+    return {
+        "id": x.pk,
+        "agreement": x.agreement_id,
+        "title": x.title,
+        "allegation": x.allegation,
+        "source": x.source,
+        "alleged_party": x.alleged_party,
+        "provision_number": x.provision.number if x.provision_id else None,
+        "place": x.place,
+        "place_name": x.place_name,
+        "occurred_on": x.occurred_on,
+        "step": x.step,
+        "step_words": x.step_words,
+        "verified": x.verified,
+        "approved_for_publication": x.approved_for_publication,
+        "conclusion": x.conclusion,
+        "violating_party": x.violating_party,
+        "report": x.report,
+        "steps": [
+            {
+                "step": st.step,
+                "step_words": st.step_words,
+                "note": st.note,
+                "actor": people.handle(v, st.actor),
+                "at": st.at,
+            }
+            for st in queries.violation_steps(v, x)
+        ],
+        "label": label_out(v.process, x.label),
+    }
+
+
+@router.get(VIOLATIONS, response=list[s.ViolationOut], summary="Violation reports I may read")
+@paginate(Page)
+def list_violations(request: HttpRequest, slug: str, agreement: int | None = None):
+    v = _v(request, slug)
+    return [violation_out(v, x) for x in queries.violations(v, agreement_id=agreement)]
+
+
+@router.post(VIOLATIONS, response={201: s.ViolationOut}, summary="Record an allegation")
+def allege(request: HttpRequest, slug: str, data: s.ViolationIn):
+    v = _v(request, slug)
+    x = services.allege(
+        v,
+        queries.agreement(v, data.agreement_id),
+        title=data.title,
+        allegation=data.allegation,
+        source=data.source,
+        alleged_party=data.alleged_party,
+        provision_id=data.provision_id,
+        place=data.place,
+        place_name=data.place_name,
+        occurred_on=data.occurred_on,
+        label=_label(v, data.label),
+    )
+    return Status(201, violation_out(v, x))
+
+
+@router.get(VONE, response=s.ViolationOut, summary="A violation report with its steps")
+def get_violation(request: HttpRequest, slug: str, violation_id: int):
+    v = _v(request, slug)
+    return violation_out(v, queries.violation(v, violation_id))
+
+
+@router.post(
+    f"{VONE}/steps",
+    response={201: s.ViolationOut},
+    summary="Take the next step of the workflow (out of order: 409)",
+)
+def advance(request: HttpRequest, slug: str, violation_id: int, data: s.StepIn):
+    v = _v(request, slug)
+    x = services.advance(
+        v, queries.violation(v, violation_id), data.step, note=data.note, report=data.report
+    )
+    return Status(201, violation_out(v, x))
+
+
+@router.post(f"{VONE}/publication", response=s.ViolationOut, summary="Approve for publication")
+def publish(request: HttpRequest, slug: str, violation_id: int, data: s.PublishIn):
+    v = _v(request, slug)
+    x = services.approve_publication(v, queries.violation(v, violation_id), data.approved)
+    return violation_out(v, x)

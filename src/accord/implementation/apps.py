@@ -35,6 +35,29 @@ class ImplementationConfig(AppConfig):
                 pages=(("implementation", "commitment"),),
             )
         )
+        add_section(
+            Section(
+                "violations",
+                "Violation reports",
+                "implementation:violations",
+                62,
+                "Implementation",
+                pages=(("implementation", "violation"),),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.violation",
+                model_label="implementation.Violation",
+                label_paths=("label", "agreement__label"),
+                process_path="agreement__process",
+                title=lambda v: v.title,
+                url=lambda v: reverse(
+                    "implementation:violation", args=[v.agreement.process.slug, v.pk]
+                ),
+                text_fields=("title", "allegation", "place_name"),
+            )
+        )
         register(
             Kind(
                 name="implementation.agreement",

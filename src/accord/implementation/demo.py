@@ -342,3 +342,56 @@ def load(process) -> None:
             evidence="Year 2 review to date: Mission reports.",
             label=label,
         )
+    load_violations(process, a)
+
+
+def load_violations(process, a) -> None:
+    """One violation report through the whole CTSAMVM workflow, one waiting for the team visit."""
+    amara, lena = member_viewer(process, "amara.okafor"), member_viewer(process, "lena.haas")
+    tomas, daria = member_viewer(process, "tomas.ruiz"), member_viewer(process, "daria.vol")
+    cease = Provision.objects.get(agreement=a, number="1.1")
+    v = services.allege(
+        daria,
+        a,
+        title="Shelling near the Dren checkpoint",
+        allegation="Government artillery shelled positions north of the Dren checkpoint overnight.",
+        source="party",
+        alleged_party="KES",
+        provision_id=cease.pk,
+        place={"type": "Point", "coordinates": [27.412, 44.027]},
+        place_name="Dren checkpoint, sector north",
+        occurred_on=queries.today() - timedelta(days=40),
+    )
+    services.advance(lena, v, "tasked", note="Team North to investigate within 72 hours.")
+    services.advance(tomas, v, "visited", note="Site visited; eleven witnesses interviewed.")
+    services.advance(tomas, v, "investigated", note="Crater analysis and witness statements filed.")
+    services.advance(
+        tomas,
+        v,
+        "reported",
+        report={
+            "background": "The ceasefire has held in sector north since the transfer of authority.",
+            "aim": "To establish whether the ceasefire was violated near the Dren checkpoint.",
+            "methodology": "Site visit, crater analysis, eleven interviews, patrol logs.",
+            "findings": "Six impacts of 122 mm rounds fired from the south-west on the night alleged.",
+            "recommendations": "The Government to investigate the chain of command and report within 30 days.",
+            "happened": "yes",
+            "ordered": "unknown",
+            "conclusion": "violation",
+            "violating_party": "KES",
+            "article": "Article 1.1: “The Parties shall cease all hostilities along the Varna line”",
+        },
+    )
+    services.advance(lena, v, "committee", note="Endorsed at the 14th technical committee.")
+    services.advance(amara, v, "board", note="Endorsed by the board; referred to the guarantors.")
+    services.approve_publication(amara, v, True)
+    w = services.allege(
+        tomas,
+        a,
+        title="Armed men at the lake crossing",
+        allegation="A patrol saw armed men in uniform without insignia at the eastern crossing.",
+        source="mission",
+        place_name="Eastern lake crossing",
+        occurred_on=queries.today() - timedelta(days=3),
+    )
+    services.advance(lena, w, "tasked", note="Team East to visit.")

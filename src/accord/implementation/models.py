@@ -326,3 +326,119 @@ class Score(models.Model):
     @property
     def score_words(self) -> str:
         return PAM_SCALE.get(self.score, "")
+
+
+# The CTSAMVM violation-report workflow, in order: each step is an act by someone allowed to
+# take it, and a step can only follow the one before it.
+VIOLATION_STEPS: list[tuple[str, str]] = [
+    ("allegation", "allegation received"),
+    ("tasked", "preliminary investigation tasked by the chair"),
+    ("visited", "team site visit and interviews"),
+    ("investigated", "investigation report"),
+    ("reported", "violation report"),
+    ("committee", "endorsed by the technical committee"),
+    ("board", "endorsed by the board"),
+]
+STEP_WORDS = dict(VIOLATION_STEPS)
+
+
+class Violation(models.Model):
+    """An alleged violation of an agreement, from allegation to the board (CTSAMVM).
+
+    "Verified" (the board endorsed the violation report) is kept apart from "approved for
+    publication" (Ushahidi): one does not imply the other."""
+
+    class Source(models.TextChoices):
+        MISSION = "mission", "the monitoring mission"
+        PARTY = "party", "a party"
+        PUBLIC = "public", "the public"
+        NGO = "ngo", "a non-governmental organisation"
+
+    class Conclusion(models.TextChoices):
+        VIOLATION = "violation", "violation by a named party"
+        NOT_ATTRIBUTED = "not_attributed", "could not be attributed"
+        NO_VIOLATION = "no_violation", "no violation found"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="violations")
+    title = models.CharField(max_length=200)
+    allegation = models.TextField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    alleged_party = models.CharField(max_length=12, blank=True)
+    provision = models.ForeignKey(
+        Provision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    place = models.JSONField(null=True, blank=True)  # GeoJSON geometry
+    place_name = models.CharField(max_length=200, blank=True)
+    occurred_on = models.DateField(null=True, blank=True)
+    step = models.CharField(max_length=14, default="allegation")
+    report = models.JSONField(default=dict)  # the violation report's sections
+    conclusion = models.CharField(max_length=16, choices=Conclusion.choices, blank=True)
+    violating_party = models.CharField(max_length=12, blank=True)
+    approved_for_publication = models.BooleanField(default=False)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("title", "allegation", "step", "conclusion", "label")
+    ledger_scope = "agreement__process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def step_words(self) -> str:
+        return STEP_WORDS.get(self.step, self.step)
+
+    @property
+    def verified(self) -> bool:
+        return self.step == "board"
+
+
+class ViolationStep(models.Model):
+    """One act of the workflow: who took which step, when, with what note."""
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=14)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.step} of {self.violation_id}"
+
+    @property
+    def step_words(self) -> str:
+        return STEP_WORDS.get(self.step, self.step)
+
+
+class Reminder(models.Model):
+    """A reminder to a member of a party that must act: a deadline is near ("before") or
+    passed ("after") without the commitment reported done. One per member, kind and deadline:
+    a moved deadline reminds again."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "deadline near"
+        AFTER = "after", "deadline passed"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="reminders")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    deadline = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "member", "kind", "deadline"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder of {self.commitment_id} for {self.member_id}"

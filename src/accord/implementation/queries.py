@@ -293,3 +293,52 @@ def rates(viewer: Viewer, a: Agreement) -> Rates:
 
 def scale_words(score: int) -> str:
     return PAM_SCALE.get(score, "")
+
+
+# --- violations -------------------------------------------------------------------------------
+def violations(viewer: Viewer, *, agreement_id: int | None = None) -> QuerySet:
+    """Violation reports whose label, and whose agreement's label, the viewer may read."""
+    from accord.implementation.models import Violation
+
+    if viewer.member is None:
+        return Violation.objects.none()
+    ids = access.readable_label_ids(viewer)
+    qs = Violation.objects.filter(
+        agreement__process=viewer.process, label__in=ids, agreement__label__in=ids
+    ).select_related("agreement", "label", "provision", "created_by__user")
+    if agreement_id is not None:
+        qs = qs.filter(agreement_id=agreement_id) if valid_id(agreement_id) else qs.none()
+    return qs
+
+
+def violation(viewer: Viewer, violation_id: int):
+    obj = violations(viewer).filter(pk=violation_id).first() if valid_id(violation_id) else None
+    if obj is None:
+        raise NotFound("violation report not found")
+    return obj
+
+
+def violation_steps(viewer: Viewer, v) -> QuerySet:
+    """The acts of a readable violation report (they carry its label)."""
+    violation(viewer, v.pk)
+    return v.steps.select_related("actor__user")
+
+
+def my_reminders(viewer: Viewer) -> list:
+    """The viewer's own reminders about commitments they may still read and that are still
+    not reported done."""
+    from accord.implementation.models import Reminder
+
+    if viewer.member is None:
+        return []
+    readable = set(_commitment_qs(viewer).values_list("pk", flat=True))
+    rows = Reminder.objects.filter(member=viewer.member).select_related(
+        "commitment__anchor", "commitment__agreement"
+    )
+    return [
+        r
+        for r in rows
+        if r.commitment_id in readable
+        and r.commitment.reported_done_at is None
+        and r.commitment.deadline == r.deadline
+    ]

@@ -212,3 +212,60 @@ class RatesOut(Schema):
     by_theme: dict[str, list[RateOut]]
     by_party: dict[str, list[RateOut]]
     derived_label: LabelOut = Field(..., description="the labels of every score the figures use")
+
+
+class ViolationIn(Schema):
+    agreement_id: int
+    title: str = Field(..., max_length=200)
+    allegation: str = Field(..., max_length=5000)
+    source: str
+    alleged_party: str = Field("", max_length=12)
+    provision_id: int | None = None
+    place: dict | None = Field(None, description="a GeoJSON Point or Polygon")
+    place_name: str = Field("", max_length=200)
+    occurred_on: date | None = None
+    label: LabelIn | None = None
+
+
+class StepIn(Schema):
+    step: str = Field(..., description="tasked, visited, investigated, reported, committee, board")
+    note: str = Field("", max_length=5000)
+    report: dict | None = Field(
+        None,
+        description="for the violation report: background, aim, methodology, findings, "
+        "recommendations, happened, ordered, conclusion, violating_party, article",
+    )
+
+
+class PublishIn(Schema):
+    approved: bool = True
+
+
+class StepOut(Schema):
+    step: str
+    step_words: str
+    note: str
+    actor: str | None
+    at: datetime
+
+
+class ViolationOut(Schema):
+    id: int
+    agreement: int
+    title: str
+    allegation: str
+    source: str
+    alleged_party: str
+    provision_number: str | None
+    place: dict | None
+    place_name: str
+    occurred_on: date | None
+    step: str
+    step_words: str
+    verified: bool
+    approved_for_publication: bool
+    conclusion: str
+    violating_party: str
+    report: dict
+    steps: list[StepOut]
+    label: LabelOut

@@ -25,11 +25,13 @@ from django.utils import timezone
 from accord.core import access, events
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid
-from accord.core.labels import LabelValue
+from accord.core.labels import LabelValue, combine
 from accord.core.roles import Perm
 from accord.implementation import deadlines, queries
 from accord.implementation.models import (
     PAM_TYPES,
+    STEP_WORDS,
+    VIOLATION_STEPS,
     Agreement,
     AnchorEvent,
     Commitment,
@@ -37,6 +39,8 @@ from accord.implementation.models import (
     DeadlineProposal,
     Provision,
     Score,
+    Violation,
+    ViolationStep,
 )
 from accord.ledger.services import record
 
@@ -799,3 +803,249 @@ def score(
         )
     _publish(a, "score", {"agreement": a.pk}, [s.label_id, a.label_id])
     return s
+
+
+# --- violation reports (CTSAMVM) --------------------------------------------------------------
+# who may take each step: the chair tasks and the technical committee endorses (RUN_MEETINGS:
+# coordinator and mediator), the mission's teams visit, investigate and write the violation
+# report (FILE_REPORTS: monitors), the board endorses (MANAGE_PROCESS: the coordinator).
+STEP_PERMS: dict[str, Perm] = {
+    "tasked": Perm.RUN_MEETINGS,
+    "visited": Perm.FILE_REPORTS,
+    "investigated": Perm.FILE_REPORTS,
+    "reported": Perm.FILE_REPORTS,
+    "committee": Perm.RUN_MEETINGS,
+    "board": Perm.MANAGE_PROCESS,
+}
+REPORT_SECTIONS = ("background", "aim", "methodology", "findings", "recommendations")
+ASSESSMENT = {"happened": ("yes", "no", "unclear"), "ordered": ("yes", "no", "unknown")}
+
+
+def _place(place: dict | None) -> dict | None:
+    """A GeoJSON Point (longitude, latitude) or Polygon, checked for range and shape."""
+    if place in (None, {}):
+        return None
+    if not isinstance(place, dict) or place.get("type") not in ("Point", "Polygon"):
+        raise Invalid("the place is a GeoJSON Point or Polygon", {"place": "not GeoJSON"})
+    coords = place.get("coordinates")
+    points = [coords] if place["type"] == "Point" else [p for ring in coords or [] for p in ring]
+    try:
+        ok = bool(points) and all(
+            len(p) == 2 and -180 <= float(p[0]) <= 180 and -90 <= float(p[1]) <= 90 for p in points
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise Invalid(
+            "the place's coordinates must be [longitude, latitude] within range",
+            {"place": "out of range"},
+        )
+    return {"type": place["type"], "coordinates": coords}
+
+
+def allege(
+    viewer: Viewer,
+    a: Agreement,
+    *,
+    title: str,
+    allegation: str,
+    source: str,
+    alleged_party: str = "",
+    provision_id: int | None = None,
+    place: dict | None = None,
+    place_name: str = "",
+    occurred_on: date | str | None = None,
+    label: LabelValue | None = None,
+) -> Violation:
+    """Record an allegation of a violation (any member; from the mission, a party, the public
+    or an NGO) — the first step of the workflow."""
+    if viewer.member is None:
+        raise Forbidden("only members may record an allegation")
+    a = queries.agreement(viewer, a.pk)
+    title = _text(title, "title", limit=200)
+    allegation = _text(allegation, "allegation")
+    if source not in Violation.Source.values:
+        raise Invalid(
+            "the source is the mission, a party, the public or an NGO", {"source": "unknown"}
+        )
+    party = _parties(viewer, [alleged_party] if alleged_party else [], "alleged party")
+    prov = None
+    if provision_id is not None:
+        prov = a.provisions.filter(pk=provision_id).first()
+        if prov is None:
+            raise Invalid("the provision is not part of this agreement", {"provision": "other"})
+    when = _date(occurred_on, "date of the incident")
+    geo = _place(place)
+    label = _label(viewer, label, a.label.value)
+    with transaction.atomic():
+        v = Violation.objects.create(
+            agreement=a,
+            title=title,
+            allegation=allegation,
+            source=source,
+            alleged_party=party[0] if party else "",
+            provision=prov,
+            place=geo,
+            place_name=_text(place_name, "place name", required=False, limit=200),
+            occurred_on=when,
+            label=access.label_row(a.process, label),
+            created_by=viewer.member,
+        )
+        ViolationStep.objects.create(violation=v, step="allegation", actor=viewer.member)
+        record(viewer.member, "implementation.allegation", v, {"source": source}, refs=[a])
+    _publish(a, "violation", {"violation": v.pk}, [v.label_id, a.label_id])
+    return v
+
+
+def advance(viewer: Viewer, v, step: str, *, note: str = "", report: dict | None = None):
+    """Take the next step of the workflow. A step out of order is refused (409); a step the
+    viewer's roles do not allow is refused (403); the violation report needs every section and
+    a conclusion naming the party and the quoted article, or "could not be attributed"."""
+    v = queries.violation(viewer, v.pk)
+    order = [s for s, _ in VIOLATION_STEPS]
+    if step not in STEP_PERMS:
+        raise Invalid(f"unknown step {step!r}", {"step": "unknown"})
+    expected = order[order.index(v.step) + 1] if v.step != order[-1] else None
+    if step != expected:
+        now = STEP_WORDS[v.step]
+        nxt = f"the next step is {STEP_WORDS[expected]}" if expected else "the workflow is complete"
+        raise Conflict(f"this report is at “{now}”: {nxt}", {"step": "out of order"})
+    access.require(viewer, STEP_PERMS[step])
+    note = _text(note, "note", required=False)
+    fields: dict = {}
+    if step == "reported":
+        fields = _violation_report(viewer, v, report or {})
+    with transaction.atomic():
+        v.step = step
+        update = ["step"]
+        if fields:
+            v.report = fields["report"]
+            v.conclusion = fields["conclusion"]
+            v.violating_party = fields["violating_party"]
+            update += ["report", "conclusion", "violating_party"]
+        v.save(update_fields=update)
+        ViolationStep.objects.create(violation=v, step=step, note=note, actor=viewer.member)
+        record(
+            viewer.member,
+            f"implementation.violation_{step}",
+            v,
+            {"step": step, **({"conclusion": v.conclusion} if fields else {})},
+        )
+    _publish(v.agreement, "violation", {"violation": v.pk}, [v.label_id, v.agreement.label_id])
+    return v
+
+
+def _violation_report(viewer: Viewer, v, data: dict) -> dict:
+    report = {k: _text(data.get(k), k) for k in REPORT_SECTIONS}
+    for key, allowed in ASSESSMENT.items():
+        value = (data.get(key) or "").strip().lower()
+        if value not in allowed:
+            raise Invalid(
+                f"the assessment “{key}” is one of: {', '.join(allowed)}", {key: "invalid"}
+            )
+        report[key] = value
+    conclusion = (data.get("conclusion") or "").strip()
+    if conclusion not in Violation.Conclusion.values:
+        raise Invalid(
+            "the conclusion is a violation by a named party, could not be attributed, or no "
+            "violation",
+            {"conclusion": "invalid"},
+        )
+    party = ""
+    if conclusion == Violation.Conclusion.VIOLATION:
+        named = _parties(viewer, [data.get("violating_party") or ""], "violating party")
+        if not named:
+            raise Invalid(
+                "a violation names the party that committed it", {"violating_party": "required"}
+            )
+        party = named[0]
+        report["article"] = _text(data.get("article"), "article", limit=500)
+    return {"report": report, "conclusion": conclusion, "violating_party": party}
+
+
+def approve_publication(viewer: Viewer, v, approved: bool = True):
+    """Approve (or withdraw) a violation report for publication — apart from whether it is
+    verified: an unverified report can be published as such, a verified one kept back."""
+    access.require(viewer, Perm.MANAGE_PROCESS)
+    v = queries.violation(viewer, v.pk)
+    with transaction.atomic():
+        v.approved_for_publication = bool(approved)
+        v.save(update_fields=["approved_for_publication"])
+        record(
+            viewer.member, "implementation.violation_publication", v, {"approved": bool(approved)}
+        )
+    _publish(v.agreement, "violation", {"violation": v.pk}, [v.label_id, v.agreement.label_id])
+    return v
+
+
+# --- reminders --------------------------------------------------------------------------------
+REMIND_BEFORE_DAYS = 7
+REMINDER_ACTOR = "implementation reminders"
+
+
+def _recipients(c: Commitment) -> list:
+    """Active members of the parties that must act (or, for a body, of the verification body)
+    who may read the commitment."""
+    from accord.core.models import Member
+
+    codes = c.responsible or ([c.verification_body] if c.verification_body else [])
+    members = Member.objects.filter(
+        process_id=c.agreement.process_id, active=True, party__code__in=codes
+    ).select_related("party", "process")
+    labels = [c.label.value, c.agreement.label.value]
+    out = []
+    for m in members:
+        reader = access.reader_of(m.process, m, m.party.code, m.clearance, m.caveats)
+        if all(access.can_read(reader, lab) for lab in labels):
+            out.append(m)
+    return out
+
+
+def send_reminders(on: date | None = None, before_days: int = REMIND_BEFORE_DAYS) -> int:
+    """Remind the members who must act of deadlines within `before_days` and of deadlines
+    passed, for commitments not reported done (the periodic job calls this daily). Each
+    reminder is sent once per member, kind and deadline; returns how many were sent."""
+    from accord.implementation.models import Reminder
+
+    on = on or queries.today()
+    sent = 0
+    rows = Commitment.objects.filter(
+        reported_done_at__isnull=True, verified_done_at__isnull=True
+    ).select_related("anchor", "agreement__label", "agreement__process", "label")
+    for c in rows:
+        due = c.deadline
+        if due is None:
+            continue
+        left = (due - on).days
+        if left < 0:
+            kind = Reminder.Kind.AFTER
+        elif left <= before_days:
+            kind = Reminder.Kind.BEFORE
+        else:
+            continue
+        new = []
+        for m in _recipients(c):
+            if not Reminder.objects.filter(
+                commitment=c, member=m, kind=kind, deadline=due
+            ).exists():
+                new.append(Reminder(commitment=c, member=m, kind=kind, deadline=due))
+        if not new:
+            continue
+        with transaction.atomic():
+            Reminder.objects.bulk_create(new)
+            record(
+                REMINDER_ACTOR,
+                "implementation.remind",
+                ("implementation.commitment", str(c.pk)),
+                {"kind": kind, "deadline": due.isoformat(), "members": len(new)},
+                combine([c.label.value, c.agreement.label.value]),
+                process=c.agreement.process,
+            )
+        events.notify(
+            c.agreement.process_id,
+            "implementation.reminder",
+            {"commitment": c.pk},
+            [c.label_id, c.agreement.label_id],
+        )
+        sent += len(new)
+    return sent

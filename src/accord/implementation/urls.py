@@ -15,9 +15,15 @@ urlpatterns = [
     path(f"{A}anchors/date/", views.set_anchor, name="agreement_set_anchor"),
     path(f"{A}provisions/", views.add_provision, name="agreement_add_provision"),
     path(f"{A}commitments/", views.add_commitment, name="agreement_add_commitment"),
-    path(f"{A}proposals/<int:proposal_id>/", views.confirm_proposal, name="agreement_proposal"),
+    path(
+        f"{A}proposals/<int:deadline_proposal_id>/",
+        views.confirm_proposal,
+        name="agreement_proposal",
+    ),
     path(f"{A}scores/", views.agreement_scores, name="agreement_scores"),
     path(f"{P}commitments/", views.commitment_list, name="commitments"),
     path(C, views.commitment_detail, name="commitment"),
     path(f"{C}reports/", views.commitment_report, name="commitment_report"),
+    path(f"{P}violations/", views.violation_list, name="violations"),
+    path(f"{P}violations/<int:violation_id>/", views.violation_detail, name="violation"),
 ]

@@ -14,8 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core import access
 from accord.core.errors import AccordError, Invalid
+from accord.core.roles import Perm
 from accord.implementation import charts, queries, services
-from accord.implementation.models import PAM_SCALE, PAM_TYPES, Agreement, ComplianceReport
+from accord.implementation.models import (
+    PAM_SCALE,
+    PAM_TYPES,
+    STEP_WORDS,
+    VIOLATION_STEPS,
+    Agreement,
+    ComplianceReport,
+    Violation,
+)
 from accord.ui.forms import parse_label
 from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
 
@@ -121,6 +130,7 @@ def _agreement_context(viewer: access.Viewer, a: Agreement, **extra) -> dict:
         "provisions": [{"p": p, "commitments": by_prov.get(p.pk, [])} for p in provs],
         "proposals": list(queries.proposals(viewer, a)) if can_manage else [],
         "counts": [(label, counts.get(key, 0), TAG[key]) for key, label in STATES],
+        "total": len(rows),
         "can_manage": can_manage,
         "party_choices": _parties(viewer),
         "pam_types": sorted(PAM_TYPES.items(), key=lambda kv: kv[1]),
@@ -223,10 +233,10 @@ def add_commitment(request: HttpRequest, slug: str, agreement_id: int) -> HttpRe
 @login_required
 @require_POST
 def confirm_proposal(
-    request: HttpRequest, slug: str, agreement_id: int, proposal_id: int
+    request: HttpRequest, slug: str, agreement_id: int, deadline_proposal_id: int
 ) -> HttpResponse:
     def act(v, a, post):
-        prop = queries.proposal(v, proposal_id)
+        prop = queries.proposal(v, deadline_proposal_id)
         if post.get("dismiss"):
             services.dismiss_proposal(v, prop)
             return
@@ -261,6 +271,7 @@ def commitment_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse
     ctx = {
         "process": viewer.process,
         "rows": _rows(rows),
+        "reminders": queries.my_reminders(viewer),
         "states": STATES,
         "state": state,
         "party": party,
@@ -398,3 +409,121 @@ def agreement_scores(
             "implementation:agreement_scores", slug=viewer.process.slug, agreement_id=a.pk
         )
     return render_page(request, "implementation/scores.html", _scores_context(viewer, a))
+
+
+# --- violation reports ------------------------------------------------------------------------
+def _place_from(post) -> dict | None:
+    lon, lat = (post.get("lon") or "").strip(), (post.get("lat") or "").strip()
+    if not lon and not lat:
+        return None
+    try:
+        return {"type": "Point", "coordinates": [float(lon), float(lat)]}
+    except ValueError as exc:
+        raise Invalid(
+            "longitude and latitude are numbers, such as 27.41 and 44.02", {"place": "not a number"}
+        ) from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def violation_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Violation reports the viewer may read, with where each is in the workflow; a form to
+    record an allegation."""
+    agreements = list(queries.agreements(viewer))
+    ctx = {
+        "process": viewer.process,
+        "violations": queries.violations(viewer),
+        "agreements": agreements,
+        "sources": Violation.Source.choices,
+        "party_choices": _parties(viewer),
+        "here": "Violation reports",
+        **label_choices(viewer),
+        "sel_level": 0,
+        "min_level": 0,
+    }
+    if request.method == "POST":
+        post = request.POST
+        try:
+            a = queries.agreement(viewer, _int(post.get("agreement", ""), "agreement"))
+            x = services.allege(
+                viewer,
+                a,
+                title=post.get("title", ""),
+                allegation=post.get("allegation", ""),
+                source=post.get("source", ""),
+                alleged_party=post.get("alleged_party", ""),
+                place=_place_from(post),
+                place_name=post.get("place_name", ""),
+                occurred_on=post.get("occurred_on", ""),
+                label=parse_label(viewer.process, post, "label_", a.label.value),
+            )
+        except AccordError as exc:
+            ctx.update(error=exc.message, form=post)
+            return render_page(request, "implementation/violations.html", ctx, status=exc.status)
+        messages.success(request, "The allegation was recorded.")
+        return redirect("implementation:violation", slug=viewer.process.slug, violation_id=x.pk)
+    return render_page(request, "implementation/violations.html", ctx)
+
+
+def _violation_context(viewer: access.Viewer, x, **extra) -> dict:
+    order = [s for s, _ in VIOLATION_STEPS]
+    nxt = order[order.index(x.step) + 1] if x.step != order[-1] else None
+    perm = services.STEP_PERMS.get(nxt) if nxt else None
+    return {
+        "process": viewer.process,
+        "x": x,
+        "steps": queries.violation_steps(viewer, x),
+        "workflow": [(s, w, order.index(s) <= order.index(x.step)) for s, w in VIOLATION_STEPS],
+        "next": nxt,
+        "next_words": STEP_WORDS.get(nxt or "", ""),
+        "may_act": perm is not None and viewer.can(perm),
+        "may_publish": viewer.can(Perm.MANAGE_PROCESS),
+        "conclusions": Violation.Conclusion.choices,
+        "party_choices": _parties(viewer),
+        "report_rows": [
+            (k.capitalize(), x.report.get(k))
+            for k in ("background", "aim", "methodology", "findings")
+            if x.report.get(k)
+        ],
+        "here": x.title,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def violation_detail(
+    request: HttpRequest, viewer: access.Viewer, violation_id: int
+) -> HttpResponse:
+    """The report, its steps so far, and the next step for whoever may take it."""
+    x = queries.violation(viewer, violation_id)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("act") == "publish":
+                services.approve_publication(viewer, x, post.get("approved") == "yes")
+            else:
+                report = {
+                    k: post.get(k, "")
+                    for k in (
+                        *services.REPORT_SECTIONS,
+                        "happened",
+                        "ordered",
+                        "conclusion",
+                        "violating_party",
+                        "article",
+                    )
+                }
+                services.advance(
+                    viewer, x, post.get("step", ""), note=post.get("note", ""), report=report
+                )
+        except AccordError as exc:
+            ctx = _violation_context(
+                viewer, queries.violation(viewer, x.pk), page_error=exc.message, form=post
+            )
+            return render_page(request, "implementation/violation.html", ctx, status=exc.status)
+        messages.success(request, "Recorded.")
+        return redirect("implementation:violation", slug=viewer.process.slug, violation_id=x.pk)
+    return render_page(request, "implementation/violation.html", _violation_context(viewer, x))

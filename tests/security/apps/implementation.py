@@ -15,6 +15,8 @@ PARAMS = {
     "commitment_id": Param(kind="implementation.commitment"),
     "provision_id": Param(kind="implementation.provision"),
     "proposal_id": Param(kind="implementation.deadlineproposal"),
+    "deadline_proposal_id": Param(kind="implementation.deadlineproposal"),
+    "violation_id": Param(kind="implementation.violation"),
 }
 QUERY = {
     "state": Query(values=("overdue", "slipping", "reported", "verified", "due")),
@@ -102,7 +104,7 @@ def canaries(b) -> None:
         )
 
     # a public agreement whose commitments, reports and scores carry a spread of labels
-    _a_pub, (p1, p2) = agreement(PUB)
+    a_pub, (p1, p2) = agreement(PUB)
     c_pub = commitment(p1, PUB, ["KES", "NVF"])
     c_kes = commitment(p1, R_KESMED, ["KES"])
     c_nvf = commitment(p2, R_NVFMED, ["NVF"])
@@ -170,3 +172,25 @@ def canaries(b) -> None:
     )
     doc_pub = _signed_text(b, "ingrid.dahl", "NOR", PUB)
     services.create_from_text(amara, document_id=doc_pub.pk, title=f"Canary public text {b.tok()}")
+
+    # violation reports under a spread of labels, some moved along the workflow
+    def allege(who, label, party=""):
+        return services.allege(
+            b.v(who),
+            a_pub,
+            title=f"Canary allegation {b.tok()}",
+            allegation=f"Canary allegation text {b.tok()}",
+            source="party",
+            alleged_party=party,
+            place_name=f"Canary place {b.tok()}",
+            label=label,
+        )
+
+    v_kes = allege("viktor.kess", R_KESMED, "NVF")
+    services.advance(b.v("lena.haas"), v_kes, "tasked", note=f"Canary tasking {b.tok()}")
+    v_med = allege("lena.haas", S_MED, "KES")
+    services.advance(b.v("lena.haas"), v_med, "tasked", note=f"Canary tasking {b.tok()}")
+    v_pub = allege("daria.vol", PUB, "KES")
+    services.advance(b.v("lena.haas"), v_pub, "tasked", note=f"Canary tasking {b.tok()}")
+    services.advance(b.v("tomas.ruiz"), v_pub, "visited", note=f"Canary visit {b.tok()}")
+    allege("amara.okafor", S_MILOPS)
