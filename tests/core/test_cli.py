@@ -57,3 +57,19 @@ def test_several_workers_need_redis(capsys, settings):
     assert main(["run", "--workers", "2", "--no-demo"]) == 2
     assert "ACCORD_REDIS_URL" in capsys.readouterr().err
     assert main(["run", "--workers", "0", "--no-demo"]) == 2
+
+
+@pytest.mark.django_db
+def test_apps_contribute_their_commands(tmp_path, capsys):
+    """`accord verification import-disarm` and `accord library import-pax` are there, and a
+    file they refuse gives exit code 2 with the reason, nothing written."""
+    assert main(["verification", "import-disarm", str(tmp_path / "none.json")]) == 2
+    assert "no such file" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"type": "bundle", "objects": [{"type": "nonsense"}]}')
+    main(["verification", "import-disarm", str(bad)])
+    from accord.verification.models import Technique
+
+    assert not Technique.objects.exists()
+    with pytest.raises(SystemExit):
+        main(["library"])  # a group needs its command
