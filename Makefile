@@ -56,6 +56,8 @@ format:
 bench: setup-dev
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_alignment.py
+	$(BIN)/python bench/bench_library.py
 
 clean:
 	rm -rf $(VENV) node_modules var
