@@ -132,6 +132,19 @@ def load(process: Process) -> None:
     services.finalise_minutes(pavel, m1, it.pk)
     services.lock_minutes(pavel, m1, it.pk)
 
+    today = timezone.now().date()
+    services.add_action(
+        pavel,
+        m1,
+        text="Circulate the VMM's first weekly report to all delegations.",
+        due_date=today,
+        owner_party="VMM",
+        minutes_id=mn.pk,
+    )
+    services.set_action_status(
+        member_viewer(process, "tomas.ruiz"), m1, m1.actions.get().pk, "done"
+    )
+
     # 2. past plenary, minutes circulated for comment
     m2, items2 = plenary(
         "Second plenary session",
@@ -162,6 +175,28 @@ def load(process: Process) -> None:
     )
     mn2 = services.save_minutes(pavel, m2, body=MINUTES_2)
     services.circulate_minutes(pavel, m2, mn2.pk)
+    services.add_action(
+        pavel,
+        m2,
+        text="Send the Front's map of the current line to the Envoy's office.",
+        due_date=today + timedelta(days=1),
+        owner_party="NVF",
+        minutes_id=mn2.pk,
+    )
+    services.add_action(
+        pavel,
+        m2,
+        text="Draft the bridging text on heavy weapons.",
+        due_date=today + timedelta(days=4),
+        owner_member_id=_id(process, "pavel.novak"),
+    )
+    services.add_action(
+        pavel,
+        m2,
+        text="Confirm the list of river crossings open to civilians.",
+        due_date=today,
+        owner_party="ARD",
+    )
     services.comment_minutes(
         member_viewer(process, "daria.vol"),
         m2,

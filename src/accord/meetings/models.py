@@ -225,3 +225,90 @@ class MinutesComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk}"
+
+
+class CalendarFeed(models.Model):
+    """A member's secret calendar feed URL. Only the SHA-256 of the token is kept; a new
+    feed revokes the previous one, and a revoked feed answers 404."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # the first characters, to recognise it by
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"calendar feed {self.prefix}…"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
+
+class ActionItem(models.Model):
+    """Something to do, decided in a meeting: an owner (a member or a party), a due date, a
+    status; read under the meeting's label."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    minutes = models.ForeignKey(
+        Minutes, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    text = models.CharField(max_length=500)
+    owner_member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = ("meeting", "minutes", "text", "owner_member", "due_date", "status")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner_member__isnull=False, owner_party__isnull=True)
+                | models.Q(owner_member__isnull=True, owner_party__isnull=False),
+                name="action_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionReminder(models.Model):
+    """One reminder sent to one member about one action item (before or after its due date):
+    stored once, so re-running the job never repeats it."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "Due soon"
+        AFTER = "after", "Overdue"
+
+    action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminders")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "member", "kind"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.action_id}"

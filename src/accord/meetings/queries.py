@@ -8,6 +8,7 @@ not that it exists. People are named through core.people by the callers (pages, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -217,6 +218,41 @@ def comments(viewer: Viewer, mn: Minutes) -> QuerySet[MinutesComment]:
     )
 
 
-def meetings_of_member(member: Member) -> QuerySet[Meeting]:
-    """The meetings a member may read (for their calendar feed, read as that member)."""
-    return meetings(access.viewer_of(member))
+def live_feed(viewer: Viewer):
+    """The viewer's live calendar feed (its prefix and dates; the token is never stored)."""
+    from accord.meetings.models import CalendarFeed
+
+    if viewer.member is None:
+        return None
+    return CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True).first()
+
+
+def feed_meetings(member: Member) -> QuerySet[Meeting]:
+    """What a member's feed lists: the meetings they may read, from 90 days ago on."""
+    since = timezone.now() - timedelta(days=90)
+    return meetings(access.viewer_of(member)).filter(ends_at__gte=since).order_by("starts_at")
+
+
+def actions_of(viewer: Viewer, m: Meeting) -> QuerySet:
+    """Action items of a readable meeting."""
+    from accord.meetings.models import ActionItem
+
+    meeting(viewer, m.pk)
+    return ActionItem.objects.filter(meeting=m).select_related(
+        "owner_member__user", "owner_member__party", "owner_member__label", "owner_party"
+    )
+
+
+def my_actions(viewer: Viewer) -> QuerySet:
+    """Action items the viewer owns (themselves, or their party) in meetings they may read."""
+    from django.db.models import Q
+
+    from accord.meetings.models import ActionItem
+
+    if viewer.member is None:
+        return ActionItem.objects.none()
+    qs = ActionItem.objects.filter(
+        Q(owner_member=viewer.member) | Q(owner_party_id=viewer.member.party_id),
+        meeting__process=viewer.process,
+    ).select_related("meeting", "meeting__label", "owner_member__user", "owner_party")
+    return access.readable(qs, viewer, "meeting__label").order_by("status", "due_date", "pk")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -170,3 +170,27 @@ class MinutesOut(Schema):
 class MinutesDetailOut(MinutesOut):
     revisions: list[RevisionOut]
     comments: list[CommentOut]
+
+
+class ActionIn(Schema):
+    text: str = Field(..., max_length=500)
+    due_date: date
+    owner_member_id: int | None = None
+    owner_party: str | None = Field(None, max_length=12)
+    minutes_id: int | None = None
+
+
+class ActionStatusIn(Schema):
+    status: str = Field(..., description="open, done or dropped")
+
+
+class ActionOut(Schema):
+    id: int
+    meeting_id: int
+    meeting_title: str
+    text: str
+    owner: str = Field(..., description="a member's name or a party code")
+    due_date: date
+    status: str
+    status_words: str
+    overdue: bool

@@ -18,7 +18,8 @@ party that may not read the caucus.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+import secrets
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.db import transaction
@@ -38,8 +39,11 @@ from accord.meetings.models import (
     COMMENT_MAX,
     MINUTES_MAX,
     TITLE_MAX,
+    ActionItem,
+    ActionReminder,
     AgendaItem,
     Attendance,
+    CalendarFeed,
     Meeting,
     Minutes,
     MinutesComment,
@@ -661,3 +665,263 @@ def issue_corrigendum(viewer: Viewer, m: Meeting, minutes_id: int, *, body: str)
         )
     _notify(m, "minutes", minutes=cg.pk)
     return cg
+
+
+# --- calendar feeds -----------------------------------------------------------------------------
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_feed(viewer: Viewer) -> tuple[CalendarFeed, str]:
+    """A new secret feed URL for the viewer (any member); the previous one stops working.
+    Returns the feed and its token, which is shown once and never stored."""
+    if viewer.member is None:
+        raise NotFound("process not found")
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        feed = CalendarFeed.objects.create(
+            member=viewer.member, digest=feed_digest(secret), prefix=secret[:6]
+        )
+        record(
+            viewer.member,
+            "meetings.feed.create",
+            feed,
+            {"prefix": feed.prefix},
+            viewer.member.label,
+        )
+    return feed, secret
+
+
+def revoke_feed(viewer: Viewer) -> int:
+    """Revoke the viewer's feed URL (it answers 404 from now on). Returns how many."""
+    if viewer.member is None:
+        raise NotFound("process not found")
+    live = list(CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True))
+    if not live:
+        raise Conflict("you have no calendar feed to revoke", {"feed": "none"})
+    with transaction.atomic():
+        for feed in live:
+            feed.revoked_at = timezone.now()
+            feed.save(update_fields=["revoked_at"])
+            record(
+                viewer.member,
+                "meetings.feed.revoke",
+                feed,
+                {"prefix": feed.prefix},
+                viewer.member.label,
+            )
+    return len(live)
+
+
+def feed_member(slug: str, secret: str) -> Member:
+    """The member a live feed token stands for in the process `slug`, or 404 (unknown,
+    revoked, another process's or an inactive member's token all look the same)."""
+    secret = secret or ""
+    if not 20 <= len(secret) <= 100:
+        raise NotFound("calendar feed not found")
+    feed = (
+        CalendarFeed.objects.select_related("member__process", "member__party", "member__user")
+        .filter(digest=feed_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    m = feed.member if feed else None
+    if (
+        m is None
+        or not m.active
+        or not m.user.is_active
+        or m.process.slug != slug
+        or not secrets.compare_digest(feed.digest, feed_digest(secret))
+    ):
+        raise NotFound("calendar feed not found")
+    now = timezone.now()
+    if feed.last_used_at is None or (now - feed.last_used_at).total_seconds() > 300:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return m
+
+
+# --- action items -------------------------------------------------------------------------------
+REMIND_BEFORE = timedelta(days=2)  # "due soon" from two days before the due date
+ACTION_MAX = 500
+REMINDER_ACTOR = "reminder service"
+
+
+def _action(m: Meeting, action_id: object) -> ActionItem:
+    a = None
+    if valid_id(action_id):
+        a = ActionItem.objects.filter(meeting=m, pk=action_id).first()
+    if a is None:
+        raise NotFound("action item not found")
+    return a
+
+
+def add_action(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    text: str,
+    due_date: date | None,
+    owner_member_id: int | None = None,
+    owner_party: str | None = None,
+    minutes_id: int | None = None,
+) -> ActionItem:
+    """Record an action item from the meeting (chair or rapporteur): one owner — a member
+    who may read the meeting, or a party inside its REL TO — and a due date not in the past."""
+    m = _fresh(viewer, m)
+    _require_officer(viewer, m, "record its action items")
+    text = " ".join((text or "").split())
+    if not text:
+        raise Invalid("an action item needs a text", {"text": "required"})
+    if len(text) > ACTION_MAX:
+        raise Invalid(f"an action item is at most {ACTION_MAX} characters", {"text": "too long"})
+    if not isinstance(due_date, date):
+        raise Invalid("an action item needs a due date", {"due_date": "required"})
+    if due_date < timezone.now().date():
+        raise Invalid("the due date is in the past", {"due_date": "in the past"})
+    has_member = owner_member_id not in (None, "", 0)
+    has_party = bool((owner_party or "").strip())
+    if has_member == has_party:
+        raise Invalid("an action item has one owner: a member or a party", {"owner": "one"})
+    member = party = None
+    if has_member:
+        member = _member(viewer, owner_member_id, "owner")
+        _must_read(member, m.label.value, "owner")
+    else:
+        party = _parties(viewer, [owner_party])[0]
+        rel = m.label.value.rel_to
+        if rel is not None and party.code.upper() not in rel:
+            raise Invalid(
+                f"{party.code} may not read this meeting: it cannot own its actions",
+                {"owner": "outside the label"},
+            )
+    mn = _minutes(viewer, m, minutes_id) if minutes_id not in (None, "", 0) else None
+    with transaction.atomic():
+        a = ActionItem.objects.create(
+            meeting=m,
+            minutes=mn,
+            text=text,
+            owner_member=member,
+            owner_party=party,
+            due_date=due_date,
+            created_by=viewer.member,
+        )
+        record(
+            viewer.member,
+            "meetings.action.add",
+            a,
+            {"due": due_date.isoformat(), "party": party.code if party else None},
+            m.label,
+        )
+    _notify(m, "action", action=a.pk)
+    return a
+
+
+def owns(viewer: Viewer, a: ActionItem) -> bool:
+    """The owner of an action item: its member, or any member of its party."""
+    if viewer.member is None:
+        return False
+    if a.owner_member_id is not None:
+        return a.owner_member_id == viewer.member.pk
+    return a.owner_party_id == viewer.member.party_id
+
+
+def set_action_status(viewer: Viewer, m: Meeting, action_id: int, status: str) -> ActionItem:
+    """Mark an action item done, dropped, or open again (its owner, or the meeting's officers)."""
+    m = _fresh(viewer, m)
+    a = _action(m, action_id)
+    if not owns(viewer, a) and not _is_officer(viewer, m):
+        raise Forbidden(
+            "only the owner of this action item or the meeting's chair or "
+            "rapporteur change its status"
+        )
+    if status not in ActionItem.Status.values:
+        raise Invalid("the status is open, done or dropped", {"status": "unknown"})
+    if status == a.status:
+        return a
+    with transaction.atomic():
+        a.status = status
+        a.closed_at = None if status == ActionItem.Status.OPEN else timezone.now()
+        a.save(update_fields=["status", "closed_at"])
+        record(viewer.member, "meetings.action.status", a, {"status": status}, m.label)
+    _notify(m, "action", action=a.pk)
+    return a
+
+
+def _recipients(a: ActionItem) -> list[Member]:
+    """Who is reminded: the owning member, or the members of the owning party — each only
+    if they may still read the meeting."""
+    if a.owner_member_id is not None:
+        candidates = [a.owner_member] if a.owner_member.active else []
+    else:
+        candidates = list(
+            Member.objects.filter(party_id=a.owner_party_id, active=True).select_related(
+                "party", "user", "process"
+            )
+        )
+    label = a.meeting.label.value
+    return [mem for mem in candidates if access.can_read(_reader(mem), label)]
+
+
+def send_reminders(now: datetime | None = None) -> list[ActionReminder]:
+    """Remind the owners of open action items: once from two days before the due date
+    ("due soon"), once after it ("overdue"). Each reminder is stored once, so running the job
+    again sends nothing twice. Mail names only the action and its meeting, which the
+    recipient may read."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    now = now or timezone.now()
+    today = now.date()
+    sent: list[ActionReminder] = []
+    due = (
+        ActionItem.objects.filter(
+            status=ActionItem.Status.OPEN, due_date__lte=today + REMIND_BEFORE
+        )
+        .select_related(
+            "meeting__label",
+            "meeting__process",
+            "owner_member__party",
+            "owner_member__user",
+            "owner_member__process",
+        )
+        .order_by("pk")
+    )
+    for a in due:
+        kind = ActionReminder.Kind.AFTER if a.due_date < today else ActionReminder.Kind.BEFORE
+        done = set(
+            ActionReminder.objects.filter(action=a, kind=kind).values_list("member_id", flat=True)
+        )
+        todo = [mem for mem in _recipients(a) if mem.pk not in done]
+        if not todo:
+            continue
+        m = a.meeting
+        names = m.process.level_names
+        with transaction.atomic():
+            rows = [
+                ActionReminder.objects.create(action=a, member=mem, kind=kind, sent_at=now)
+                for mem in todo
+            ]
+            record(
+                REMINDER_ACTOR,
+                f"meetings.action.{'overdue' if kind == 'after' else 'due'}",
+                a,
+                {"due": a.due_date.isoformat(), "reminded": len(rows)},
+                m.label,
+                process=m.process,
+            )
+        _notify(m, "reminder", action=a.pk)
+        words = "is overdue" if kind == ActionReminder.Kind.AFTER else "is due soon"
+        for mem in todo:
+            if mem.user.email:
+                send_mail(
+                    f"[{m.label.value.display(names)}] Action item {words} — {m.process.name}",
+                    f"{a.text}\n\nDue {a.due_date.isoformat()}, from the meeting “{m.title}”.\n",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [mem.user.email],
+                    fail_silently=True,
+                )
+        sent += rows
+    return sent

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +20,7 @@ from accord.core import queries as core_queries
 from accord.core.errors import AccordError, Invalid
 from accord.core.labels import LabelValue
 from accord.meetings import markup, queries, services
-from accord.meetings.models import Attendance, Meeting, Minutes
+from accord.meetings.models import ActionItem, Attendance, Meeting, Minutes
 from accord.ui.pages import label_choices, render_page, with_viewer
 
 ZONES = [
@@ -232,12 +233,26 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
         "statuses": Attendance.Status.choices,
         "here": m.title,
     }
+    ctx["actions"] = [
+        {"a": a, "mine": services.owns(viewer, a), "overdue": _overdue(a)}
+        for a in queries.actions_of(viewer, m)
+    ]
+    ctx["action_statuses"] = ActionItem.Status.choices
     if is_officer:
         ctx["candidates"] = queries.attendance_candidates(viewer, m)
+        rel = m.label.value.rel_to
+        ctx["owner_parties"] = [
+            p for p in viewer.process.parties.order_by("code") if rel is None or p.code in rel
+        ]
+        ctx["today"] = timezone.now().date().isoformat()
     if can_edit:
         ctx["linkable"] = links.linkable(viewer, services.LINKABLE_KINDS, limit=100)
     ctx.update(extra)
     return ctx
+
+
+def _overdue(a) -> bool:
+    return a.status == ActionItem.Status.OPEN and a.due_date < timezone.now().date()
 
 
 def _minutes_title(mn: Minutes, numbers: dict[int, str]) -> str:
@@ -417,3 +432,101 @@ def minutes_page(
     return redirect(
         "meetings:minutes", slug=viewer.process.slug, meeting_id=m.pk, minutes_id=target
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def calendar_feed(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The viewer's secret calendar feed URL: create (shown once), replace, revoke."""
+    ctx = {"process": viewer.process, "viewer": viewer, "here": "Calendar feed"}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "create":
+                _, secret = services.create_feed(viewer)
+                ctx["feed_url"] = request.build_absolute_uri(
+                    f"/api/v1/processes/{viewer.process.slug}/calendar/{secret}.ics"
+                )
+            elif action == "revoke":
+                services.revoke_feed(viewer)
+                messages.success(
+                    request,
+                    "Your calendar feed was revoked: its URL answers “not found” from now on.",
+                )
+                return redirect("meetings:calendar", slug=viewer.process.slug)
+            else:
+                raise Invalid("unknown act on the calendar feed", {"action": "unknown"})
+        except AccordError as exc:
+            ctx["page_error"], status = exc.message, exc.status
+    ctx["feed"] = queries.live_feed(viewer)
+    return render_page(request, "meetings/calendar.html", ctx, status=status)
+
+
+def _date(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).date()
+    except ValueError as exc:
+        raise Invalid("the due date is not a date", {"due_date": "not a date"}) from exc
+
+
+@login_required
+@require_POST
+@with_viewer
+def actions(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -> HttpResponse:
+    """Record an action item (officers) or change one's status (owner or officers)."""
+    m = queries.meeting(viewer, meeting_id)
+    post = request.POST
+
+    def act():
+        if post.get("action") == "status":
+            services.set_action_status(
+                viewer, m, _int(post.get("action_id"), "action item"), post.get("status", "")
+            )
+        else:
+            owner = post.get("owner", "")
+            kind, _, value = owner.partition(":")
+            services.add_action(
+                viewer,
+                m,
+                text=post.get("text", ""),
+                due_date=_date(post.get("due_date", "")),
+                owner_member_id=_int(value, "owner") if kind == "member" else None,
+                owner_party=value if kind == "party" else None,
+            )
+
+    note = "The status was changed." if post.get("action") == "status" else "Action recorded."
+    if post.get("next") == "mine":
+        try:
+            act()
+        except AccordError as exc:
+            return _my_actions_page(request, viewer, page_error=exc.message, status=exc.status)
+        messages.success(request, note)
+        return redirect("meetings:my_actions", slug=viewer.process.slug)
+    return _act(request, viewer, m, act, note, "actions")
+
+
+def _my_actions_page(request, viewer, status: int = 200, **extra) -> HttpResponse:
+    rows = [{"a": a, "overdue": _overdue(a)} for a in queries.my_actions(viewer)]
+    ctx = {
+        "process": viewer.process,
+        "viewer": viewer,
+        "rows": rows,
+        "open": [r for r in rows if r["a"].status == ActionItem.Status.OPEN],
+        "closed": [r for r in rows if r["a"].status != ActionItem.Status.OPEN],
+        "action_statuses": ActionItem.Status.choices,
+        "here": "My action items",
+        **extra,
+    }
+    return render_page(request, "meetings/actions.html", ctx, status=status)
+
+
+@login_required
+@with_viewer
+def my_actions(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Action items the viewer owns, themselves or through their party."""
+    return _my_actions_page(request, viewer)
