@@ -410,3 +410,80 @@ def set_action_status(
 def my_actions(request: HttpRequest, slug: str):
     v = _v(request, slug)
     return [action_out(v, a) for a in queries.my_actions(v)]
+
+
+# --- decisions ----------------------------------------------------------------------------------
+def decision_out(v: access.Viewer, d) -> dict:
+    verdict = queries.verdict(v, d)
+    return {
+        "id": d.pk,
+        "meeting_id": d.meeting_id,
+        "title": d.title,
+        "text": d.text,
+        "rule": d.rule,
+        "rule_words": verdict["rule_words"],
+        "eligible": d.eligible,
+        "secret": d.secret,
+        "status": d.status,
+        "closes_at": d.closes_at,
+        "outcome": verdict["outcome"],
+        "outcome_words": verdict["outcome_words"],
+        "arithmetic": verdict["arithmetic"],
+        "final": verdict["final"],
+        "votes": [
+            {"party": x["party"], "choice": x["choice"], "by_proxy": x["by_proxy"]}
+            for x in verdict["votes"]
+        ],
+    }
+
+
+@router.get(f"{ONE}/decisions", response=list[s.DecisionOut], summary="Decisions of a meeting")
+def list_decisions(request: HttpRequest, slug: str, meeting_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return [decision_out(v, d) for d in queries.decisions(v, m)]
+
+
+@router.post(
+    f"{ONE}/decisions",
+    response={201: s.DecisionOut},
+    summary="Put a proposal under a decision rule",
+)
+def propose(request: HttpRequest, slug: str, meeting_id: int, data: s.DecisionIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return Status(201, decision_out(v, services.propose(v, m, **data.dict())))
+
+
+@router.get(
+    f"{ONE}/decisions/{{decision_id}}",
+    response=s.DecisionOut,
+    summary="A decision with its computed verdict and the arithmetic in words",
+)
+def get_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return decision_out(v, queries.decision(v, m, decision_id))
+
+
+@router.put(
+    f"{ONE}/decisions/{{decision_id}}/vote",
+    response=s.DecisionOut,
+    summary="Cast a party's vote (head of delegation or negotiator, or its proxy holder)",
+)
+def cast_vote(request: HttpRequest, slug: str, meeting_id: int, decision_id: int, data: s.VoteIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.cast_vote(v, m, decision_id, **data.dict())
+    return decision_out(v, queries.decision(v, m, decision_id))
+
+
+@router.post(
+    f"{ONE}/decisions/{{decision_id}}/close",
+    response=s.DecisionOut,
+    summary="Close a decision: the verdict is stored and recorded",
+)
+def close_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return decision_out(v, services.close_decision(v, m, decision_id))

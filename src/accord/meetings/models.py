@@ -312,3 +312,99 @@ class ActionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.action_id}"
+
+
+class Decision(models.Model):
+    """A proposal put to the parties of a meeting under one explicit decision rule (computed by
+    rules.py, never by the chair's arithmetic); read under the meeting's label."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    text = models.TextField()
+    rule = models.CharField(max_length=20)
+    threshold = models.CharField(max_length=12, default="1/2+")  # "1/2+" = more than half
+    base = models.CharField(max_length=10, default="cast")
+    quorum = models.PositiveSmallIntegerField(null=True, blank=True)
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    eligible = models.JSONField(default=dict)  # party code → weight (1 when not weighted)
+    secret = models.BooleanField(default=False)  # who voted is known, not how
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=20, blank=True)
+    arithmetic = models.TextField(blank=True)
+    verdict = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = (
+        "meeting",
+        "title",
+        "text",
+        "rule",
+        "threshold",
+        "base",
+        "quorum",
+        "closes_at",
+        "eligible",
+        "secret",
+        "status",
+        "outcome",
+        "arithmetic",
+    )
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DecisionVote(models.Model):
+    """A party's ballot, cast by a member holding the authority (head of delegation or
+    negotiator), directly or as the holder of the party's proxy."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="votes")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=10)
+    cast_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    proxy_holder = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    amendment = models.TextField(blank=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "party"], name="decision_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"vote {self.pk}"
+
+
+class DecisionNotice(models.Model):
+    """One step of a decision's clock taken once: the silence procedure's or the capitals'
+    outcome announced, a reminder to the capitals awaited, a notice to the chair."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="notices")
+    step = models.CharField(max_length=20)  # outcome, reminder, chair_notice
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "step"], name="decision_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} of decision {self.decision_id}"

@@ -256,3 +256,61 @@ def my_actions(viewer: Viewer) -> QuerySet:
         meeting__process=viewer.process,
     ).select_related("meeting", "meeting__label", "owner_member__user", "owner_party")
     return access.readable(qs, viewer, "meeting__label").order_by("status", "due_date", "pk")
+
+
+def decisions(viewer: Viewer, m: Meeting) -> QuerySet:
+    """Decisions of a readable meeting."""
+    from accord.meetings.models import Decision
+
+    meeting(viewer, m.pk)
+    return Decision.objects.filter(meeting=m).order_by("pk")
+
+
+def decision(viewer: Viewer, m: Meeting, decision_id: object):
+    from accord.meetings.models import Decision
+
+    meeting(viewer, m.pk)
+    d = (
+        Decision.objects.filter(meeting=m, pk=decision_id).first()
+        if valid_id(decision_id)
+        else None
+    )
+    if d is None:
+        raise NotFound("decision not found")
+    return d
+
+
+def verdict(viewer: Viewer, d) -> dict:
+    """What a reader of the meeting may know of a decision: the rule in words, the verdict
+    (stored when closed, computed now while open) with its arithmetic, and the votes — for a
+    secret vote who voted, not how."""
+    from accord.meetings import services
+
+    meeting(viewer, d.meeting_id)
+    proc = services.procedure_of(d)
+    if d.status == "closed" and d.verdict:
+        outcome, words = d.verdict["outcome"], d.verdict["outcome_words"]
+        arithmetic, final = d.arithmetic, True
+    else:
+        v = services.compute(d)
+        if d.secret:
+            v = v.redacted()
+        outcome, words, arithmetic, final = v.outcome.value, v.outcome_words, v.arithmetic, v.final
+    votes = [
+        {
+            "party": x.party.code,
+            "choice": None if d.secret else x.choice,
+            "by_proxy": x.proxy_holder_id is not None,
+            "text": "" if d.secret else x.text,
+            "amendment": "" if d.secret else x.amendment,
+        }
+        for x in d.votes.select_related("party").order_by("party__code")
+    ]
+    return {
+        "rule_words": proc.words,
+        "outcome": outcome,
+        "outcome_words": words,
+        "arithmetic": arithmetic,
+        "final": final,
+        "votes": votes,
+    }

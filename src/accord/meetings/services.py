@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.db import transaction
@@ -34,7 +35,7 @@ from accord.core.models import Member, Party
 from accord.core.queries import valid_id
 from accord.core.roles import Perm
 from accord.ledger.services import record
-from accord.meetings import queries
+from accord.meetings import queries, rules
 from accord.meetings.models import (
     COMMENT_MAX,
     MINUTES_MAX,
@@ -44,6 +45,9 @@ from accord.meetings.models import (
     AgendaItem,
     Attendance,
     CalendarFeed,
+    Decision,
+    DecisionNotice,
+    DecisionVote,
     Meeting,
     Minutes,
     MinutesComment,
@@ -925,3 +929,371 @@ def send_reminders(now: datetime | None = None) -> list[ActionReminder]:
                 )
         sent += rows
     return sent
+
+
+# --- decisions under an explicit rule -----------------------------------------------------------
+AUTHORITY = {"head_of_delegation", "negotiator"}
+THRESHOLDS = {
+    "1/2+": "more than half",
+    "2/3": "at least two thirds",
+    "3/4": "at least three quarters",
+}
+
+
+def threshold_of(code: str) -> rules.Threshold:
+    """ "1/2+" → more than half; "2/3" → at least two thirds; "p/q" → at least p/q."""
+    code = (code or "1/2+").strip()
+    strict = code.endswith("+")
+    num, _, den = code.rstrip("+").partition("/")
+    try:
+        frac = Fraction(int(num), int(den))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise Invalid(
+            f"threshold {code!r} is not a fraction like 2/3", {"threshold": "bad"}
+        ) from exc
+    try:
+        return rules.Threshold(frac, strict=strict)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"threshold": "bad"}) from exc
+
+
+def procedure_of(d: Decision) -> rules.Procedure:
+    return rules.Procedure(
+        rule=d.rule,
+        threshold=threshold_of(d.threshold),
+        base=d.base,
+        quorum=d.quorum,
+        opens_at=d.opens_at,
+        closes_at=d.closes_at,
+    )
+
+
+def _eligible(d: Decision) -> dict[str, Fraction] | list[str]:
+    weights = {k: Fraction(str(v)) for k, v in d.eligible.items()}
+    return weights if any(w != 1 for w in weights.values()) else sorted(weights)
+
+
+def present_parties(m: Meeting) -> set[str]:
+    return set(
+        Attendance.objects.filter(
+            meeting=m, status__in=[Attendance.Status.PRESENT, Attendance.Status.PROXY]
+        ).values_list("member__party__code", flat=True)
+    )
+
+
+def ballots_of(d: Decision) -> list[rules.Ballot]:
+    return [
+        rules.Ballot(
+            party=v.party.code,
+            choice=v.choice,
+            cast_at=v.cast_at,
+            by=v.proxy_holder.code if v.proxy_holder_id else None,
+            text=v.text,
+            amendment=v.amendment,
+        )
+        for v in d.votes.select_related("party", "proxy_holder").order_by("pk")
+    ]
+
+
+def compute(d: Decision, now: datetime | None = None, extra: list | None = None) -> rules.Verdict:
+    """The verdict of a decision at `now` (rules.decide), with the meeting's parties present."""
+    try:
+        return rules.decide(
+            procedure_of(d),
+            _eligible(d),
+            ballots_of(d) + list(extra or []),
+            now=now or timezone.now(),
+            present=present_parties(d.meeting)
+            if d.rule in ("consensus", "unanimity", "majority")
+            else None,
+        )
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"decision": "rule"}) from exc
+
+
+def propose(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    title: str,
+    text: str,
+    rule: str,
+    eligible: list[str] | dict[str, float],
+    threshold: str = "1/2+",
+    base: str = "cast",
+    quorum: int | None = None,
+    closes_at: datetime | None = None,
+    secret: bool = False,
+    item_id: int | None = None,
+) -> Decision:
+    """Put a proposal to the eligible parties under one decision rule (the meeting's chair or
+    rapporteur, or whoever may run meetings). The rule is checked by rules.validate: a quorum
+    above the eligible count or a deadline in the past is refused."""
+    m = _fresh(viewer, m)
+    if not _is_officer(viewer, m):
+        access.require(viewer, MANAGE)
+    title = _text(title, "title", TITLE_MAX)
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("a proposal needs a text", {"text": "required"})
+    if len(text) > 20_000:
+        raise Invalid("a proposal is at most 20000 characters", {"text": "too long"})
+    if isinstance(eligible, dict):
+        codes = list(eligible)
+        weights = {}
+        for c, w in eligible.items():
+            if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0 or w > 1000:
+                raise Invalid(f"the weight of {c} must be a number above 0", {"eligible": "weight"})
+            weights[c.upper()] = w
+    else:
+        codes = list(eligible or [])
+        weights = {c.upper(): 1 for c in codes}
+    parties = _parties(viewer, codes)
+    if not parties:
+        raise Invalid("name the eligible parties", {"eligible": "required"})
+    rel = m.label.value.rel_to
+    outside = [p.code for p in parties if rel is not None and p.code.upper() not in rel]
+    if outside:
+        raise Invalid(
+            f"{', '.join(outside)} may not read this meeting: not eligible",
+            {"eligible": "outside the label"},
+        )
+    if closes_at is not None and timezone.is_naive(closes_at):
+        closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
+    item = _item(m, item_id) if item_id not in (None, "", 0) else None
+    now = timezone.now()
+    if closes_at is not None and closes_at <= now:
+        raise Invalid("the deadline is already past: give a time to come", {"closes_at": "past"})
+    d = Decision(
+        meeting=m,
+        item=item,
+        title=title,
+        text=text,
+        rule=rule,
+        threshold=threshold or "1/2+",
+        base=base or "cast",
+        quorum=quorum,
+        opens_at=now,
+        closes_at=closes_at,
+        eligible={p.code: weights[p.code.upper()] for p in parties},
+        secret=bool(secret),
+        created_by=viewer.member,
+    )
+    try:
+        rules.validate(procedure_of(d), _eligible(d), now=now)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"decision": "rule"}) from exc
+    with transaction.atomic():
+        d.save()
+        record(viewer.member, "meetings.decision.propose", d, {"rule": d.rule}, m.label)
+    _notify(m, "decision", decision=d.pk)
+    return d
+
+
+def _decision(m: Meeting, decision_id: object) -> Decision:
+    d = None
+    if valid_id(decision_id):
+        d = Decision.objects.filter(meeting=m, pk=decision_id).first()
+    if d is None:
+        raise NotFound("decision not found")
+    return d
+
+
+def cast_vote(
+    viewer: Viewer,
+    m: Meeting,
+    decision_id: int,
+    *,
+    choice: str,
+    party: str | None = None,
+    text: str = "",
+    amendment: str = "",
+) -> DecisionVote:
+    """Cast (or change) a party's ballot: by a member of that party holding the authority
+    (head of delegation or negotiator), or by the member holding its proxy in this meeting."""
+    m = _fresh(viewer, m)
+    d = _decision(m, decision_id)
+    if d.status != Decision.Status.OPEN:
+        raise Conflict("the decision is closed: no more votes", {"decision": "closed"})
+    roles = {r.value for r in viewer.member.active_roles()}
+    if not roles & AUTHORITY:
+        raise Forbidden("only a head of delegation or a negotiator casts a party's vote")
+    own = viewer.member.party
+    target = _parties(viewer, [party])[0] if (party or "").strip() else own
+    holder = None
+    if target.pk != own.pk:
+        held = Attendance.objects.filter(
+            meeting=m, member__party=target, status=Attendance.Status.PROXY, proxy=viewer.member
+        ).exists()
+        if not held:
+            raise Forbidden(f"you do not hold {target.code}'s proxy in this meeting")
+        holder = own
+    if target.code not in d.eligible:
+        raise Forbidden(f"{target.code} is not eligible in this decision")
+    if len(text or "") > COMMENT_MAX or len(amendment or "") > COMMENT_MAX:
+        raise Invalid(
+            f"a reason or amendment is at most {COMMENT_MAX} characters", {"text": "too long"}
+        )
+    now = timezone.now()
+    if not choice:
+        raise Invalid("choose an answer", {"choice": "required"})
+    try:
+        ballot = rules.Ballot(
+            party=target.code,
+            choice=choice,
+            cast_at=now,
+            by=holder.code if holder else None,
+            text=text or "",
+            amendment=amendment or "",
+        )
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"choice": "unknown"}) from exc
+    if d.closes_at is not None and now > d.closes_at and d.rule not in ("silence", "ad_referendum"):
+        raise Conflict("the vote is closed: its deadline has passed", {"decision": "closed"})
+    others = [b for b in ballots_of(d) if b.party != target.code]
+    try:
+        rules.decide(procedure_of(d), _eligible(d), [*others, ballot], now=now)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"choice": "refused"}) from exc
+    payload = {"party": target.code} if d.secret else {"party": target.code, "choice": choice}
+    with transaction.atomic():
+        vote, _ = DecisionVote.objects.update_or_create(
+            decision=d,
+            party=target,
+            defaults={
+                "choice": ballot.choice.value,
+                "cast_by": viewer.member,
+                "proxy_holder": holder,
+                "text": ballot.text,
+                "amendment": ballot.amendment,
+                "cast_at": now,
+            },
+        )
+        record(viewer.member, "meetings.decision.vote", d, payload, m.label)
+    _notify(m, "decision", decision=d.pk)
+    return vote
+
+
+def close_decision(viewer: Viewer, m: Meeting, decision_id: int) -> Decision:
+    """Close a decision (the chair or rapporteur): the verdict computed at this moment is
+    stored with its arithmetic and recorded. A written procedure (silence, ad referendum) is
+    closed only once its verdict is final."""
+    m = _fresh(viewer, m)
+    d = _decision(m, decision_id)
+    _require_officer(viewer, m, "close its decisions")
+    if d.status != Decision.Status.OPEN:
+        raise Conflict("the decision is already closed", {"decision": "closed"})
+    now = timezone.now()
+    if d.closes_at is not None and now < d.closes_at and d.rule in ("silence", "ad_referendum"):
+        v = compute(d, now)
+        if not v.final:
+            raise Conflict("the procedure runs until its deadline", {"decision": "running"})
+    v = compute(
+        d,
+        min(now, d.closes_at)
+        if d.closes_at and d.rule not in ("silence", "ad_referendum")
+        else now,
+    )
+    if d.secret:
+        v = v.redacted()
+    with transaction.atomic():
+        d.status = Decision.Status.CLOSED
+        d.closed_at = now
+        d.outcome = v.outcome.value
+        d.arithmetic = v.arithmetic
+        d.verdict = v.to_dict()
+        d.save()
+        record(
+            viewer.member,
+            "meetings.decision.close",
+            d,
+            {"outcome": d.outcome, "arithmetic": d.arithmetic},
+            m.label,
+        )
+    _notify(m, "decision", decision=d.pk)
+    return d
+
+
+CLOCK_ACTOR = "decision clock"
+
+
+def _mail_members(members: list[Member], subject: str, body: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    for mem in members:
+        if mem.user.email:
+            send_mail(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [mem.user.email], fail_silently=True
+            )
+
+
+def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
+    """The clocks of written procedures. A silence procedure whose verdict is final (broken,
+    or adopted at the expiry) and an ad-referendum decision that is final (all confirmed, or
+    one declined) are closed and everyone who may read the meeting is told at once; past the
+    capitals' deadline the heads of the delegations awaited get a reminder, then the chair a
+    notice. Each step is stored once: running again repeats nothing."""
+    now = now or timezone.now()
+    done: list[DecisionNotice] = []
+    open_ = Decision.objects.filter(
+        status=Decision.Status.OPEN, rule__in=["silence", "ad_referendum"]
+    ).select_related("meeting__label", "meeting__process", "meeting__chair__user")
+    for d in open_.order_by("pk"):
+        m = d.meeting
+        v = compute(d, now)
+        if d.secret:
+            v = v.redacted()
+        taken = set(d.notices.values_list("step", flat=True))
+        names = m.process.level_names
+        subject = f"[{m.label.value.display(names)}] {d.title}: "
+        steps: list[tuple[str, list[Member], str]] = []
+        if v.final:
+            readers = [
+                mem
+                for mem in Member.objects.filter(process=m.process, active=True).select_related(
+                    "party", "user", "process"
+                )
+                if access.can_read(_reader(mem), m.label.value)
+            ]
+            steps.append(("outcome", readers, v.outcome_words))
+        else:
+            for s in v.escalation:
+                if not s.due or s.step in taken:
+                    continue
+                if s.step == "reminder":
+                    heads = [
+                        mem
+                        for mem in Member.objects.filter(
+                            process=m.process, active=True, party__code__in=list(s.parties)
+                        ).select_related("party", "user", "process")
+                        if "head_of_delegation" in {r.value for r in mem.active_roles()}
+                        and access.can_read(_reader(mem), m.label.value)
+                    ]
+                    steps.append(("reminder", heads, "confirmation awaited"))
+                else:
+                    steps.append(("chair_notice", [m.chair], "capitals overdue"))
+        for step, members, words in steps:
+            if step in taken:
+                continue
+            with transaction.atomic():
+                n = DecisionNotice.objects.create(decision=d, step=step, sent_at=now)
+                if step == "outcome":
+                    d.status = Decision.Status.CLOSED
+                    d.closed_at = now
+                    d.outcome = v.outcome.value
+                    d.arithmetic = v.arithmetic
+                    d.verdict = v.to_dict()
+                    d.save()
+                record(
+                    CLOCK_ACTOR,
+                    f"meetings.decision.{step}",
+                    d,
+                    {"outcome": v.outcome.value, "arithmetic": v.arithmetic},
+                    m.label,
+                    process=m.process,
+                )
+            _notify(m, "decision", decision=d.pk)
+            _mail_members(members, subject + words, f"{v.arithmetic}\n\n{d.text}\n")
+            done.append(n)
+    return done

@@ -11,3 +11,10 @@ from accord.meetings import services
 def remind_action_items() -> int:
     """Every hour at :05 — remind owners of action items due soon or overdue."""
     return len(services.send_reminders())
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def run_decision_clocks() -> int:
+    """Every five minutes — close written procedures whose verdict is final (silence broken or
+    expired, capitals all confirmed or one declined) and escalate overdue confirmations."""
+    return len(services.run_decision_clocks())

@@ -17,6 +17,8 @@ urlpatterns = [
     path(f"{M}agenda/", views.agenda, name="agenda"),
     path(f"{M}attendance/", views.attendance, name="attendance"),
     path(f"{M}actions/", views.actions, name="actions"),
+    path(f"{M}decisions/", views.decision_new, name="decision_new"),
+    path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
 ]

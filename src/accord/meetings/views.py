@@ -238,6 +238,16 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
         for a in queries.actions_of(viewer, m)
     ]
     ctx["action_statuses"] = ActionItem.Status.choices
+    ctx["decisions"] = [
+        {"d": d, "v": queries.verdict(viewer, d)} for d in queries.decisions(viewer, m)
+    ]
+    ctx["can_propose"] = is_officer or viewer.can(services.MANAGE)
+    ctx["rule_choices"] = RULE_CHOICES
+    ctx["base_choices"] = BASE_CHOICES
+    rel = m.label.value.rel_to
+    ctx["owner_parties"] = [
+        p for p in viewer.process.parties.order_by("code") if rel is None or p.code in rel
+    ]
     if is_officer:
         ctx["candidates"] = queries.attendance_candidates(viewer, m)
         rel = m.label.value.rel_to
@@ -530,3 +540,136 @@ def _my_actions_page(request, viewer, status: int = 200, **extra) -> HttpRespons
 def my_actions(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     """Action items the viewer owns, themselves or through their party."""
     return _my_actions_page(request, viewer)
+
+
+RULE_CHOICES = [
+    ("consensus", "Consensus (adopted unless a party objects formally)"),
+    ("unanimity", "Unanimity (every eligible party agrees)"),
+    ("majority", "Majority (over a base, with a quorum)"),
+    ("silence", "Silence procedure (adopted at the expiry unless silence is broken)"),
+    ("ad_referendum", "Ad referendum (each capital confirms by the deadline)"),
+]
+BASE_CHOICES = [
+    ("cast", "votes cast"),
+    ("valid", "valid votes"),
+    ("voting", "votes for and against"),
+    ("present", "parties present"),
+    ("eligible", "eligible parties"),
+]
+CHOICE_WORDS = {
+    "agree": "Agree",
+    "disagree": "Disagree",
+    "abstain": "Abstain",
+    "object": "Object formally",
+    "block": "Block",
+    "amend": "Propose an amendment",
+    "confirm": "Confirm (capital)",
+    "decline": "Decline (capital)",
+    "invalid": "Spoilt ballot",
+}
+RULE_ANSWERS = {
+    "consensus": ["agree", "abstain", "disagree", "object"],
+    "unanimity": ["agree", "abstain", "disagree", "object"],
+    "majority": ["agree", "disagree", "abstain"],
+    "silence": ["object", "amend"],
+    "ad_referendum": ["confirm", "decline"],
+}
+
+
+@login_required
+@require_POST
+@with_viewer
+def decision_new(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -> HttpResponse:
+    """Put a proposal to the parties (officers, coordinators, mediators)."""
+    m = queries.meeting(viewer, meeting_id)
+    post = request.POST
+    try:
+        d = services.propose(
+            viewer,
+            m,
+            title=post.get("title", ""),
+            text=post.get("text", ""),
+            rule=post.get("rule", ""),
+            eligible=post.getlist("eligible"),
+            threshold=post.get("threshold", "1/2+"),
+            base=post.get("base", "cast"),
+            quorum=_int(post.get("quorum"), "quorum"),
+            closes_at=_dt(post.get("closes_at", ""), "closing"),
+            secret=post.get("secret") == "on",
+        )
+    except AccordError as exc:
+        ctx = _detail_ctx(viewer, m, page_error=exc.message, error_anchor="decisions", dform=post)
+        return render_page(request, "meetings/detail.html", ctx, status=exc.status)
+    messages.success(request, "The proposal is open for decision.")
+    return redirect(
+        "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
+    )
+
+
+def _decision_ctx(viewer, m, d, **extra) -> dict:
+    v = queries.verdict(viewer, d)
+    for x in v["votes"]:
+        x["words"] = CHOICE_WORDS.get(x["choice"], "") if x["choice"] else ""
+    roles = {r.value for r in viewer.member.active_roles()}
+    can_vote = d.status == "open" and bool(roles & services.AUTHORITY)
+    proxies = [
+        a.member.party.code
+        for a in m.attendance.filter(status="proxy", proxy=viewer.member).select_related(
+            "member__party"
+        )
+        if a.member.party.code in d.eligible and a.member.party_id != viewer.member.party_id
+    ]
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "m": m,
+        "d": d,
+        "v": v,
+        "answers": [(c, CHOICE_WORDS[c]) for c in RULE_ANSWERS.get(d.rule, [])],
+        "choice_words": CHOICE_WORDS,
+        "can_vote": can_vote and (viewer.member.party.code in d.eligible or bool(proxies)),
+        "own_eligible": viewer.member.party.code in d.eligible,
+        "proxies": sorted(set(proxies)),
+        "is_officer": viewer.member.pk in m.officers(),
+        "here": d.title,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def decision_page(
+    request: HttpRequest, viewer: access.Viewer, meeting_id: int, decision_id: int
+) -> HttpResponse:
+    """A decision: the text, the rule in words, the verdict with its arithmetic, the votes,
+    and the vote form for a member holding the authority."""
+    m = queries.meeting(viewer, meeting_id)
+    d = queries.decision(viewer, m, decision_id)
+    if request.method == "GET":
+        return render_page(request, "meetings/decision.html", _decision_ctx(viewer, m, d))
+    post = request.POST
+    try:
+        if post.get("action") == "close":
+            services.close_decision(viewer, m, d.pk)
+            note = "The decision is closed; its verdict is in the record."
+        else:
+            services.cast_vote(
+                viewer,
+                m,
+                d.pk,
+                choice=post.get("choice", ""),
+                party=post.get("party") or None,
+                text=post.get("text", ""),
+                amendment=post.get("amendment", ""),
+            )
+            note = "The vote was cast."
+    except AccordError as exc:
+        ctx = _decision_ctx(
+            viewer, m, queries.decision(viewer, m, d.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "meetings/decision.html", ctx, status=exc.status)
+    messages.success(request, note)
+    return redirect(
+        "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
+    )

@@ -18,6 +18,7 @@ PARAMS = {
     "minutes_id": Param(kind="meetings.minutes", parent=_M),
     "agenda_item_id": Param(kind="meetings.agendaitem", parent=_M),
     "actionitem_id": Param(kind="meetings.actionitem", parent=_M),
+    "decision_id": Param(kind="meetings.decision", parent=_M),
 }
 QUERY = {"when": Query(values=("upcoming", "past"))}
 
@@ -67,6 +68,18 @@ def canaries(b) -> None:
             due_date=due,
             owner_member_id=b.v(attend[-1]).member.pk,
         )
+        d = services.propose(
+            v if v.can(services.MANAGE) else off,
+            m,
+            title=f"Canary decision {b.tok()}",
+            text=f"Canary text {b.tok()}",
+            rule="consensus",
+            eligible=parties or ["MED", "ARD", "NOR"],
+        )
+        if d.eligible.get("KES"):
+            services.cast_vote(
+                b.v("viktor.kess"), m, d.pk, choice="object", text=f"Canary objection {b.tok()}"
+            )
         if parties:
             services.add_action(
                 off, m, text=f"Canary party action {b.tok()}", due_date=due, owner_party=parties[-1]
