@@ -49,7 +49,7 @@ def test_majority_with_quorum_and_proxy(make_meeting, viewer, member):
     services.cast_vote(viewer("ingrid.dahl"), m, d.pk, choice="agree", party="BEL")  # proxy
     services.cast_vote(viewer("viktor.kess"), m, d.pk, choice="disagree")
     v = queries.verdict(viewer("ana.costa"), d)
-    assert v["outcome"] == "adopted", v["arithmetic"]
+    assert v["outcome"] == "pending" and "closed now: Adopted" in v["arithmetic"], v["arithmetic"]
     assert "3" in v["arithmetic"] and "quorum" in v["arithmetic"].lower()
     assert {x["party"]: x["choice"] for x in v["votes"]} == {
         "ARD": "agree",
@@ -59,7 +59,9 @@ def test_majority_with_quorum_and_proxy(make_meeting, viewer, member):
     }
     assert [x["by_proxy"] for x in v["votes"] if x["party"] == "BEL"] == [True]
     d = services.close_decision(pavel, m, d.pk)
-    assert d.status == "closed" and d.outcome == "adopted" and d.arithmetic == v["arithmetic"]
+    assert (
+        d.status == "closed" and d.outcome == "adopted" and v["arithmetic"].endswith(d.arithmetic)
+    )
     with pytest.raises(Conflict, match="closed"):
         services.cast_vote(viewer("daria.vol"), m, d.pk, choice="agree")
 

@@ -296,6 +296,9 @@ def verdict(viewer: Viewer, d) -> dict:
         if d.secret:
             v = v.redacted()
         outcome, words, arithmetic, final = v.outcome.value, v.outcome_words, v.arithmetic, v.final
+        if d.closes_at is None:  # a vote at the table: open until the chair closes it
+            outcome, words, final = "pending", "Pending", False
+            arithmetic = f"If the vote were closed now: {arithmetic}"
     votes = [
         {
             "party": x.party.code,
