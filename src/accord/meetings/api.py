@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
@@ -11,7 +13,7 @@ from accord.core.api import label_out
 from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
-from accord.meetings import queries, services
+from accord.meetings import ical, queries, services
 from accord.meetings import schemas as s
 from accord.meetings.models import Meeting, Minutes
 from accord.pagination import Page
@@ -310,3 +312,178 @@ def corrigendum(
     m = queries.meeting(v, meeting_id)
     cg = services.issue_corrigendum(v, m, minutes_id, body=data.body)
     return Status(201, minutes_detail_out(v, cg))
+
+
+# --- iCalendar ----------------------------------------------------------------------------------
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _abs(request: HttpRequest, m: Meeting) -> str:
+    return request.build_absolute_uri(reverse("meetings:detail", args=[m.process.slug, m.pk]))
+
+
+@router.get(f"{ONE}/calendar.ics", summary="One meeting as an iCalendar (.ics) file")
+def meeting_ics(request: HttpRequest, slug: str, meeting_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    body = ical.calendar(v, [m], m.title, urls=lambda x: _abs(request, x))
+    return _ics(body, f"meeting-{m.pk}.ics")
+
+
+@router.get(
+    "/processes/{slug}/calendar/{feed_token}.ics",
+    auth=None,
+    include_in_schema=False,  # a secret URL, not an API to browse (tests/meetings/test_ical.py)
+    summary="A member's calendar feed (secret URL; authenticates by its token, not by session)",
+)
+def feed_ics(request: HttpRequest, slug: str, feed_token: str):
+    member = services.feed_member(slug, feed_token)
+    v = access.viewer_of(member)
+    body = ical.calendar(
+        v,
+        queries.feed_meetings(member),
+        f"Accord: {member.process.name}",
+        urls=lambda x: _abs(request, x),
+    )
+    return _ics(body, "accord-meetings.ics")
+
+
+# --- action items -------------------------------------------------------------------------------
+def action_out(v: access.Viewer, a) -> dict:
+    if a.owner_member_id:
+        owner = people.person(v, a.owner_member).name
+    else:
+        owner = a.owner_party.code
+    return {
+        "id": a.pk,
+        "meeting_id": a.meeting_id,
+        "meeting_title": a.meeting.title,
+        "text": a.text,
+        "owner": owner,
+        "due_date": a.due_date,
+        "status": a.status,
+        "status_words": a.get_status_display(),
+        "overdue": a.status == "open" and a.due_date < timezone.now().date(),
+    }
+
+
+@router.get(f"{ONE}/actions", response=list[s.ActionOut], summary="Action items of a meeting")
+def list_actions(request: HttpRequest, slug: str, meeting_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return [action_out(v, a) for a in queries.actions_of(v, m)]
+
+
+@router.post(
+    f"{ONE}/actions",
+    response={201: s.ActionOut},
+    summary="Record an action item (chair or rapporteur)",
+)
+def add_action(request: HttpRequest, slug: str, meeting_id: int, data: s.ActionIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return Status(201, action_out(v, services.add_action(v, m, **data.dict())))
+
+
+@router.put(
+    f"{ONE}/actions/{{actionitem_id}}/status",
+    response=s.ActionOut,
+    summary="Mark an action item done, dropped or open (its owner or the officers)",
+)
+def set_action_status(
+    request: HttpRequest, slug: str, meeting_id: int, actionitem_id: int, data: s.ActionStatusIn
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return action_out(v, services.set_action_status(v, m, actionitem_id, data.status))
+
+
+@router.get(
+    "/processes/{slug}/my-action-items",
+    response=list[s.ActionOut],
+    summary="Action items I own (myself or my party)",
+)
+def my_actions(request: HttpRequest, slug: str):
+    v = _v(request, slug)
+    return [action_out(v, a) for a in queries.my_actions(v)]
+
+
+# --- decisions ----------------------------------------------------------------------------------
+def decision_out(v: access.Viewer, d) -> dict:
+    verdict = queries.verdict(v, d)
+    return {
+        "id": d.pk,
+        "meeting_id": d.meeting_id,
+        "title": d.title,
+        "text": d.text,
+        "rule": d.rule,
+        "rule_words": verdict["rule_words"],
+        "eligible": d.eligible,
+        "secret": d.secret,
+        "status": d.status,
+        "closes_at": d.closes_at,
+        "outcome": verdict["outcome"],
+        "outcome_words": verdict["outcome_words"],
+        "arithmetic": verdict["arithmetic"],
+        "final": verdict["final"],
+        "votes": [
+            {"party": x["party"], "choice": x["choice"], "by_proxy": x["by_proxy"]}
+            for x in verdict["votes"]
+        ],
+    }
+
+
+@router.get(f"{ONE}/decisions", response=list[s.DecisionOut], summary="Decisions of a meeting")
+def list_decisions(request: HttpRequest, slug: str, meeting_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return [decision_out(v, d) for d in queries.decisions(v, m)]
+
+
+@router.post(
+    f"{ONE}/decisions",
+    response={201: s.DecisionOut},
+    summary="Put a proposal under a decision rule",
+)
+def propose(request: HttpRequest, slug: str, meeting_id: int, data: s.DecisionIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return Status(201, decision_out(v, services.propose(v, m, **data.dict())))
+
+
+@router.get(
+    f"{ONE}/decisions/{{decision_id}}",
+    response=s.DecisionOut,
+    summary="A decision with its computed verdict and the arithmetic in words",
+)
+def get_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return decision_out(v, queries.decision(v, m, decision_id))
+
+
+@router.put(
+    f"{ONE}/decisions/{{decision_id}}/vote",
+    response=s.DecisionOut,
+    summary="Cast a party's vote (head of delegation or negotiator, or its proxy holder)",
+)
+def cast_vote(request: HttpRequest, slug: str, meeting_id: int, decision_id: int, data: s.VoteIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.cast_vote(v, m, decision_id, **data.dict())
+    return decision_out(v, queries.decision(v, m, decision_id))
+
+
+@router.post(
+    f"{ONE}/decisions/{{decision_id}}/close",
+    response=s.DecisionOut,
+    summary="Close a decision: the verdict is stored and recorded",
+)
+def close_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return decision_out(v, services.close_decision(v, m, decision_id))

@@ -74,6 +74,32 @@ class MeetingsConfig(AppConfig):
             )
         )
 
+        register(
+            Kind(
+                name="meetings.actionitem",
+                model_label="meetings.ActionItem",
+                label_paths=("meeting__label",),
+                process_path="meeting__process",
+                title=lambda a: a.text[:80],
+                url=lambda a: meeting_url(a.meeting) + "#actions",
+                text_fields=("text",),
+            )
+        )
+
+        register(
+            Kind(
+                name="meetings.decision",
+                model_label="meetings.Decision",
+                label_paths=("meeting__label",),
+                process_path="meeting__process",
+                title=lambda d: d.title,
+                url=lambda d: reverse(
+                    "meetings:decision", args=[d.meeting.process.slug, d.meeting_id, d.pk]
+                ),
+                text_fields=("title", "text"),
+            )
+        )
+
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""
         from accord.meetings.demo import load

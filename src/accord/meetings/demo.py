@@ -132,6 +132,37 @@ def load(process: Process) -> None:
     services.finalise_minutes(pavel, m1, it.pk)
     services.lock_minutes(pavel, m1, it.pk)
 
+    today = timezone.now().date()
+    services.add_action(
+        pavel,
+        m1,
+        text="Circulate the VMM's first weekly report to all delegations.",
+        due_date=today,
+        owner_party="VMM",
+        minutes_id=mn.pk,
+    )
+    services.set_action_status(
+        member_viewer(process, "tomas.ruiz"), m1, m1.actions.get().pk, "done"
+    )
+
+    # a decision taken at the table by majority, closed
+    everyone_voting = ["MED", "ARD", "NOR", "BEL", "KES", "NVF"]
+    d1 = services.propose(
+        lena,
+        m1,
+        title="Adoption of the agenda",
+        text="The agenda of the first plenary session is adopted.",
+        rule="majority",
+        threshold="2/3",
+        base="cast",
+        quorum=4,
+        eligible=everyone_voting,
+    )
+    for who in ("james.whitfield", "ingrid.dahl", "marc.dubois", "viktor.kess", "daria.vol"):
+        services.cast_vote(member_viewer(process, who), m1, d1.pk, choice="agree")
+    services.cast_vote(member_viewer(process, "viktor.kess"), m1, d1.pk, choice="agree")
+    services.close_decision(pavel, m1, d1.pk)
+
     # 2. past plenary, minutes circulated for comment
     m2, items2 = plenary(
         "Second plenary session",
@@ -162,11 +193,45 @@ def load(process: Process) -> None:
     )
     mn2 = services.save_minutes(pavel, m2, body=MINUTES_2)
     services.circulate_minutes(pavel, m2, mn2.pk)
+    services.add_action(
+        pavel,
+        m2,
+        text="Send the Front's map of the current line to the Envoy's office.",
+        due_date=today + timedelta(days=1),
+        owner_party="NVF",
+        minutes_id=mn2.pk,
+    )
+    services.add_action(
+        pavel,
+        m2,
+        text="Draft the bridging text on heavy weapons.",
+        due_date=today + timedelta(days=4),
+        owner_member_id=_id(process, "pavel.novak"),
+    )
+    services.add_action(
+        pavel,
+        m2,
+        text="Confirm the list of river crossings open to civilians.",
+        due_date=today,
+        owner_party="ARD",
+    )
     services.comment_minutes(
         member_viewer(process, "daria.vol"),
         m2,
         mn2.pk,
         text="The Front's proposal was 30 km measured from the current line, not from Varna.",
+    )
+
+    # a silence procedure running until tomorrow evening
+    services.propose(
+        lena,
+        m2,
+        title="Humanitarian corridors annex",
+        text="Unless a delegation objects in writing or proposes an amendment by the deadline, "
+        "the humanitarian corridors annex is adopted as circulated.",
+        rule="silence",
+        closes_at=_day(1, 17, 30),
+        eligible=everyone_voting,
     )
 
     # 3. upcoming plenary with a draft agenda linked to a clause

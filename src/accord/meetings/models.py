@@ -225,3 +225,186 @@ class MinutesComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk}"
+
+
+class CalendarFeed(models.Model):
+    """A member's secret calendar feed URL. Only the SHA-256 of the token is kept; a new
+    feed revokes the previous one, and a revoked feed answers 404."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # the first characters, to recognise it by
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"calendar feed {self.prefix}…"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
+
+class ActionItem(models.Model):
+    """Something to do, decided in a meeting: an owner (a member or a party), a due date, a
+    status; read under the meeting's label."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    minutes = models.ForeignKey(
+        Minutes, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    text = models.CharField(max_length=500)
+    owner_member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = ("meeting", "minutes", "text", "owner_member", "due_date", "status")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner_member__isnull=False, owner_party__isnull=True)
+                | models.Q(owner_member__isnull=True, owner_party__isnull=False),
+                name="action_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionReminder(models.Model):
+    """One reminder sent to one member about one action item (before or after its due date):
+    stored once, so re-running the job never repeats it."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "Due soon"
+        AFTER = "after", "Overdue"
+
+    action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminders")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "member", "kind"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.action_id}"
+
+
+class Decision(models.Model):
+    """A proposal put to the parties of a meeting under one explicit decision rule (computed by
+    rules.py, never by the chair's arithmetic); read under the meeting's label."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    text = models.TextField()
+    rule = models.CharField(max_length=20)
+    threshold = models.CharField(max_length=12, default="1/2+")  # "1/2+" = more than half
+    base = models.CharField(max_length=10, default="cast")
+    quorum = models.PositiveSmallIntegerField(null=True, blank=True)
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    eligible = models.JSONField(default=dict)  # party code → weight (1 when not weighted)
+    secret = models.BooleanField(default=False)  # who voted is known, not how
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=20, blank=True)
+    arithmetic = models.TextField(blank=True)
+    verdict = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = (
+        "meeting",
+        "title",
+        "text",
+        "rule",
+        "threshold",
+        "base",
+        "quorum",
+        "closes_at",
+        "eligible",
+        "secret",
+        "status",
+        "outcome",
+        "arithmetic",
+    )
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DecisionVote(models.Model):
+    """A party's ballot, cast by a member holding the authority (head of delegation or
+    negotiator), directly or as the holder of the party's proxy."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="votes")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=10)
+    cast_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    proxy_holder = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    amendment = models.TextField(blank=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "party"], name="decision_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"vote {self.pk}"
+
+
+class DecisionNotice(models.Model):
+    """One step of a decision's clock taken once: the silence procedure's or the capitals'
+    outcome announced, a reminder to the capitals awaited, a notice to the chair."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="notices")
+    step = models.CharField(max_length=20)  # outcome, reminder, chair_notice
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "step"], name="decision_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} of decision {self.decision_id}"

@@ -8,6 +8,7 @@ not that it exists. People are named through core.people by the callers (pages, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -217,6 +218,102 @@ def comments(viewer: Viewer, mn: Minutes) -> QuerySet[MinutesComment]:
     )
 
 
-def meetings_of_member(member: Member) -> QuerySet[Meeting]:
-    """The meetings a member may read (for their calendar feed, read as that member)."""
-    return meetings(access.viewer_of(member))
+def live_feed(viewer: Viewer):
+    """The viewer's live calendar feed (its prefix and dates; the token is never stored)."""
+    from accord.meetings.models import CalendarFeed
+
+    if viewer.member is None:
+        return None
+    return CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True).first()
+
+
+def feed_meetings(member: Member) -> QuerySet[Meeting]:
+    """What a member's feed lists: the meetings they may read, from 90 days ago on."""
+    since = timezone.now() - timedelta(days=90)
+    return meetings(access.viewer_of(member)).filter(ends_at__gte=since).order_by("starts_at")
+
+
+def actions_of(viewer: Viewer, m: Meeting) -> QuerySet:
+    """Action items of a readable meeting."""
+    from accord.meetings.models import ActionItem
+
+    meeting(viewer, m.pk)
+    return ActionItem.objects.filter(meeting=m).select_related(
+        "owner_member__user", "owner_member__party", "owner_member__label", "owner_party"
+    )
+
+
+def my_actions(viewer: Viewer) -> QuerySet:
+    """Action items the viewer owns (themselves, or their party) in meetings they may read."""
+    from django.db.models import Q
+
+    from accord.meetings.models import ActionItem
+
+    if viewer.member is None:
+        return ActionItem.objects.none()
+    qs = ActionItem.objects.filter(
+        Q(owner_member=viewer.member) | Q(owner_party_id=viewer.member.party_id),
+        meeting__process=viewer.process,
+    ).select_related("meeting", "meeting__label", "owner_member__user", "owner_party")
+    return access.readable(qs, viewer, "meeting__label").order_by("status", "due_date", "pk")
+
+
+def decisions(viewer: Viewer, m: Meeting) -> QuerySet:
+    """Decisions of a readable meeting."""
+    from accord.meetings.models import Decision
+
+    meeting(viewer, m.pk)
+    return Decision.objects.filter(meeting=m).order_by("pk")
+
+
+def decision(viewer: Viewer, m: Meeting, decision_id: object):
+    from accord.meetings.models import Decision
+
+    meeting(viewer, m.pk)
+    d = (
+        Decision.objects.filter(meeting=m, pk=decision_id).first()
+        if valid_id(decision_id)
+        else None
+    )
+    if d is None:
+        raise NotFound("decision not found")
+    return d
+
+
+def verdict(viewer: Viewer, d) -> dict:
+    """What a reader of the meeting may know of a decision: the rule in words, the verdict
+    (stored when closed, computed now while open) with its arithmetic, and the votes — for a
+    secret vote who voted, not how."""
+    from accord.meetings import services
+
+    meeting(viewer, d.meeting_id)
+    proc = services.procedure_of(d)
+    if d.status == "closed" and d.verdict:
+        outcome, words = d.verdict["outcome"], d.verdict["outcome_words"]
+        arithmetic, final = d.arithmetic, True
+    else:
+        v = services.compute(d)
+        if d.secret:
+            v = v.redacted()
+        outcome, words, arithmetic, final = v.outcome.value, v.outcome_words, v.arithmetic, v.final
+        if d.closes_at is None:  # a vote at the table: open until the chair closes it
+            outcome, words, final = "pending", "Pending", False
+            arithmetic = f"If the vote were closed now: {arithmetic}"
+    votes = [
+        {
+            "party": x.party.code,
+            "choice": None if d.secret else x.choice,
+            "by_proxy": x.proxy_holder_id is not None,
+            "text": "" if d.secret else x.text,
+            "amendment": "" if d.secret else x.amendment,
+        }
+        for x in d.votes.select_related("party").order_by("party__code")
+    ]
+    return {
+        "rule_words": proc.words,
+        "outcome": outcome,
+        "outcome_words": words,
+        "arithmetic": arithmetic,
+        "final": final,
+        "votes": votes,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -170,3 +170,77 @@ class MinutesOut(Schema):
 class MinutesDetailOut(MinutesOut):
     revisions: list[RevisionOut]
     comments: list[CommentOut]
+
+
+class ActionIn(Schema):
+    text: str = Field(..., max_length=500)
+    due_date: date
+    owner_member_id: int | None = None
+    owner_party: str | None = Field(None, max_length=12)
+    minutes_id: int | None = None
+
+
+class ActionStatusIn(Schema):
+    status: str = Field(..., description="open, done or dropped")
+
+
+class ActionOut(Schema):
+    id: int
+    meeting_id: int
+    meeting_title: str
+    text: str
+    owner: str = Field(..., description="a member's name or a party code")
+    due_date: date
+    status: str
+    status_words: str
+    overdue: bool
+
+
+class DecisionIn(Schema):
+    title: str = Field(..., max_length=200)
+    text: str = Field(..., max_length=20_000)
+    rule: str = Field(..., description="consensus, silence, unanimity, majority or ad_referendum")
+    eligible: list[str] | dict[str, float] = Field(
+        ..., description="party codes, or party code → weight"
+    )
+    threshold: str = Field("1/2+", description='"1/2+" more than half, "2/3", "3/4", "p/q"')
+    base: str = Field("cast", description="cast, valid, voting, present or eligible")
+    quorum: int | None = Field(None, ge=1, le=1000)
+    closes_at: datetime | None = None
+    secret: bool = False
+    item_id: int | None = None
+
+
+class VoteIn(Schema):
+    choice: str = Field(
+        ...,
+        description="agree, disagree, abstain, object, block, amend, "
+        "confirm, decline, invalid (as the rule allows)",
+    )
+    party: str | None = Field(None, description="a party whose proxy you hold; default yours")
+    text: str = Field("", max_length=4000, description="written reason (an objection)")
+    amendment: str = Field("", max_length=4000)
+
+
+class DecisionVoteOut(Schema):
+    party: str
+    choice: str | None = Field(None, description="null for a secret vote")
+    by_proxy: bool
+
+
+class DecisionOut(Schema):
+    id: int
+    meeting_id: int
+    title: str
+    text: str
+    rule: str
+    rule_words: str
+    eligible: dict[str, float]
+    secret: bool
+    status: str
+    closes_at: datetime | None
+    outcome: str
+    outcome_words: str
+    arithmetic: str
+    final: bool
+    votes: list[DecisionVoteOut]

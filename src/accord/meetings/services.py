@@ -18,7 +18,9 @@ party that may not read the caucus.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+import secrets
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.db import transaction
@@ -33,13 +35,19 @@ from accord.core.models import Member, Party
 from accord.core.queries import valid_id
 from accord.core.roles import Perm
 from accord.ledger.services import record
-from accord.meetings import queries
+from accord.meetings import queries, rules
 from accord.meetings.models import (
     COMMENT_MAX,
     MINUTES_MAX,
     TITLE_MAX,
+    ActionItem,
+    ActionReminder,
     AgendaItem,
     Attendance,
+    CalendarFeed,
+    Decision,
+    DecisionNotice,
+    DecisionVote,
     Meeting,
     Minutes,
     MinutesComment,
@@ -661,3 +669,631 @@ def issue_corrigendum(viewer: Viewer, m: Meeting, minutes_id: int, *, body: str)
         )
     _notify(m, "minutes", minutes=cg.pk)
     return cg
+
+
+# --- calendar feeds -----------------------------------------------------------------------------
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_feed(viewer: Viewer) -> tuple[CalendarFeed, str]:
+    """A new secret feed URL for the viewer (any member); the previous one stops working.
+    Returns the feed and its token, which is shown once and never stored."""
+    if viewer.member is None:
+        raise NotFound("process not found")
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        feed = CalendarFeed.objects.create(
+            member=viewer.member, digest=feed_digest(secret), prefix=secret[:6]
+        )
+        record(
+            viewer.member,
+            "meetings.feed.create",
+            feed,
+            {"prefix": feed.prefix},
+            viewer.member.label,
+        )
+    return feed, secret
+
+
+def revoke_feed(viewer: Viewer) -> int:
+    """Revoke the viewer's feed URL (it answers 404 from now on). Returns how many."""
+    if viewer.member is None:
+        raise NotFound("process not found")
+    live = list(CalendarFeed.objects.filter(member=viewer.member, revoked_at__isnull=True))
+    if not live:
+        raise Conflict("you have no calendar feed to revoke", {"feed": "none"})
+    with transaction.atomic():
+        for feed in live:
+            feed.revoked_at = timezone.now()
+            feed.save(update_fields=["revoked_at"])
+            record(
+                viewer.member,
+                "meetings.feed.revoke",
+                feed,
+                {"prefix": feed.prefix},
+                viewer.member.label,
+            )
+    return len(live)
+
+
+def feed_member(slug: str, secret: str) -> Member:
+    """The member a live feed token stands for in the process `slug`, or 404 (unknown,
+    revoked, another process's or an inactive member's token all look the same)."""
+    secret = secret or ""
+    if not 20 <= len(secret) <= 100:
+        raise NotFound("calendar feed not found")
+    feed = (
+        CalendarFeed.objects.select_related("member__process", "member__party", "member__user")
+        .filter(digest=feed_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    m = feed.member if feed else None
+    if (
+        m is None
+        or not m.active
+        or not m.user.is_active
+        or m.process.slug != slug
+        or not secrets.compare_digest(feed.digest, feed_digest(secret))
+    ):
+        raise NotFound("calendar feed not found")
+    now = timezone.now()
+    if feed.last_used_at is None or (now - feed.last_used_at).total_seconds() > 300:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return m
+
+
+# --- action items -------------------------------------------------------------------------------
+REMIND_BEFORE = timedelta(days=2)  # "due soon" from two days before the due date
+ACTION_MAX = 500
+REMINDER_ACTOR = "reminder service"
+
+
+def _action(m: Meeting, action_id: object) -> ActionItem:
+    a = None
+    if valid_id(action_id):
+        a = ActionItem.objects.filter(meeting=m, pk=action_id).first()
+    if a is None:
+        raise NotFound("action item not found")
+    return a
+
+
+def add_action(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    text: str,
+    due_date: date | None,
+    owner_member_id: int | None = None,
+    owner_party: str | None = None,
+    minutes_id: int | None = None,
+) -> ActionItem:
+    """Record an action item from the meeting (chair or rapporteur): one owner — a member
+    who may read the meeting, or a party inside its REL TO — and a due date not in the past."""
+    m = _fresh(viewer, m)
+    _require_officer(viewer, m, "record its action items")
+    text = " ".join((text or "").split())
+    if not text:
+        raise Invalid("an action item needs a text", {"text": "required"})
+    if len(text) > ACTION_MAX:
+        raise Invalid(f"an action item is at most {ACTION_MAX} characters", {"text": "too long"})
+    if not isinstance(due_date, date):
+        raise Invalid("an action item needs a due date", {"due_date": "required"})
+    if due_date < timezone.now().date():
+        raise Invalid("the due date is in the past", {"due_date": "in the past"})
+    has_member = owner_member_id not in (None, "", 0)
+    has_party = bool((owner_party or "").strip())
+    if has_member == has_party:
+        raise Invalid("an action item has one owner: a member or a party", {"owner": "one"})
+    member = party = None
+    if has_member:
+        member = _member(viewer, owner_member_id, "owner")
+        _must_read(member, m.label.value, "owner")
+    else:
+        party = _parties(viewer, [owner_party])[0]
+        rel = m.label.value.rel_to
+        if rel is not None and party.code.upper() not in rel:
+            raise Invalid(
+                f"{party.code} may not read this meeting: it cannot own its actions",
+                {"owner": "outside the label"},
+            )
+    mn = _minutes(viewer, m, minutes_id) if minutes_id not in (None, "", 0) else None
+    with transaction.atomic():
+        a = ActionItem.objects.create(
+            meeting=m,
+            minutes=mn,
+            text=text,
+            owner_member=member,
+            owner_party=party,
+            due_date=due_date,
+            created_by=viewer.member,
+        )
+        record(
+            viewer.member,
+            "meetings.action.add",
+            a,
+            {"due": due_date.isoformat(), "party": party.code if party else None},
+            m.label,
+        )
+    _notify(m, "action", action=a.pk)
+    return a
+
+
+def owns(viewer: Viewer, a: ActionItem) -> bool:
+    """The owner of an action item: its member, or any member of its party."""
+    if viewer.member is None:
+        return False
+    if a.owner_member_id is not None:
+        return a.owner_member_id == viewer.member.pk
+    return a.owner_party_id == viewer.member.party_id
+
+
+def set_action_status(viewer: Viewer, m: Meeting, action_id: int, status: str) -> ActionItem:
+    """Mark an action item done, dropped, or open again (its owner, or the meeting's officers)."""
+    m = _fresh(viewer, m)
+    a = _action(m, action_id)
+    if not owns(viewer, a) and not _is_officer(viewer, m):
+        raise Forbidden(
+            "only the owner of this action item or the meeting's chair or "
+            "rapporteur change its status"
+        )
+    if status not in ActionItem.Status.values:
+        raise Invalid("the status is open, done or dropped", {"status": "unknown"})
+    if status == a.status:
+        return a
+    with transaction.atomic():
+        a.status = status
+        a.closed_at = None if status == ActionItem.Status.OPEN else timezone.now()
+        a.save(update_fields=["status", "closed_at"])
+        record(viewer.member, "meetings.action.status", a, {"status": status}, m.label)
+    _notify(m, "action", action=a.pk)
+    return a
+
+
+def _recipients(a: ActionItem) -> list[Member]:
+    """Who is reminded: the owning member, or the members of the owning party — each only
+    if they may still read the meeting."""
+    if a.owner_member_id is not None:
+        candidates = [a.owner_member] if a.owner_member.active else []
+    else:
+        candidates = list(
+            Member.objects.filter(party_id=a.owner_party_id, active=True).select_related(
+                "party", "user", "process"
+            )
+        )
+    label = a.meeting.label.value
+    return [mem for mem in candidates if access.can_read(_reader(mem), label)]
+
+
+def send_reminders(now: datetime | None = None) -> list[ActionReminder]:
+    """Remind the owners of open action items: once from two days before the due date
+    ("due soon"), once after it ("overdue"). Each reminder is stored once, so running the job
+    again sends nothing twice. Mail names only the action and its meeting, which the
+    recipient may read."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    now = now or timezone.now()
+    today = now.date()
+    sent: list[ActionReminder] = []
+    due = (
+        ActionItem.objects.filter(
+            status=ActionItem.Status.OPEN, due_date__lte=today + REMIND_BEFORE
+        )
+        .select_related(
+            "meeting__label",
+            "meeting__process",
+            "owner_member__party",
+            "owner_member__user",
+            "owner_member__process",
+        )
+        .order_by("pk")
+    )
+    for a in due:
+        kind = ActionReminder.Kind.AFTER if a.due_date < today else ActionReminder.Kind.BEFORE
+        done = set(
+            ActionReminder.objects.filter(action=a, kind=kind).values_list("member_id", flat=True)
+        )
+        todo = [mem for mem in _recipients(a) if mem.pk not in done]
+        if not todo:
+            continue
+        m = a.meeting
+        names = m.process.level_names
+        with transaction.atomic():
+            rows = [
+                ActionReminder.objects.create(action=a, member=mem, kind=kind, sent_at=now)
+                for mem in todo
+            ]
+            record(
+                REMINDER_ACTOR,
+                f"meetings.action.{'overdue' if kind == 'after' else 'due'}",
+                a,
+                {"due": a.due_date.isoformat(), "reminded": len(rows)},
+                m.label,
+                process=m.process,
+            )
+        _notify(m, "reminder", action=a.pk)
+        words = "is overdue" if kind == ActionReminder.Kind.AFTER else "is due soon"
+        for mem in todo:
+            if mem.user.email:
+                send_mail(
+                    f"[{m.label.value.display(names)}] Action item {words} — {m.process.name}",
+                    f"{a.text}\n\nDue {a.due_date.isoformat()}, from the meeting “{m.title}”.\n",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [mem.user.email],
+                    fail_silently=True,
+                )
+        sent += rows
+    return sent
+
+
+# --- decisions under an explicit rule -----------------------------------------------------------
+AUTHORITY = {"head_of_delegation", "negotiator"}
+THRESHOLDS = {
+    "1/2+": "more than half",
+    "2/3": "at least two thirds",
+    "3/4": "at least three quarters",
+}
+
+
+def threshold_of(code: str) -> rules.Threshold:
+    """ "1/2+" → more than half; "2/3" → at least two thirds; "p/q" → at least p/q."""
+    code = (code or "1/2+").strip()
+    strict = code.endswith("+")
+    num, _, den = code.rstrip("+").partition("/")
+    try:
+        frac = Fraction(int(num), int(den))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise Invalid(
+            f"threshold {code!r} is not a fraction like 2/3", {"threshold": "bad"}
+        ) from exc
+    try:
+        return rules.Threshold(frac, strict=strict)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"threshold": "bad"}) from exc
+
+
+def procedure_of(d: Decision) -> rules.Procedure:
+    return rules.Procedure(
+        rule=d.rule,
+        threshold=threshold_of(d.threshold),
+        base=d.base,
+        quorum=d.quorum,
+        opens_at=d.opens_at,
+        closes_at=d.closes_at,
+    )
+
+
+def _eligible(d: Decision) -> dict[str, Fraction] | list[str]:
+    weights = {k: Fraction(str(v)) for k, v in d.eligible.items()}
+    return weights if any(w != 1 for w in weights.values()) else sorted(weights)
+
+
+def present_parties(m: Meeting) -> set[str]:
+    return set(
+        Attendance.objects.filter(
+            meeting=m, status__in=[Attendance.Status.PRESENT, Attendance.Status.PROXY]
+        ).values_list("member__party__code", flat=True)
+    )
+
+
+def ballots_of(d: Decision) -> list[rules.Ballot]:
+    return [
+        rules.Ballot(
+            party=v.party.code,
+            choice=v.choice,
+            cast_at=v.cast_at,
+            by=v.proxy_holder.code if v.proxy_holder_id else None,
+            text=v.text,
+            amendment=v.amendment,
+        )
+        for v in d.votes.select_related("party", "proxy_holder").order_by("pk")
+    ]
+
+
+def compute(d: Decision, now: datetime | None = None, extra: list | None = None) -> rules.Verdict:
+    """The verdict of a decision at `now` (rules.decide), with the meeting's parties present."""
+    try:
+        return rules.decide(
+            procedure_of(d),
+            _eligible(d),
+            ballots_of(d) + list(extra or []),
+            now=now or timezone.now(),
+            present=present_parties(d.meeting)
+            if d.rule in ("consensus", "unanimity", "majority")
+            else None,
+        )
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"decision": "rule"}) from exc
+
+
+def propose(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    title: str,
+    text: str,
+    rule: str,
+    eligible: list[str] | dict[str, float],
+    threshold: str = "1/2+",
+    base: str = "cast",
+    quorum: int | None = None,
+    closes_at: datetime | None = None,
+    secret: bool = False,
+    item_id: int | None = None,
+) -> Decision:
+    """Put a proposal to the eligible parties under one decision rule (the meeting's chair or
+    rapporteur, or whoever may run meetings). The rule is checked by rules.validate: a quorum
+    above the eligible count or a deadline in the past is refused."""
+    m = _fresh(viewer, m)
+    if not _is_officer(viewer, m):
+        access.require(viewer, MANAGE)
+    title = _text(title, "title", TITLE_MAX)
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("a proposal needs a text", {"text": "required"})
+    if len(text) > 20_000:
+        raise Invalid("a proposal is at most 20000 characters", {"text": "too long"})
+    if isinstance(eligible, dict):
+        codes = list(eligible)
+        weights = {}
+        for c, w in eligible.items():
+            if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0 or w > 1000:
+                raise Invalid(f"the weight of {c} must be a number above 0", {"eligible": "weight"})
+            weights[c.upper()] = w
+    else:
+        codes = list(eligible or [])
+        weights = {c.upper(): 1 for c in codes}
+    parties = _parties(viewer, codes)
+    if not parties:
+        raise Invalid("name the eligible parties", {"eligible": "required"})
+    rel = m.label.value.rel_to
+    outside = [p.code for p in parties if rel is not None and p.code.upper() not in rel]
+    if outside:
+        raise Invalid(
+            f"{', '.join(outside)} may not read this meeting: not eligible",
+            {"eligible": "outside the label"},
+        )
+    if closes_at is not None and timezone.is_naive(closes_at):
+        closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
+    item = _item(m, item_id) if item_id not in (None, "", 0) else None
+    now = timezone.now()
+    if closes_at is not None and closes_at <= now:
+        raise Invalid("the deadline is already past: give a time to come", {"closes_at": "past"})
+    d = Decision(
+        meeting=m,
+        item=item,
+        title=title,
+        text=text,
+        rule=rule,
+        threshold=threshold or "1/2+",
+        base=base or "cast",
+        quorum=quorum,
+        opens_at=now,
+        closes_at=closes_at,
+        eligible={p.code: weights[p.code.upper()] for p in parties},
+        secret=bool(secret),
+        created_by=viewer.member,
+    )
+    try:
+        rules.validate(procedure_of(d), _eligible(d), now=now)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"decision": "rule"}) from exc
+    with transaction.atomic():
+        d.save()
+        record(viewer.member, "meetings.decision.propose", d, {"rule": d.rule}, m.label)
+    _notify(m, "decision", decision=d.pk)
+    return d
+
+
+def _decision(m: Meeting, decision_id: object) -> Decision:
+    d = None
+    if valid_id(decision_id):
+        d = Decision.objects.filter(meeting=m, pk=decision_id).first()
+    if d is None:
+        raise NotFound("decision not found")
+    return d
+
+
+def cast_vote(
+    viewer: Viewer,
+    m: Meeting,
+    decision_id: int,
+    *,
+    choice: str,
+    party: str | None = None,
+    text: str = "",
+    amendment: str = "",
+) -> DecisionVote:
+    """Cast (or change) a party's ballot: by a member of that party holding the authority
+    (head of delegation or negotiator), or by the member holding its proxy in this meeting."""
+    m = _fresh(viewer, m)
+    d = _decision(m, decision_id)
+    if d.status != Decision.Status.OPEN:
+        raise Conflict("the decision is closed: no more votes", {"decision": "closed"})
+    roles = {r.value for r in viewer.member.active_roles()}
+    if not roles & AUTHORITY:
+        raise Forbidden("only a head of delegation or a negotiator casts a party's vote")
+    own = viewer.member.party
+    target = _parties(viewer, [party])[0] if (party or "").strip() else own
+    holder = None
+    if target.pk != own.pk:
+        held = Attendance.objects.filter(
+            meeting=m, member__party=target, status=Attendance.Status.PROXY, proxy=viewer.member
+        ).exists()
+        if not held:
+            raise Forbidden(f"you do not hold {target.code}'s proxy in this meeting")
+        holder = own
+    if target.code not in d.eligible:
+        raise Forbidden(f"{target.code} is not eligible in this decision")
+    if len(text or "") > COMMENT_MAX or len(amendment or "") > COMMENT_MAX:
+        raise Invalid(
+            f"a reason or amendment is at most {COMMENT_MAX} characters", {"text": "too long"}
+        )
+    now = timezone.now()
+    if not choice:
+        raise Invalid("choose an answer", {"choice": "required"})
+    try:
+        ballot = rules.Ballot(
+            party=target.code,
+            choice=choice,
+            cast_at=now,
+            by=holder.code if holder else None,
+            text=text or "",
+            amendment=amendment or "",
+        )
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"choice": "unknown"}) from exc
+    if d.closes_at is not None and now > d.closes_at and d.rule not in ("silence", "ad_referendum"):
+        raise Conflict("the vote is closed: its deadline has passed", {"decision": "closed"})
+    others = [b for b in ballots_of(d) if b.party != target.code]
+    try:
+        rules.decide(procedure_of(d), _eligible(d), [*others, ballot], now=now)
+    except rules.RuleError as exc:
+        raise Invalid(exc.fault, {"choice": "refused"}) from exc
+    payload = {"party": target.code} if d.secret else {"party": target.code, "choice": choice}
+    with transaction.atomic():
+        vote, _ = DecisionVote.objects.update_or_create(
+            decision=d,
+            party=target,
+            defaults={
+                "choice": ballot.choice.value,
+                "cast_by": viewer.member,
+                "proxy_holder": holder,
+                "text": ballot.text,
+                "amendment": ballot.amendment,
+                "cast_at": now,
+            },
+        )
+        record(viewer.member, "meetings.decision.vote", d, payload, m.label)
+    _notify(m, "decision", decision=d.pk)
+    return vote
+
+
+def close_decision(viewer: Viewer, m: Meeting, decision_id: int) -> Decision:
+    """Close a decision (the chair or rapporteur): the verdict computed at this moment is
+    stored with its arithmetic and recorded. A written procedure (silence, ad referendum) is
+    closed only once its verdict is final."""
+    m = _fresh(viewer, m)
+    d = _decision(m, decision_id)
+    _require_officer(viewer, m, "close its decisions")
+    if d.status != Decision.Status.OPEN:
+        raise Conflict("the decision is already closed", {"decision": "closed"})
+    now = timezone.now()
+    if d.closes_at is not None and now < d.closes_at and d.rule in ("silence", "ad_referendum"):
+        v = compute(d, now)
+        if not v.final:
+            raise Conflict("the procedure runs until its deadline", {"decision": "running"})
+    v = compute(
+        d,
+        min(now, d.closes_at)
+        if d.closes_at and d.rule not in ("silence", "ad_referendum")
+        else now,
+    )
+    if d.secret:
+        v = v.redacted()
+    with transaction.atomic():
+        d.status = Decision.Status.CLOSED
+        d.closed_at = now
+        d.outcome = v.outcome.value
+        d.arithmetic = v.arithmetic
+        d.verdict = v.to_dict()
+        d.save()
+        record(
+            viewer.member,
+            "meetings.decision.close",
+            d,
+            {"outcome": d.outcome, "arithmetic": d.arithmetic},
+            m.label,
+        )
+    _notify(m, "decision", decision=d.pk)
+    return d
+
+
+CLOCK_ACTOR = "decision clock"
+
+
+def _mail_members(members: list[Member], subject: str, body: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    for mem in members:
+        if mem.user.email:
+            send_mail(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [mem.user.email], fail_silently=True
+            )
+
+
+def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
+    """The clocks of written procedures. A silence procedure whose verdict is final (broken,
+    or adopted at the expiry) and an ad-referendum decision that is final (all confirmed, or
+    one declined) are closed and everyone who may read the meeting is told at once; past the
+    capitals' deadline the heads of the delegations awaited get a reminder, then the chair a
+    notice. Each step is stored once: running again repeats nothing."""
+    now = now or timezone.now()
+    done: list[DecisionNotice] = []
+    open_ = Decision.objects.filter(
+        status=Decision.Status.OPEN, rule__in=["silence", "ad_referendum"]
+    ).select_related("meeting__label", "meeting__process", "meeting__chair__user")
+    for d in open_.order_by("pk"):
+        m = d.meeting
+        v = compute(d, now)
+        if d.secret:
+            v = v.redacted()
+        taken = set(d.notices.values_list("step", flat=True))
+        names = m.process.level_names
+        subject = f"[{m.label.value.display(names)}] {d.title}: "
+        steps: list[tuple[str, list[Member], str]] = []
+        if v.final:
+            readers = [
+                mem
+                for mem in Member.objects.filter(process=m.process, active=True).select_related(
+                    "party", "user", "process"
+                )
+                if access.can_read(_reader(mem), m.label.value)
+            ]
+            steps.append(("outcome", readers, v.outcome_words))
+        else:
+            for s in v.escalation:
+                if not s.due or s.step in taken:
+                    continue
+                if s.step == "reminder":
+                    heads = [
+                        mem
+                        for mem in Member.objects.filter(
+                            process=m.process, active=True, party__code__in=list(s.parties)
+                        ).select_related("party", "user", "process")
+                        if "head_of_delegation" in {r.value for r in mem.active_roles()}
+                        and access.can_read(_reader(mem), m.label.value)
+                    ]
+                    steps.append(("reminder", heads, "confirmation awaited"))
+                else:
+                    steps.append(("chair_notice", [m.chair], "capitals overdue"))
+        for step, members, words in steps:
+            if step in taken:
+                continue
+            with transaction.atomic():
+                n = DecisionNotice.objects.create(decision=d, step=step, sent_at=now)
+                if step == "outcome":
+                    d.status = Decision.Status.CLOSED
+                    d.closed_at = now
+                    d.outcome = v.outcome.value
+                    d.arithmetic = v.arithmetic
+                    d.verdict = v.to_dict()
+                    d.save()
+                record(
+                    CLOCK_ACTOR,
+                    f"meetings.decision.{step}",
+                    d,
+                    {"outcome": v.outcome.value, "arithmetic": v.arithmetic},
+                    m.label,
+                    process=m.process,
+                )
+            _notify(m, "decision", decision=d.pk)
+            _mail_members(members, subject + words, f"{v.arithmetic}\n\n{d.text}\n")
+            done.append(n)
+    return done

@@ -1,1 +1,20 @@
-"""Background jobs of the meetings app."""
+"""Background jobs of the meetings app: reminders of action items before and after their due
+date (services.send_reminders stores each reminder once, so an hourly run never repeats one)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from accord.meetings import services
+
+
+@db_periodic_task(crontab(minute="5"))
+def remind_action_items() -> int:
+    """Every hour at :05 — remind owners of action items due soon or overdue."""
+    return len(services.send_reminders())
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def run_decision_clocks() -> int:
+    """Every five minutes — close written procedures whose verdict is final (silence broken or
+    expired, capitals all confirmed or one declined) and escalate overdue confirmations."""
+    return len(services.run_decision_clocks())

@@ -10,10 +10,15 @@ M = B + "<int:meeting_id>/"
 urlpatterns = [
     path(B, views.meeting_list, name="list"),
     path(f"{B}new/", views.meeting_new, name="new"),
+    path(f"{B}calendar/", views.calendar_feed, name="calendar"),
+    path(f"{B}actions/", views.my_actions, name="my_actions"),
     path(M, views.meeting_detail, name="detail"),
     path(f"{M}edit/", views.meeting_edit, name="edit"),
     path(f"{M}agenda/", views.agenda, name="agenda"),
     path(f"{M}attendance/", views.attendance, name="attendance"),
+    path(f"{M}actions/", views.actions, name="actions"),
+    path(f"{M}decisions/", views.decision_new, name="decision_new"),
+    path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
 ]

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +20,7 @@ from accord.core import queries as core_queries
 from accord.core.errors import AccordError, Invalid
 from accord.core.labels import LabelValue
 from accord.meetings import markup, queries, services
-from accord.meetings.models import Attendance, Meeting, Minutes
+from accord.meetings.models import ActionItem, Attendance, Meeting, Minutes
 from accord.ui.pages import label_choices, render_page, with_viewer
 
 ZONES = [
@@ -232,12 +233,36 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
         "statuses": Attendance.Status.choices,
         "here": m.title,
     }
+    ctx["actions"] = [
+        {"a": a, "mine": services.owns(viewer, a), "overdue": _overdue(a)}
+        for a in queries.actions_of(viewer, m)
+    ]
+    ctx["action_statuses"] = ActionItem.Status.choices
+    ctx["decisions"] = [
+        {"d": d, "v": queries.verdict(viewer, d)} for d in queries.decisions(viewer, m)
+    ]
+    ctx["can_propose"] = is_officer or viewer.can(services.MANAGE)
+    ctx["rule_choices"] = RULE_CHOICES
+    ctx["base_choices"] = BASE_CHOICES
+    rel = m.label.value.rel_to
+    ctx["owner_parties"] = [
+        p for p in viewer.process.parties.order_by("code") if rel is None or p.code in rel
+    ]
     if is_officer:
         ctx["candidates"] = queries.attendance_candidates(viewer, m)
+        rel = m.label.value.rel_to
+        ctx["owner_parties"] = [
+            p for p in viewer.process.parties.order_by("code") if rel is None or p.code in rel
+        ]
+        ctx["today"] = timezone.now().date().isoformat()
     if can_edit:
         ctx["linkable"] = links.linkable(viewer, services.LINKABLE_KINDS, limit=100)
     ctx.update(extra)
     return ctx
+
+
+def _overdue(a) -> bool:
+    return a.status == ActionItem.Status.OPEN and a.due_date < timezone.now().date()
 
 
 def _minutes_title(mn: Minutes, numbers: dict[int, str]) -> str:
@@ -416,4 +441,235 @@ def minutes_page(
     target = out.pk if action == "corrigendum" else mn.pk
     return redirect(
         "meetings:minutes", slug=viewer.process.slug, meeting_id=m.pk, minutes_id=target
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def calendar_feed(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The viewer's secret calendar feed URL: create (shown once), replace, revoke."""
+    ctx = {"process": viewer.process, "viewer": viewer, "here": "Calendar feed"}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "create":
+                _, secret = services.create_feed(viewer)
+                ctx["feed_url"] = request.build_absolute_uri(
+                    f"/api/v1/processes/{viewer.process.slug}/calendar/{secret}.ics"
+                )
+            elif action == "revoke":
+                services.revoke_feed(viewer)
+                messages.success(
+                    request,
+                    "Your calendar feed was revoked: its URL answers “not found” from now on.",
+                )
+                return redirect("meetings:calendar", slug=viewer.process.slug)
+            else:
+                raise Invalid("unknown act on the calendar feed", {"action": "unknown"})
+        except AccordError as exc:
+            ctx["page_error"], status = exc.message, exc.status
+    ctx["feed"] = queries.live_feed(viewer)
+    return render_page(request, "meetings/calendar.html", ctx, status=status)
+
+
+def _date(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).date()
+    except ValueError as exc:
+        raise Invalid("the due date is not a date", {"due_date": "not a date"}) from exc
+
+
+@login_required
+@require_POST
+@with_viewer
+def actions(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -> HttpResponse:
+    """Record an action item (officers) or change one's status (owner or officers)."""
+    m = queries.meeting(viewer, meeting_id)
+    post = request.POST
+
+    def act():
+        if post.get("action") == "status":
+            services.set_action_status(
+                viewer, m, _int(post.get("action_id"), "action item"), post.get("status", "")
+            )
+        else:
+            owner = post.get("owner", "")
+            kind, _, value = owner.partition(":")
+            services.add_action(
+                viewer,
+                m,
+                text=post.get("text", ""),
+                due_date=_date(post.get("due_date", "")),
+                owner_member_id=_int(value, "owner") if kind == "member" else None,
+                owner_party=value if kind == "party" else None,
+            )
+
+    note = "The status was changed." if post.get("action") == "status" else "Action recorded."
+    if post.get("next") == "mine":
+        try:
+            act()
+        except AccordError as exc:
+            return _my_actions_page(request, viewer, page_error=exc.message, status=exc.status)
+        messages.success(request, note)
+        return redirect("meetings:my_actions", slug=viewer.process.slug)
+    return _act(request, viewer, m, act, note, "actions")
+
+
+def _my_actions_page(request, viewer, status: int = 200, **extra) -> HttpResponse:
+    rows = [{"a": a, "overdue": _overdue(a)} for a in queries.my_actions(viewer)]
+    ctx = {
+        "process": viewer.process,
+        "viewer": viewer,
+        "rows": rows,
+        "open": [r for r in rows if r["a"].status == ActionItem.Status.OPEN],
+        "closed": [r for r in rows if r["a"].status != ActionItem.Status.OPEN],
+        "action_statuses": ActionItem.Status.choices,
+        "here": "My action items",
+        **extra,
+    }
+    return render_page(request, "meetings/actions.html", ctx, status=status)
+
+
+@login_required
+@with_viewer
+def my_actions(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Action items the viewer owns, themselves or through their party."""
+    return _my_actions_page(request, viewer)
+
+
+RULE_CHOICES = [
+    ("consensus", "Consensus (adopted unless a party objects formally)"),
+    ("unanimity", "Unanimity (every eligible party agrees)"),
+    ("majority", "Majority (over a base, with a quorum)"),
+    ("silence", "Silence procedure (adopted at the expiry unless silence is broken)"),
+    ("ad_referendum", "Ad referendum (each capital confirms by the deadline)"),
+]
+BASE_CHOICES = [
+    ("cast", "votes cast"),
+    ("valid", "valid votes"),
+    ("voting", "votes for and against"),
+    ("present", "parties present"),
+    ("eligible", "eligible parties"),
+]
+CHOICE_WORDS = {
+    "agree": "Agree",
+    "disagree": "Disagree",
+    "abstain": "Abstain",
+    "object": "Object formally",
+    "block": "Block",
+    "amend": "Propose an amendment",
+    "confirm": "Confirm (capital)",
+    "decline": "Decline (capital)",
+    "invalid": "Spoilt ballot",
+}
+RULE_ANSWERS = {
+    "consensus": ["agree", "abstain", "disagree", "object"],
+    "unanimity": ["agree", "abstain", "disagree", "object"],
+    "majority": ["agree", "disagree", "abstain"],
+    "silence": ["object", "amend"],
+    "ad_referendum": ["confirm", "decline"],
+}
+
+
+@login_required
+@require_POST
+@with_viewer
+def decision_new(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -> HttpResponse:
+    """Put a proposal to the parties (officers, coordinators, mediators)."""
+    m = queries.meeting(viewer, meeting_id)
+    post = request.POST
+    try:
+        d = services.propose(
+            viewer,
+            m,
+            title=post.get("title", ""),
+            text=post.get("text", ""),
+            rule=post.get("rule", ""),
+            eligible=post.getlist("eligible"),
+            threshold=post.get("threshold", "1/2+"),
+            base=post.get("base", "cast"),
+            quorum=_int(post.get("quorum"), "quorum"),
+            closes_at=_dt(post.get("closes_at", ""), "closing"),
+            secret=post.get("secret") == "on",
+        )
+    except AccordError as exc:
+        ctx = _detail_ctx(viewer, m, page_error=exc.message, error_anchor="decisions", dform=post)
+        return render_page(request, "meetings/detail.html", ctx, status=exc.status)
+    messages.success(request, "The proposal is open for decision.")
+    return redirect(
+        "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
+    )
+
+
+def _decision_ctx(viewer, m, d, **extra) -> dict:
+    v = queries.verdict(viewer, d)
+    for x in v["votes"]:
+        x["words"] = CHOICE_WORDS.get(x["choice"], "") if x["choice"] else ""
+    roles = {r.value for r in viewer.member.active_roles()}
+    can_vote = d.status == "open" and bool(roles & services.AUTHORITY)
+    proxies = [
+        a.member.party.code
+        for a in m.attendance.filter(status="proxy", proxy=viewer.member).select_related(
+            "member__party"
+        )
+        if a.member.party.code in d.eligible and a.member.party_id != viewer.member.party_id
+    ]
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "m": m,
+        "d": d,
+        "v": v,
+        "answers": [(c, CHOICE_WORDS[c]) for c in RULE_ANSWERS.get(d.rule, [])],
+        "choice_words": CHOICE_WORDS,
+        "can_vote": can_vote and (viewer.member.party.code in d.eligible or bool(proxies)),
+        "own_eligible": viewer.member.party.code in d.eligible,
+        "proxies": sorted(set(proxies)),
+        "is_officer": viewer.member.pk in m.officers(),
+        "here": d.title,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def decision_page(
+    request: HttpRequest, viewer: access.Viewer, meeting_id: int, decision_id: int
+) -> HttpResponse:
+    """A decision: the text, the rule in words, the verdict with its arithmetic, the votes,
+    and the vote form for a member holding the authority."""
+    m = queries.meeting(viewer, meeting_id)
+    d = queries.decision(viewer, m, decision_id)
+    if request.method == "GET":
+        return render_page(request, "meetings/decision.html", _decision_ctx(viewer, m, d))
+    post = request.POST
+    try:
+        if post.get("action") == "close":
+            services.close_decision(viewer, m, d.pk)
+            note = "The decision is closed; its verdict is in the record."
+        else:
+            services.cast_vote(
+                viewer,
+                m,
+                d.pk,
+                choice=post.get("choice", ""),
+                party=post.get("party") or None,
+                text=post.get("text", ""),
+                amendment=post.get("amendment", ""),
+            )
+            note = "The vote was cast."
+    except AccordError as exc:
+        ctx = _decision_ctx(
+            viewer, m, queries.decision(viewer, m, d.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "meetings/decision.html", ctx, status=exc.status)
+    messages.success(request, note)
+    return redirect(
+        "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
     )

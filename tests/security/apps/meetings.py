@@ -17,6 +17,8 @@ PARAMS = {
     "meeting_id": Param(kind="meetings.meeting"),
     "minutes_id": Param(kind="meetings.minutes", parent=_M),
     "agenda_item_id": Param(kind="meetings.agendaitem", parent=_M),
+    "actionitem_id": Param(kind="meetings.actionitem", parent=_M),
+    "decision_id": Param(kind="meetings.decision", parent=_M),
 }
 QUERY = {"when": Query(values=("upcoming", "past"))}
 
@@ -58,6 +60,30 @@ def canaries(b) -> None:
             wording=f"Canary wording {b.tok()}",
         )
         services.save_minutes(off, m, body=f"Canary item minutes {b.tok()}", item_id=sub.pk)
+        due = timezone.now().date() + timedelta(days=3)
+        services.add_action(
+            off,
+            m,
+            text=f"Canary action {b.tok()}",
+            due_date=due,
+            owner_member_id=b.v(attend[-1]).member.pk,
+        )
+        d = services.propose(
+            v if v.can(services.MANAGE) else off,
+            m,
+            title=f"Canary decision {b.tok()}",
+            text=f"Canary text {b.tok()}",
+            rule="consensus",
+            eligible=parties or ["MED", "ARD", "NOR"],
+        )
+        if d.eligible.get("KES"):
+            services.cast_vote(
+                b.v("viktor.kess"), m, d.pk, choice="object", text=f"Canary objection {b.tok()}"
+            )
+        if parties:
+            services.add_action(
+                off, m, text=f"Canary party action {b.tok()}", due_date=due, owner_party=parties[-1]
+            )
         return m, mn
 
     # public plenary: the chair is the hidden mediator, a hidden NOR adviser attends
