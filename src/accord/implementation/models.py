@@ -436,7 +436,8 @@ class Reminder(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["commitment", "member", "kind", "deadline"], name="reminder_once"
+                fields=["commitment", "member", "kind", "deadline"],
+                name="implementation_reminder_once",
             ),
         ]
 

@@ -307,7 +307,9 @@ class ActionReminder(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["action", "member", "kind"], name="reminder_once"),
+            models.UniqueConstraint(
+                fields=["action", "member", "kind"], name="meetings_actionreminder_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,8 @@ class Migration(migrations.Migration):
                 "ordering": ["-created_at", "-pk"],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("commitment", "member", "kind", "deadline"), name="reminder_once"
+                        fields=("commitment", "member", "kind", "deadline"),
+                        name="implementation_reminder_once",
                     )
                 ],
             },

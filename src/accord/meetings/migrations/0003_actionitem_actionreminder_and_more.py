@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="actionreminder",
             constraint=models.UniqueConstraint(
-                fields=("action", "member", "kind"), name="reminder_once"
+                fields=("action", "member", "kind"), name="meetings_actionreminder_once"
             ),
         ),
     ]
