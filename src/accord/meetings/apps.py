@@ -11,9 +11,17 @@ class MeetingsConfig(AppConfig):
         from django.urls import reverse
 
         from accord.core.links import Kind, register
-        from accord.ui.sections import Section
+        from accord.ui.sections import Panel, Section, register_panel
         from accord.ui.sections import register as add_section
 
+        def panel(viewer):
+            from accord.meetings.views import dashboard_panel
+
+            return dashboard_panel(viewer)
+
+        register_panel(
+            Panel("meetings", "Meetings and action items", "meetings/_panel.html", panel, 20)
+        )
         add_section(
             Section(
                 "meetings",

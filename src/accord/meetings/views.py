@@ -673,3 +673,16 @@ def decision_page(
     return redirect(
         "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
     )
+
+
+def dashboard_panel(viewer: access.Viewer) -> dict | None:
+    """The dashboard's "Meetings and action items" card: the next meeting the reader may read
+    and their open action items, soonest due first (None when there is neither)."""
+    items = [
+        {"a": a, "overdue": _overdue(a)}
+        for a in queries.my_actions(viewer).filter(status=ActionItem.Status.OPEN)[:5]
+    ]
+    upcoming = queries.upcoming(viewer).select_related("label").first()
+    if not items and upcoming is None:
+        return None
+    return {"items": items, "next": upcoming, "process": viewer.process}
