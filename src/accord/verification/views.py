@@ -537,7 +537,12 @@ def tracker(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                     "mark": "bar",
                     "encoding": {
                         "x": {"field": "day", "type": "ordinal", "title": "Day seen"},
-                        "y": {"field": "claims", "type": "quantitative", "title": "Claims"},
+                        "y": {
+                            "field": "claims",
+                            "type": "quantitative",
+                            "title": "Claims",
+                            "axis": {"tickMinStep": 1, "format": "d"},
+                        },
                         "color": {"field": "status", "type": "nominal", "title": "Status"},
                     },
                 },
@@ -561,7 +566,12 @@ def tracker(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                     "mark": "bar",
                     "encoding": {
                         "y": {"field": "technique", "type": "nominal", "sort": "-x", "title": None},
-                        "x": {"field": "claims", "type": "quantitative", "title": "Claims"},
+                        "x": {
+                            "field": "claims",
+                            "type": "quantitative",
+                            "title": "Claims",
+                            "axis": {"tickMinStep": 1, "format": "d"},
+                        },
                     },
                 },
                 "table": (
