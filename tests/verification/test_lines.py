@@ -86,8 +86,9 @@ def test_three_allies_approve_then_publish_with_claimreview(demo, viewer, rumour
     anon.logout()
     before = anon.get(f"/p/{SLUG}/verification/public/").content.decode()
     assert "On the Varna bridge rumour" not in before and f"#line-{ln.pk}" not in before
-    with pytest.raises(NotFound):
-        queries.line(viewer("ana.costa"), ln.pk)
+    with pytest.raises(NotFound):  # a conflict party does not read the allies' line
+        queries.line(viewer("daria.vol"), ln.pk)
+    assert queries.line(viewer("ana.costa"), ln.pk) == ln  # an allied negotiator does
     services.publish_line(viewer("erik.lund"), ln, now=T0)
     ln.refresh_from_db()
     assert ln.status == "published" and ln.label.level == 0 and ln.label.rel_to is None

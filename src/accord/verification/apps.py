@@ -71,8 +71,6 @@ class VerificationConfig(AppConfig):
                 pages=(("verification", "line"), ("verification", "public")),
             )
         )
-        from accord.verification import queries
-
         register(
             Kind(
                 name="verification.publicline",
@@ -82,7 +80,6 @@ class VerificationConfig(AppConfig):
                 title=lambda ln: ln.title,
                 url=lambda ln: reverse("verification:line", args=[ln.process.slug, ln.pk]),
                 text_fields=("title", "audience"),
-                read=queries.lines,
             )
         )
         register(

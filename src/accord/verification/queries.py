@@ -18,7 +18,6 @@ from accord.core import access
 from accord.core.access import Viewer
 from accord.core.errors import NotFound
 from accord.core.queries import valid_id
-from accord.core.roles import Perm
 from accord.verification.models import (
     Assessment,
     Claim,
@@ -236,19 +235,15 @@ def latest_assessment(viewer: Viewer, c: Claim) -> Assessment | None:
 
 # --- joint public lines ----------------------------------------------------------------------
 def lines(viewer: Viewer) -> QuerySet[PublicLine]:
-    """Lines the viewer may read: their label, and either the viewer drafts and approves
-    lines (DRAFT_PUBLIC_LINES) or the line is published (the agreed line, for its readers)."""
+    """Lines the viewer may read, by their label (default: the allies, RESTRICTED) — before
+    publication as after: labels decide what a member sees, roles what they may do (draft,
+    approve, publish). A public line is relabelled UNCLASSIFIED when it is published."""
     if viewer.member is None:
         return PublicLine.objects.none()
-    qs = access.readable(
-        PublicLine.objects.filter(process=viewer.process).select_related(
-            "label", "created_by__user"
-        ),
-        viewer,
+    qs = PublicLine.objects.filter(process=viewer.process).select_related(
+        "label", "created_by__user"
     )
-    if not viewer.can(Perm.DRAFT_PUBLIC_LINES):
-        qs = qs.filter(status=PublicLine.Status.PUBLISHED)
-    return qs
+    return access.readable(qs, viewer)
 
 
 def line(viewer: Viewer, line_id: int) -> PublicLine:
