@@ -122,3 +122,17 @@ def test_similar_never_reveals_unreadable_claims(demo, viewer, api_for):
         .json()
     )
     assert "Secret Belmark" in mine[0]["text"]
+
+
+def test_tracker_counts_only_readable_claims(demo, viewer, client_for):
+    from accord.verification import queries
+
+    sophie = viewer("sophie.martin")
+    before = sum(queries.tracker(viewer("ana.costa"))["status"].values())
+    services.create_claim(sophie, text="Belmark-only rumour", label=LabelValue.of(1, ["BEL"]))
+    assert sum(queries.tracker(viewer("ana.costa"))["status"].values()) == before
+    assert sum(queries.tracker(sophie)["status"].values()) == before + 1
+    page = client_for("ana.costa").get(f"/p/{SLUG}/verification/tracker/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Claims seen per day, by status" in html and "<svg" in html and "T0023" in html

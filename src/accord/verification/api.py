@@ -10,6 +10,7 @@ from accord.core import access, people
 from accord.core.api import label_out
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
+from accord.core.roles import Perm
 from accord.pagination import Page
 from accord.verification import queries, services
 from accord.verification import schemas as s
@@ -285,3 +286,118 @@ def assess(request: HttpRequest, slug: str, claim_id: int, data: s.AssessmentIn)
         label=_label(v, data.label),
     )
     return Status(201, assessment_out(v, a))
+
+
+# --- joint public lines ------------------------------------------------------------------------
+def line_out(v: access.Viewer, ln) -> dict:
+    verdict = queries.line_verdict(ln)
+    return {
+        "id": ln.pk,
+        "series": ln.series,
+        "version": ln.version,
+        "title": ln.title,
+        "texts": ln.texts,
+        "claims": [c.pk for c in queries.line_claims(v, ln)],
+        "verdict": ln.verdict,
+        "counters": ln.counters,
+        "audience": ln.audience,
+        # the allies' own guidance stays with those who speak for them, even on a public line
+        "guidance": ln.guidance if v.can(Perm.DRAFT_PUBLIC_LINES) else "",
+        "public": ln.public,
+        "embargo_until": ln.embargo_until,
+        "rule": ln.rule,
+        "deadline": ln.deadline,
+        "status": ln.status,
+        "outcome": verdict.outcome,
+        "waiting_for": list(verdict.waiting) if ln.status == "circulating" else [],
+        "content_hash": ln.content_hash,
+        "published_at": ln.published_at,
+        "label": label_out(v.process, ln.label),
+        "responses": [
+            {
+                "party": r.party.code,
+                "kind": r.kind,
+                "amendment": r.amendment,
+                "note": r.note,
+                "by": people.handle(v, r.member),
+                "at": r.at,
+            }
+            for r in queries.line_responses(v, ln)
+        ],
+    }
+
+
+@router.get(f"{BASE}/lines", response=list[s.LineOut], summary="Public lines I may read")
+@paginate(Page)
+def list_lines(request: HttpRequest, slug: str, status: str | None = None):
+    v = _v(request, slug)
+    services.settle_due()
+    qs = queries.lines(v)
+    return [line_out(v, ln) for ln in (qs.filter(status=status) if status else qs)]
+
+
+@router.post(
+    f"{BASE}/lines",
+    response={201: s.LineOut},
+    summary="Draft a joint public line and circulate it to every ally",
+)
+def draft_line(request: HttpRequest, slug: str, data: s.LineIn):
+    v = _v(request, slug)
+    ln = services.draft_line(
+        v,
+        title=data.title,
+        texts=data.texts,
+        claims=data.claims,
+        verdict=data.verdict,
+        counters=data.counters,
+        audience=data.audience,
+        guidance=data.guidance,
+        public=data.public,
+        embargo_until=data.embargo_until,
+        rule=data.rule,
+        deadline=data.deadline,
+        label=_label(v, data.label),
+    )
+    return Status(201, line_out(v, ln))
+
+
+@router.get(f"{BASE}/lines/{{publicline_id}}", response=s.LineOut, summary="A public line")
+def get_line(request: HttpRequest, slug: str, publicline_id: int):
+    v = _v(request, slug)
+    services.settle_due()
+    return line_out(v, queries.line(v, publicline_id))
+
+
+@router.post(
+    f"{BASE}/lines/{{publicline_id}}/responses",
+    response={201: s.LineOut},
+    summary="My party approves or objects (an objection under silence carries an amendment)",
+)
+def respond_line(request: HttpRequest, slug: str, publicline_id: int, data: s.ResponseIn):
+    v = _v(request, slug)
+    ln = queries.line(v, publicline_id)
+    services.respond_line(v, ln, kind=data.kind, amendment=data.amendment, note=data.note)
+    return Status(201, line_out(v, queries.line(v, publicline_id)))
+
+
+@router.post(
+    f"{BASE}/lines/{{publicline_id}}/revise",
+    response={201: s.LineOut},
+    summary="A new version of the line (needs every ally's approval again)",
+)
+def revise_line(request: HttpRequest, slug: str, publicline_id: int, data: s.LineReviseIn):
+    v = _v(request, slug)
+    changes = {k: val for k, val in data.dict().items() if val is not None}
+    ln = services.revise_line(v, queries.line(v, publicline_id), **changes)
+    return Status(201, line_out(v, ln))
+
+
+@router.post(
+    f"{BASE}/lines/{{publicline_id}}/publish",
+    response=s.LineOut,
+    summary="Publish an approved line after its embargo",
+)
+def publish_line(request: HttpRequest, slug: str, publicline_id: int):
+    v = _v(request, slug)
+    ln = services.publish_line(v, queries.line(v, publicline_id))
+    return line_out(v, queries.line(v, ln.pk))

@@ -21,7 +21,11 @@ class VerificationConfig(AppConfig):
                 "verification:claims",
                 50,
                 "Verification",
-                pages=(("verification", "claim"), ("verification", "techniques")),
+                pages=(
+                    ("verification", "claim"),
+                    ("verification", "techniques"),
+                    ("verification", "tracker"),
+                ),
             ),
             group_order=50,
         )
@@ -55,6 +59,27 @@ class VerificationConfig(AppConfig):
                 title=lambda c: c.text[:80],
                 url=lambda c: reverse("verification:claim", args=[c.process.slug, c.pk]),
                 text_fields=("text",),
+            )
+        )
+        add_section(
+            Section(
+                "public_lines",
+                "Public lines",
+                "verification:lines",
+                52,
+                "Verification",
+                pages=(("verification", "line"), ("verification", "public")),
+            )
+        )
+        register(
+            Kind(
+                name="verification.publicline",
+                model_label="verification.PublicLine",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda ln: ln.title,
+                url=lambda ln: reverse("verification:line", args=[ln.process.slug, ln.pk]),
+                text_fields=("title", "audience"),
             )
         )
         register(

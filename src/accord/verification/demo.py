@@ -16,7 +16,7 @@ from django.utils import timezone
 from accord.core.demo import member_viewer
 from accord.core.labels import LabelValue
 from accord.verification import disarm, services
-from accord.verification.models import Technique
+from accord.verification.models import PublicLine, Technique
 
 log = logging.getLogger("accord.verification")
 
@@ -89,6 +89,7 @@ def load(process) -> None:
         techniques=techniques,
         disinformant_category="unattributed",
         intent="military",
+        label=LabelValue.of(0),  # seen in public: anyone may know of it
     )
     services.assess(
         sophie,
@@ -126,7 +127,7 @@ def load(process) -> None:
         seen_at=now - timedelta(hours=26),
         sources=[patrol.pk],
     )
-    services.create_claim(
+    echo = services.create_claim(
         sophie,
         text=ECHO,
         language="en",
@@ -137,3 +138,48 @@ def load(process) -> None:
         techniques=["T0118"] if have_disarm else [],
         label=LabelValue.of(1, ["ARD", "NOR", "BEL"]),
     )
+    # joint public lines: one published on the public page, one awaiting Belmark under silence
+    erik = member_viewer(process, "erik.lund")
+    james = member_viewer(process, "james.whitfield")
+    marc = member_viewer(process, "marc.dubois")
+    published = services.draft_line(
+        erik,
+        title="No massacre at the Varna bridge",
+        texts={
+            "en": (
+                "The Varna Monitoring Mission held the bridge checkpoint throughout the morning "
+                "and recorded no shooting. The story of a massacre is false; please check the "
+                "mission's reports before sharing."
+            ),
+            "fr": (
+                "La mission de surveillance tenait le poste du pont toute la matinée et n'a "
+                "enregistré aucun tir. Le récit d'un massacre est faux."
+            ),
+        },
+        claims=[rumour.pk],
+        verdict="false",
+        counters=["C00030", "C00174"],
+        audience="International and regional media",
+        guidance="Do not name a suspected author; do not repeat the casualty figure.",
+        public=True,
+    )
+    for v in (erik, james, marc):
+        services.respond_line(v, published, kind="approve")
+    services.publish_line(erik, published)
+    services.draft_line(
+        erik,
+        title="Allies' line on the renewed bridge rumour",
+        texts={
+            "en": "We have seen no evidence of violence at the Varna bridge; the monitors were present."
+        },
+        claims=[echo.pk],
+        verdict="false",
+        counters=["C00030"],
+        audience="Spokespersons of the allied delegations",
+        guidance="Refer to the monitoring mission; no comment on the conflict parties.",
+        rule="silence",
+        deadline=now + timedelta(hours=20),
+    )
+    pending = PublicLine.objects.filter(process=process, status="circulating").first()
+    services.respond_line(erik, pending, kind="approve")
+    services.respond_line(james, pending, kind="approve")

@@ -244,3 +244,83 @@ class Assessment(models.Model):
     @property
     def credibility_words(self) -> str:
         return CREDIBILITY.get(self.credibility, "")
+
+
+# --- joint public lines ----------------------------------------------------------------------
+class PublicLine(models.Model):
+    """What the allies will say about claims: text per language, approved by every ally.
+
+    Each version is its own row (same `series`, growing `version`); an approved version is
+    frozen by `content_hash` and a change makes a new version that needs approval again."""
+
+    class Verdict(models.TextChoices):  # what the line says of the claims it answers
+        FALSE = "false", "False"
+        MISLEADING = "misleading", "Misleading"
+        UNPROVEN = "unproven", "Unproven"
+        TRUE = "true", "True"
+
+    class Status(models.TextChoices):
+        CIRCULATING = "circulating", "Circulating for approval"
+        APPROVED = "approved", "Approved"
+        NOT_ADOPTED = "not_adopted", "Not adopted"
+        SUPERSEDED = "superseded", "Superseded by a new version"
+        PUBLISHED = "published", "Published"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    series = models.PositiveIntegerField(default=0)  # pk of the first version
+    version = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    texts = models.JSONField(default=dict)  # language code → text
+    claims = models.ManyToManyField(Claim, blank=True, related_name="public_lines")
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, default=Verdict.FALSE)
+    counters = models.JSONField(default=list)  # DISARM counter IDs C00000
+    audience = models.CharField(max_length=200, blank=True)
+    guidance = models.TextField(blank=True)  # for spokespersons: what not to say
+    public = models.BooleanField(default=False)
+    embargo_until = models.DateTimeField(null=True, blank=True)
+    rule = models.CharField(max_length=12, default="unanimity")
+    deadline = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CIRCULATING)
+    content_hash = models.CharField(max_length=71)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("process", "series", "version", "title", "status", "content_hash", "label")
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    @property
+    def rule_words(self) -> str:
+        return {"unanimity": "Unanimity", "silence": "Silence procedure"}.get(self.rule, self.rule)
+
+
+class LineResponse(models.Model):
+    """One ally's approval or objection (with its amendment) to one version of a line."""
+
+    class Kind(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        OBJECT = "object", "Objected"
+
+    line = models.ForeignKey(PublicLine, on_delete=models.CASCADE, related_name="responses")
+    party = models.ForeignKey("core.Party", on_delete=models.RESTRICT, related_name="+")
+    member = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amendment = models.TextField(blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    content_hash = models.CharField(max_length=71)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["line", "party"], name="line_response_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.party_id}"

@@ -18,7 +18,15 @@ from accord.core import access
 from accord.core.access import Viewer
 from accord.core.errors import NotFound
 from accord.core.queries import valid_id
-from accord.verification.models import Assessment, Claim, Source, SourceRating, Technique
+from accord.verification.models import (
+    Assessment,
+    Claim,
+    LineResponse,
+    PublicLine,
+    Source,
+    SourceRating,
+    Technique,
+)
 from accord.verification.similar import ClaimIndex, Match
 
 
@@ -223,3 +231,146 @@ def similar(viewer: Viewer, text: str, *, k: int = 5, exclude: int | None = None
 def latest_assessment(viewer: Viewer, c: Claim) -> Assessment | None:
     """The newest assessment of a readable claim that the viewer may read."""
     return assessments(viewer, c).first()
+
+
+# --- joint public lines ----------------------------------------------------------------------
+def lines(viewer: Viewer) -> QuerySet[PublicLine]:
+    """Lines the viewer may read, by their label (default: the allies, RESTRICTED) — before
+    publication as after: labels decide what a member sees, roles what they may do (draft,
+    approve, publish). A public line is relabelled UNCLASSIFIED when it is published."""
+    if viewer.member is None:
+        return PublicLine.objects.none()
+    qs = PublicLine.objects.filter(process=viewer.process).select_related(
+        "label", "created_by__user"
+    )
+    return access.readable(qs, viewer)
+
+
+def line(viewer: Viewer, line_id: int) -> PublicLine:
+    if not valid_id(line_id):
+        raise NotFound("public line not found")
+    obj = lines(viewer).filter(pk=line_id).first()
+    if obj is None:
+        raise NotFound("public line not found")
+    return obj
+
+
+def line_claims(viewer: Viewer, ln: PublicLine) -> list[Claim]:
+    line(viewer, ln.pk)
+    return list(claims(viewer).filter(public_lines=ln))
+
+
+def line_responses(viewer: Viewer, ln: PublicLine) -> list[LineResponse]:
+    line(viewer, ln.pk)
+    return list(ln.responses.select_related("party", "member__user"))
+
+
+def line_versions(viewer: Viewer, ln: PublicLine) -> list[PublicLine]:
+    return list(lines(viewer).filter(series=ln.series).order_by("-version"))
+
+
+def line_verdict(ln: PublicLine):
+    from django.utils import timezone
+
+    from accord.verification import approval
+
+    return approval.verdict(ln, timezone.now())
+
+
+def public_lines(process) -> list[PublicLine]:
+    """Published public lines of a process: what anyone, signed in or not, may read."""
+    qs = PublicLine.objects.filter(
+        process=process, public=True, status=PublicLine.Status.PUBLISHED, label__level=0
+    ).select_related("label")
+    return [
+        ln
+        for ln in qs.order_by("-published_at")
+        if ln.label.rel_to is None and not ln.label.caveats
+    ]
+
+
+RATING = {
+    "false": (1, "False"),
+    "misleading": (2, "Misleading"),
+    "unproven": (3, "Unproven"),
+    "true": (5, "True"),
+}
+
+
+def claim_reviews(ln: PublicLine, url: str, author: str) -> list[dict]:
+    """schema.org ClaimReview objects, one per claim a published public line answers (only
+    public claims can be in such a line: publish_line refuses others)."""
+    value, name = RATING[ln.verdict]
+    out = []
+    for c in ln.claims.select_related("label").order_by("pk"):
+        if c.label.level != 0 or c.label.rel_to is not None or c.label.caveats:
+            continue
+        appearances = [c.url] + [
+            s.url for s in c.sources.filter(label__level=0, label__rel_to__isnull=True) if s.url
+        ]
+        item = {
+            "@type": "Claim",
+            "datePublished": c.seen_at.date().isoformat(),
+            "appearance": [
+                {"@type": "CreativeWork", "url": u}
+                for u in dict.fromkeys(a for a in appearances if a)
+            ],
+        }
+        if c.platform:
+            item["firstAppearance"] = {
+                "@type": "CreativeWork",
+                "name": c.platform,
+                **({"url": c.url} if c.url else {}),
+            }
+        out.append(
+            {
+                "@context": "https://schema.org",
+                "@type": "ClaimReview",
+                "url": f"{url}#line-{ln.pk}",
+                "claimReviewed": c.text,
+                "datePublished": ln.published_at.date().isoformat() if ln.published_at else None,
+                "author": {"@type": "Organization", "name": author},
+                "reviewRating": {
+                    "@type": "Rating",
+                    "ratingValue": value,
+                    "bestRating": 5,
+                    "worstRating": 1,
+                    "alternateName": name,
+                },
+                "itemReviewed": item,
+                "reviewBody": next(iter(ln.texts.values()), ""),
+                "inLanguage": next(iter(ln.texts.keys()), "en"),
+            }
+        )
+    return out
+
+
+# --- rumour tracker ------------------------------------------------------------------------------
+def tracker(viewer: Viewer) -> dict:
+    """Counts over the claims the viewer may read (and the status they may read): per day and
+    status, per DISARM technique, language and platform. Derived from readable rows only, so
+    it carries nothing the viewer could not count themselves."""
+    from collections import Counter as Tally
+
+    days: Tally = Tally()
+    tech: Tally = Tally()
+    lang: Tally = Tally()
+    plat: Tally = Tally()
+    status: Tally = Tally()
+    for seen, techniques_, language, platform, st in claims(viewer).values_list(
+        "seen_at", "techniques", "language", "platform", "seen_status"
+    ):
+        st = st or "unstarted"
+        days[(seen.date().isoformat(), st)] += 1
+        for t in techniques_ or []:
+            tech[t] += 1
+        lang[language or "?"] += 1
+        plat[platform or "not stated"] += 1
+        status[st] += 1
+    return {
+        "days": days,
+        "techniques": tech,
+        "languages": lang,
+        "platforms": plat,
+        "status": status,
+    }

@@ -146,3 +146,64 @@ class ClaimDetailOut(ClaimOut):
 
 class SimilarIn(Schema):
     text: str = Field(..., max_length=5000)
+
+
+class LineIn(Schema):
+    title: str = Field(..., max_length=200)
+    texts: dict[str, str] = Field(..., description="language code → text")
+    claims: list[int] = Field(default_factory=list, max_length=50)
+    verdict: str = Field("false", description="false, misleading, unproven or true")
+    counters: list[str] = Field(default_factory=list, max_length=20)
+    audience: str = Field("", max_length=200)
+    guidance: str = Field("", max_length=4000)
+    public: bool = False
+    embargo_until: datetime | None = None
+    rule: str = Field("unanimity", description="unanimity or silence")
+    deadline: datetime | None = None
+    label: LabelIn | None = None
+
+
+class LineReviseIn(Schema):
+    texts: dict[str, str] | None = None
+    title: str | None = None
+    guidance: str | None = None
+    deadline: datetime | None = None
+
+
+class ResponseIn(Schema):
+    kind: str = Field(..., description="approve or object")
+    amendment: str = Field("", max_length=4000)
+    note: str = Field("", max_length=500)
+
+
+class ResponseOut(Schema):
+    party: str
+    kind: str
+    amendment: str
+    note: str
+    by: str | None
+    at: datetime
+
+
+class LineOut(Schema):
+    id: int
+    series: int
+    version: int
+    title: str
+    texts: dict[str, str]
+    claims: list[int] = Field(..., description="claims it answers that you may read")
+    verdict: str
+    counters: list[str]
+    audience: str
+    guidance: str
+    public: bool
+    embargo_until: datetime | None
+    rule: str
+    deadline: datetime | None
+    status: str
+    outcome: str
+    waiting_for: list[str]
+    content_hash: str
+    published_at: datetime | None
+    label: LabelOut
+    responses: list[ResponseOut]

@@ -13,7 +13,9 @@ roots differ. Credibility 1 ("confirmed") needs two independent sources.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -22,12 +24,13 @@ from django.utils import timezone
 
 from accord.core import access, events, links
 from accord.core.access import Viewer
-from accord.core.errors import Conflict, Invalid, NotFound
+from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.labels import LabelValue, combine
+from accord.core.models import Party
 from accord.core.queries import valid_id
 from accord.core.roles import Perm
 from accord.ledger.services import record
-from accord.verification import disarm, queries
+from accord.verification import approval, disarm, queries
 from accord.verification.models import (
     CREDIBILITY,
     ESTIMATIVE,
@@ -35,6 +38,8 @@ from accord.verification.models import (
     Assessment,
     Claim,
     Counter,
+    LineResponse,
+    PublicLine,
     Source,
     SourceRating,
     Tactic,
@@ -518,3 +523,400 @@ def assess(
         )
     _notify(a, "assessment", "assessment", [a.label_id, claim.label_id])
     return a
+
+
+# --- joint public lines ----------------------------------------------------------------------
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+MAX_LINE_TEXT = 4000
+
+
+def _clean_texts(texts: dict | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lang, text in (texts or {}).items():
+        code = str(lang or "").strip()
+        if not LANG_RE.match(code):
+            raise Invalid(
+                f"{code!r} is not a language code such as en or fr", {"texts": "language"}
+            )
+        body = " ".join(str(text or "").split())
+        if not body:
+            continue
+        if len(body) > MAX_LINE_TEXT:
+            raise Invalid(
+                f"the {code} text is at most {MAX_LINE_TEXT} characters", {"texts": "too long"}
+            )
+        out[code] = body
+    if not out:
+        raise Invalid(
+            "a public line needs its text in at least one language", {"texts": "required"}
+        )
+    return dict(sorted(out.items()))
+
+
+def _clean_counters(ids: list[str] | None) -> list[str]:
+    out = []
+    for raw in ids or []:
+        c = str(raw or "").strip().upper()
+        if c and c not in out:
+            out.append(c)
+    bad = [c for c in out if not disarm.COUNTER_RE.match(c)]
+    if bad:
+        raise Invalid(
+            f"not DISARM counter IDs (C00000): {', '.join(bad)}", {"counters": "malformed"}
+        )
+    if Counter.objects.exists():  # a bundle with counters: they must be known
+        known = set(
+            Counter.objects.filter(external_id__in=out).values_list("external_id", flat=True)
+        )
+        unknown = [c for c in out if c not in known]
+        if unknown:
+            raise Invalid(
+                f"unknown DISARM counter(s): {', '.join(unknown)}", {"counters": "unknown"}
+            )
+    return out
+
+
+def line_content(line: PublicLine, claim_ids: list[int] | None = None) -> dict:
+    """What the allies approve: everything a spokesperson would say or act on."""
+    ids = sorted(claim_ids if claim_ids is not None else line.claims.values_list("pk", flat=True))
+    return {
+        "series": line.series,
+        "version": line.version,
+        "title": line.title,
+        "texts": line.texts,
+        "claims": ids,
+        "verdict": line.verdict,
+        "counters": line.counters,
+        "audience": line.audience,
+        "guidance": line.guidance,
+        "public": line.public,
+        "embargo_until": line.embargo_until.isoformat() if line.embargo_until else None,
+        "rule": line.rule,
+        "deadline": line.deadline.isoformat() if line.deadline else None,
+    }
+
+
+def content_hash(line: PublicLine, claim_ids: list[int] | None = None) -> str:
+    data = json.dumps(line_content(line, claim_ids), sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(data.encode()).hexdigest()
+
+
+def _ally_labels(process) -> LabelValue:
+    codes = list(Party.objects.filter(process=process, kind="ally").values_list("code", flat=True))
+    return LabelValue.of(1, codes or None)
+
+
+def _tell_allies(line: PublicLine, kind: str) -> None:
+    """Every ally told at once (one notice to every reader of the line)."""
+    events.notify(line.process_id, f"verification.{kind}", {"line": line.pk}, [line.label_id])
+
+
+def _check_line_fields(
+    viewer: Viewer,
+    *,
+    title: str,
+    texts: dict,
+    claims: list[int] | None,
+    verdict: str,
+    counters: list[str] | None,
+    audience: str,
+    guidance: str,
+    public: bool,
+    embargo_until: datetime | None,
+    rule: str,
+    deadline: datetime | None,
+    now: datetime,
+) -> dict:
+    title = _text(title, "title", 200, required=True)
+    clean = _clean_texts(texts)
+    if verdict not in PublicLine.Verdict.values:
+        raise Invalid(
+            f"the line's verdict is one of: {', '.join(PublicLine.Verdict.values)}",
+            {"verdict": "unknown"},
+        )
+    if rule not in approval.RULES:
+        raise Invalid("the decision rule is unanimity or silence", {"rule": "unknown"})
+    if rule == approval.SILENCE and deadline is None:
+        raise Invalid(
+            "the silence procedure needs a deadline (the time silence expires)",
+            {"deadline": "required"},
+        )
+    if deadline is not None and deadline <= now:
+        raise Invalid("the deadline must be in the future", {"deadline": "in the past"})
+    ids = list(dict.fromkeys(claims or []))
+    found = list(queries.claims(viewer).filter(pk__in=[i for i in ids if valid_id(i)]))
+    if len(found) != len(ids):
+        raise NotFound("claim not found")
+    return {
+        "title": title,
+        "texts": clean,
+        "claims": found,
+        "verdict": verdict,
+        "counters": _clean_counters(counters),
+        "audience": _text(audience, "audience", 200),
+        "guidance": _text(guidance, "guidance", 4000),
+        "public": bool(public),
+        "embargo_until": embargo_until,
+        "rule": rule,
+        "deadline": deadline,
+    }
+
+
+def _require_drafter(viewer: Viewer, act: str) -> None:
+    access.require(viewer, Perm.DRAFT_PUBLIC_LINES)
+    if viewer.member.party.kind != "ally":
+        raise Forbidden(
+            f"only the allies' members {act} joint public lines; your party is not an ally"
+        )
+
+
+def draft_line(
+    viewer: Viewer,
+    *,
+    title: str,
+    texts: dict,
+    claims: list[int] | None = None,
+    verdict: str = "false",
+    counters: list[str] | None = None,
+    audience: str = "",
+    guidance: str = "",
+    public: bool = False,
+    embargo_until: datetime | None = None,
+    rule: str = approval.UNANIMITY,
+    deadline: datetime | None = None,
+    label: LabelValue | None = None,
+    now: datetime | None = None,
+    _previous: PublicLine | None = None,
+) -> PublicLine:
+    """Draft a joint public line and circulate it to every ally for approval under its rule
+    (an ally's communications officer or head of delegation)."""
+    _require_drafter(viewer, "draft")
+    now = now or timezone.now()
+    fields = _check_line_fields(
+        viewer,
+        title=title,
+        texts=texts,
+        claims=claims,
+        verdict=verdict,
+        counters=counters,
+        audience=audience,
+        guidance=guidance,
+        public=public,
+        embargo_until=embargo_until,
+        rule=rule,
+        deadline=deadline,
+        now=now,
+    )
+    found = fields.pop("claims")
+    label = label or _ally_labels(viewer.process)
+    access.check_can_apply(viewer, label)
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        line = PublicLine.objects.create(
+            process=viewer.process,
+            version=(_previous.version + 1) if _previous else 1,
+            series=_previous.series if _previous else 0,
+            label=row,
+            created_by=viewer.member,
+            content_hash="",
+            **fields,
+        )
+        if not line.series:
+            line.series = line.pk
+        line.claims.set(found)
+        line.content_hash = content_hash(line, [c.pk for c in found])
+        line.save(update_fields=["series", "content_hash"])
+        if _previous is not None:
+            _previous.status = PublicLine.Status.SUPERSEDED
+            _previous.save(update_fields=["status"])
+            record(viewer.member, "verification.line_superseded", _previous, {"by": line.pk})
+        record(
+            viewer.member,
+            "verification.line_circulate",
+            line,
+            {"rule": line.rule, "claims": [c.pk for c in found]},
+            refs=found,
+        )
+    _tell_allies(line, "line_circulated")
+    return line
+
+
+def revise_line(viewer: Viewer, line: PublicLine, **changes) -> PublicLine:
+    """A change to a line is a new version that needs every ally's approval again."""
+    line = queries.line(viewer, line.pk)
+    if line.status in (PublicLine.Status.SUPERSEDED, PublicLine.Status.PUBLISHED):
+        raise Conflict(
+            f"this version is {line.get_status_display().lower()}; revise the latest one",
+            {"line": line.status},
+        )
+    current = {
+        "title": line.title,
+        "texts": line.texts,
+        "claims": list(line.claims.values_list("pk", flat=True)),
+        "verdict": line.verdict,
+        "counters": line.counters,
+        "audience": line.audience,
+        "guidance": line.guidance,
+        "public": line.public,
+        "embargo_until": line.embargo_until,
+        "rule": line.rule,
+        "deadline": changes.get("deadline"),
+        "label": line.label.value,
+    }
+    unknown = set(changes) - set(current) - {"now"}
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))}", {"changes": "unknown"})
+    current.update(changes)
+    return draft_line(viewer, **current, _previous=line)
+
+
+def respond_line(
+    viewer: Viewer,
+    line: PublicLine,
+    *,
+    kind: str,
+    amendment: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> LineResponse:
+    """An ally's approval or objection (with an amendment under the silence procedure), by a
+    member holding DRAFT_PUBLIC_LINES; ledgered; the line settles when its rule decides."""
+    _require_drafter(viewer, "approve")
+    now = now or timezone.now()
+    line = queries.line(viewer, line.pk)
+    if kind not in LineResponse.Kind.values:
+        raise Invalid("a response is approve or object", {"kind": "unknown"})
+    amendment = _text(amendment, "amendment", MAX_LINE_TEXT)
+    note = _text(note, "note", 500)
+    if line.status != PublicLine.Status.CIRCULATING:
+        raise Conflict(
+            f"this version is {line.get_status_display().lower()}: it takes no more responses",
+            {"line": line.status},
+        )
+    v = approval.verdict(line, now)
+    if not v.open:
+        raise Conflict(f"this version is already decided ({v.words})", {"line": v.outcome})
+    if line.deadline is not None and now >= line.deadline:
+        raise Conflict("the deadline has passed", {"deadline": "passed"})
+    if kind == "object" and line.rule == approval.SILENCE and not amendment:
+        raise Invalid(
+            "under the silence procedure an objection must carry an amendment",
+            {"amendment": "required"},
+        )
+    party = viewer.member.party
+    if line.responses.filter(party=party).exists():
+        raise Conflict(f"{party.code} has already responded to this version", {"party": "done"})
+    if content_hash(line) != line.content_hash:
+        raise Conflict("the line's content no longer matches its hash", {"line": "tampered"})
+    with transaction.atomic():
+        r = LineResponse.objects.create(
+            line=line,
+            party=party,
+            member=viewer.member,
+            kind=kind,
+            amendment=amendment,
+            note=note,
+            content_hash=line.content_hash,
+            at=now,
+        )
+        record(
+            viewer.member,
+            f"verification.line_{kind}",
+            line,
+            {"party": party.code, "amendment": amendment, "content_hash": line.content_hash},
+        )
+        outcome = _settle(line, now, viewer.member)
+    if outcome is not None and outcome.outcome == approval.SILENCE_BROKEN:
+        _tell_allies(line, "line_silence_broken")
+    elif outcome is not None:
+        _tell_allies(line, "line_decided")
+    else:
+        _tell_allies(line, "line_response")
+    return r
+
+
+def _settle(line: PublicLine, now: datetime, actor) -> approval.Verdict | None:
+    """Record the outcome once the rule has decided (inside the caller's transaction)."""
+    v = approval.verdict(line, now)
+    if v.open or line.status != PublicLine.Status.CIRCULATING:
+        return None
+    line.status = PublicLine.Status.APPROVED if v.adopted else PublicLine.Status.NOT_ADOPTED
+    line.decided_at = v.decided_at or now
+    line.save(update_fields=["status", "decided_at"])
+    record(
+        actor or "accord",
+        "verification.line_decided",
+        line,
+        {"outcome": v.outcome, "approved": list(v.approved), "objected": list(v.objected)},
+        process=line.process,
+    )
+    return v
+
+
+def settle_due(now: datetime | None = None) -> int:
+    """Decide every circulating line whose deadline has passed (silence expires, unanimity
+    lapses); called by the periodic task and before a line is shown or published."""
+    now = now or timezone.now()
+    n = 0
+    for line in PublicLine.objects.filter(
+        status=PublicLine.Status.CIRCULATING, deadline__lte=now
+    ).select_related("process"):
+        with transaction.atomic():
+            v = _settle(line, now, None)
+        if v is not None:
+            n += 1
+            _tell_allies(line, "line_decided")
+    return n
+
+
+def publish_line(viewer: Viewer, line: PublicLine, now: datetime | None = None) -> PublicLine:
+    """Publish an approved line once its embargo has passed: its readers (the allies'
+    communications officers) get it as the agreed line; a line marked public is released to
+    everyone (relabelled UNCLASSIFIED, a ledgered release) and appears on the process's public
+    page with ClaimReview markup. Every claim a public line answers must itself be public."""
+    _require_drafter(viewer, "publish")
+    now = now or timezone.now()
+    settle_due(now)
+    line = queries.line(viewer, line.pk)
+    if line.status == PublicLine.Status.PUBLISHED:
+        raise Conflict("this line is already published", {"line": "published"})
+    if line.status != PublicLine.Status.APPROVED:
+        raise Conflict(
+            f"only an approved line can be published; this one is {approval.verdict(line, now).words}",
+            {"line": line.status},
+        )
+    if content_hash(line) != line.content_hash:
+        raise Conflict("the approved content no longer matches its hash", {"line": "tampered"})
+    if line.embargo_until and now < line.embargo_until:
+        raise Conflict(
+            f"the line is under embargo until {line.embargo_until:%d %b %Y %H:%M} UTC",
+            {"embargo_until": "not yet"},
+        )
+    claims = list(line.claims.select_related("label"))
+    if line.public:
+        closed = [
+            c for c in claims if c.label.level != 0 or c.label.rel_to is not None or c.label.caveats
+        ]
+        if closed:
+            raise Conflict(
+                f"{len(closed)} claim{'s' if len(closed) != 1 else ''} this line answers "
+                f"{'are' if len(closed) != 1 else 'is'} not unclassified and releasable to all; "
+                "a public line can only answer public claims",
+                {"claims": "not public"},
+            )
+    with transaction.atomic():
+        line.status = PublicLine.Status.PUBLISHED
+        line.published_at = now
+        fields = ["status", "published_at"]
+        if line.public:
+            line.label = access.label_row(line.process, LabelValue.of(0))
+            fields.append("label")
+        line.save(update_fields=fields)
+        record(
+            viewer.member,
+            "verification.line_publish",
+            line,
+            {"public": line.public, "content_hash": line.content_hash},
+        )
+    _tell_allies(line, "line_published")
+    return line

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 N_FEATURES = 2**20
-MERGE_AT = 1000  # delta rows before a merge into the base matrix
+MERGE_AT = 2000  # delta rows before a (background) merge into the base matrix
 MIN_SCORE = 0.25  # below this a claim is not "similar"
 COMMON = 0.2  # query features in more than this share of claims are skipped (stop-grams)
 COMMON_FROM = 1000  # ... once there are this many claims (before, every feature counts)
@@ -67,7 +67,7 @@ class Match:
 class ClaimIndex:
     """Claims as hashed n-gram counts with live document frequencies; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, background: bool = True) -> None:
         self._lock = threading.RLock()
         width = 2 * N_FEATURES
         self.df = np.zeros(width, dtype=np.int32)
@@ -77,13 +77,15 @@ class ClaimIndex:
         self.base_labels = np.zeros(0, dtype=np.int64)
         self.base_norms = np.zeros(0, dtype=np.float32)
         self.delta: list[tuple[np.ndarray, np.ndarray]] = []  # (indices, data) per row
+        self._d_ids = np.zeros(0, np.int64)
+        self._d_labels = np.zeros(0, np.int64)
+        self._d_norms = np.zeros(0, np.float32)
+        self._merging: threading.Thread | None = None
+        self.background = background
         self._d_ind = np.zeros(0, np.int64)  # the delta rows flattened: feature, value, row
         self._d_dat = np.zeros(0, np.float32)
         self._d_row = np.zeros(0, np.int64)
         self._qbuf = np.zeros(width, np.float32)
-        self.delta_ids: list[int] = []
-        self.delta_labels: list[int] = []
-        self.delta_norms: list[float] = []
         self.max_id = 0
 
     def __len__(self) -> int:
@@ -101,21 +103,37 @@ class ClaimIndex:
         m.data = 1.0 + np.log(m.data)  # sublinear term frequency
         return m
 
+    def _norms(self, m: sp.csr_matrix) -> np.ndarray:
+        """TF-IDF norms of rows with today's IDF (O(nnz), no dense row)."""
+        w = m.data * self.idf(m.indices)
+        rows_of = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        norms = np.sqrt(np.bincount(rows_of, weights=w * w, minlength=m.shape[0]))
+        norms[norms == 0] = 1.0
+        return norms.astype(np.float32)
+
     def bulk(self, ids: list[int], labels: list[int], texts: list[str]) -> None:
-        """Add many claims at once (a first build) and merge them into the base."""
+        """Add many claims at once (a first build): straight into the base matrix."""
         if not ids:
             return
+        running = self._merging
+        if running is not None and running.is_alive():
+            running.join()
         with self._lock:
             m = self._tf(vectorise(texts))
             self.df += np.bincount(m.indices, minlength=self.df.shape[0]).astype(np.int32)
             self.n += len(ids)
             self.max_id = max(self.max_id, max(ids))
-            self.merge(extra=(m, list(ids), list(labels)))
+            base = sp.vstack([self.base.tocsr(), m], format="csr", dtype=np.float32)
+            self.base_ids = np.concatenate([self.base_ids, np.array(ids, np.int64)])
+            self.base_labels = np.concatenate([self.base_labels, np.array(labels, np.int64)])
+            self.base_norms = self._norms(base)  # a fresh build: every norm with today's IDF
+            self.base = base.tocsc()
 
     def add(self, claim_id: int, label_id: int, text: str) -> None:
-        """Add one claim (the incremental update, about a millisecond)."""
+        """Add one claim (the incremental update, about a millisecond). Every MERGE_AT new
+        claims the delta is folded into the base in a background thread."""
+        row = self._tf(vectorise([text]))
         with self._lock:
-            row = self._tf(vectorise([text]))
             self.df[row.indices] += 1
             self.n += 1
             w = row.data * self.idf(row.indices)
@@ -125,51 +143,81 @@ class ClaimIndex:
             self._d_row = np.concatenate(
                 [self._d_row, np.full(row.indices.size, len(self.delta) - 1, np.int64)]
             )
-            self.delta_ids.append(claim_id)
-            self.delta_labels.append(label_id)
-            self.delta_norms.append(float(np.sqrt((w * w).sum())) or 1.0)
+            self._d_ids = np.append(self._d_ids, claim_id)
+            self._d_labels = np.append(self._d_labels, label_id)
+            self._d_norms = np.append(self._d_norms, np.float32(np.sqrt((w * w).sum()) or 1.0))
             self.max_id = max(self.max_id, claim_id)
-            if len(self.delta_ids) >= MERGE_AT:
-                self.merge()
+            due = len(self.delta) >= MERGE_AT and self._merging is None
+            if due:
+                self._merging = threading.Thread(target=self.merge, daemon=True)
+        if due and self.background:
+            self._merging.start()
+        elif due:
+            self.merge()
 
-    def _delta_csr(self) -> sp.csr_matrix:
-        indptr = np.concatenate([[0], np.cumsum([len(i) for i, _ in self.delta])])
+    @property
+    def delta_ids(self) -> list[int]:
+        return self._d_ids.tolist()
+
+    def _delta_csr(self, upto: int) -> sp.csr_matrix:
+        rows = self.delta[:upto]
+        indptr = np.concatenate([[0], np.cumsum([len(i) for i, _ in rows])])
         return sp.csr_matrix(
             (
-                np.concatenate([d for _, d in self.delta]).astype(np.float32),
-                np.concatenate([i for i, _ in self.delta]),
+                np.concatenate([d for _, d in rows]).astype(np.float32),
+                np.concatenate([i for i, _ in rows]),
                 indptr,
             ),
-            shape=(len(self.delta), self.df.shape[0]),
+            shape=(len(rows), self.df.shape[0]),
         )
 
-    def merge(self, extra: tuple[sp.csr_matrix, list[int], list[int]] | None = None) -> None:
-        """Fold the delta rows (and the `extra` rows of a bulk load) into the base matrix and
-        recompute every norm with today's IDF."""
+    @staticmethod
+    def _append_rows(base: sp.csc_matrix, extra: sp.csc_matrix) -> sp.csc_matrix:
+        """Rows of `extra` below `base`, both CSC, in O(nnz) array work (no sort)."""
+        nb, ne = base.indptr, extra.indptr
+        indptr = nb + ne
+        cols_b = np.repeat(np.arange(base.shape[1]), np.diff(nb))
+        cols_e = np.repeat(np.arange(extra.shape[1]), np.diff(ne))
+        indices = np.empty(base.nnz + extra.nnz, dtype=np.int64)
+        data = np.empty(base.nnz + extra.nnz, dtype=np.float32)
+        pos_b = np.arange(base.nnz) + ne[cols_b]
+        pos_e = np.arange(extra.nnz) + nb[cols_e + 1]
+        indices[pos_b] = base.indices
+        data[pos_b] = base.data
+        indices[pos_e] = extra.indices + base.shape[0]
+        data[pos_e] = extra.data
+        return sp.csc_matrix(
+            (data, indices, indptr), shape=(base.shape[0] + extra.shape[0], base.shape[1])
+        )
+
+    def merge(self) -> None:
+        """Fold the delta rows into the base matrix. The heavy part runs outside the lock, so
+        queries and adds go on meanwhile (they see the old base plus the whole delta); rows
+        added during the merge stay in the delta. Norms keep the IDF of their time of adding."""
         with self._lock:
-            if not self.delta_ids and extra is None:
+            k = len(self.delta)
+            if not k:
+                self._merging = None
                 return
-            parts = [self.base.tocsr()]
-            ids, labels = list(self.delta_ids), list(self.delta_labels)
-            if self.delta:
-                parts.append(self._delta_csr())
-            if extra is not None:
-                parts.append(extra[0])
-                ids += extra[1]
-                labels += extra[2]
-            rows = sp.vstack(parts, format="csr", dtype=np.float32)
-            self.base_ids = np.concatenate([self.base_ids, np.array(ids, np.int64)])
-            self.base_labels = np.concatenate([self.base_labels, np.array(labels, np.int64)])
-            idf = self.idf()
-            weighted = rows.multiply(idf[np.newaxis, :]).tocsr()
-            norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            self.base_norms = norms.astype(np.float32)
-            self.base = rows.tocsc()
-            self.delta, self.delta_ids, self.delta_labels, self.delta_norms = [], [], [], []
-            self._d_ind = np.zeros(0, np.int64)
-            self._d_dat = np.zeros(0, np.float32)
-            self._d_row = np.zeros(0, np.int64)
+            base = self.base
+            extra = self._delta_csr(k).tocsc()
+            ids, labels, norms = self._d_ids[:k], self._d_labels[:k], self._d_norms[:k]
+        merged = self._append_rows(base, extra)
+        with self._lock:
+            if self.base is not base or len(self.delta) < k:  # a bulk load came first: redo
+                self._merging = None
+                return
+            self.base = merged
+            self.base_ids = np.concatenate([self.base_ids, ids])
+            self.base_labels = np.concatenate([self.base_labels, labels])
+            self.base_norms = np.concatenate([self.base_norms, norms])
+            self.delta = self.delta[k:]
+            self._d_ids, self._d_labels = self._d_ids[k:], self._d_labels[k:]
+            self._d_norms = self._d_norms[k:]
+            cut = int(np.searchsorted(self._d_row, k))
+            self._d_ind, self._d_dat = self._d_ind[cut:], self._d_dat[cut:]
+            self._d_row = self._d_row[cut:] - k
+            self._merging = None
 
     # --- querying -------------------------------------------------------------------------
     def query(
@@ -206,17 +254,16 @@ class ClaimIndex:
                     s[~mask] = -1.0
                     out_ids.append(self.base_ids)
                     out_scores.append(s)
-            if self.delta_ids:
-                dl = np.array(self.delta_labels, np.int64)
-                dmask = np.isin(dl, allowed)
+            if self.delta:
+                dmask = np.isin(self._d_labels, allowed)
                 if dmask.any():
                     self._qbuf[cols] = weights  # a dense lookup: one gather per stored entry
                     contrib = self._d_dat * self._qbuf[self._d_ind]
                     self._qbuf[cols] = 0.0
                     dots = np.bincount(self._d_row, weights=contrib, minlength=len(self.delta))
-                    s = dots / (np.array(self.delta_norms, np.float32) * qnorm)
+                    s = dots / (self._d_norms * qnorm)
                     s[~dmask] = -1.0
-                    out_ids.append(np.array(self.delta_ids, np.int64))
+                    out_ids.append(self._d_ids)
                     out_scores.append(s)
             if not out_ids:
                 return []

@@ -16,4 +16,11 @@ urlpatterns = [
     path(f"{V}sources/<int:source_id>/", views.source_detail, name="source"),
     path(f"{V}sources/<int:source_id>/rate/", views.source_rate, name="source_rate"),
     path(f"{V}techniques/", views.techniques, name="techniques"),
+    path(f"{V}lines/", views.line_list, name="lines"),
+    path(f"{V}lines/<int:publicline_id>/", views.line_detail, name="line"),
+    path(f"{V}lines/<int:publicline_id>/respond/", views.line_respond, name="line_respond"),
+    path(f"{V}lines/<int:publicline_id>/publish/", views.line_publish, name="line_publish"),
+    path(f"{V}lines/<int:publicline_id>/revise/", views.line_revise, name="line_revise"),
+    path(f"{V}public/", views.public_page, name="public"),
+    path(f"{V}tracker/", views.tracker, name="tracker"),
 ]

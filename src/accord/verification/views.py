@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.contrib import messages
@@ -12,12 +13,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core import access, links
-from accord.core.errors import AccordError, Invalid
+from accord.core.errors import AccordError, Invalid, NotFound
 from accord.core.labels import LabelValue
+from accord.core.models import Process
 from accord.core.roles import Perm
 from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
 from accord.verification import disarm, queries, services
-from accord.verification.models import CREDIBILITY, ESTIMATIVE, RELIABILITY, Claim, Source
+from accord.verification.models import (
+    CREDIBILITY,
+    ESTIMATIVE,
+    RELIABILITY,
+    Claim,
+    PublicLine,
+    Source,
+)
 
 LANGS = (("en", "English"), ("fr", "French"), ("ru", "Russian"), ("kes", "Kestrian"))
 
@@ -43,14 +52,15 @@ def _label(request: HttpRequest, viewer: access.Viewer) -> LabelValue | None:
     return access.parse_label(viewer.process, data, LabelValue())
 
 
-def _when(raw: str | None) -> datetime | None:
+def _when(raw: str | None, what: str = "seen_at") -> datetime | None:
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
         value = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise Invalid("the time seen is not a date and time", {"seen_at": "invalid"}) from exc
+        words = what.replace("_", " ")
+        raise Invalid(f"the {words} is not a date and time", {what: "invalid"}) from exc
     return value if value.tzinfo else timezone.make_aware(value)
 
 
@@ -328,3 +338,257 @@ def techniques(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         total=queries.techniques().count(),
     )
     return render_page(request, "verification/techniques.html", ctx)
+
+
+# --- joint public lines ----------------------------------------------------------------------
+def _texts_from(post) -> dict[str, str]:
+    return {k[5:]: v for k, v in post.items() if k.startswith("text_") and v.strip()}
+
+
+def _lines_ctx(viewer: access.Viewer, **extra) -> dict:
+    rows = [(ln, queries.line_verdict(ln)) for ln in queries.lines(viewer)[:200]]
+    return _base(
+        viewer,
+        "Public lines",
+        rows=rows,
+        can_draft=_can_draft(viewer),
+        claims=list(queries.claims(viewer)[:100]),
+        verdicts=PublicLine.Verdict.choices,
+        **extra,
+    )
+
+
+def _can_draft(viewer: access.Viewer) -> bool:
+    return viewer.can(Perm.DRAFT_PUBLIC_LINES) and viewer.member.party.kind == "ally"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def line_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Public lines the viewer may read; the form to draft and circulate one."""
+    services.settle_due()
+    if request.method == "POST":
+        p = request.POST
+        try:
+            ln = services.draft_line(
+                viewer,
+                title=p.get("title", ""),
+                texts=_texts_from(p),
+                claims=[_int(x, "claim") for x in p.getlist("claims") if x],
+                verdict=p.get("verdict", "false"),
+                counters=p.get("counters", "").replace(",", " ").split(),
+                audience=p.get("audience", ""),
+                guidance=p.get("guidance", ""),
+                public=p.get("public") == "1",
+                embargo_until=_when(p.get("embargo_until"), "embargo_until"),
+                rule=p.get("rule", "unanimity"),
+                deadline=_when(p.get("deadline"), "deadline"),
+            )
+        except AccordError as exc:
+            ctx = _lines_ctx(viewer, error=exc.message, form=p)
+            return render_page(request, "verification/lines.html", ctx, status=exc.status)
+        messages.success(request, "The line was circulated to every ally.")
+        return redirect("verification:line", slug=viewer.process.slug, publicline_id=ln.pk)
+    return render_page(request, "verification/lines.html", _lines_ctx(viewer, form={}))
+
+
+def _line_ctx(viewer: access.Viewer, ln: PublicLine, **extra) -> dict:
+    v = queries.line_verdict(ln)
+    responded = {r.party_id for r in queries.line_responses(viewer, ln)}
+    can = _can_draft(viewer)
+    return _base(
+        viewer,
+        ln.title,
+        ln=ln,
+        v=v,
+        claims=queries.line_claims(viewer, ln),
+        responses=queries.line_responses(viewer, ln),
+        versions=queries.line_versions(viewer, ln),
+        can_draft=can,
+        can_respond=can
+        and ln.status == "circulating"
+        and v.open
+        and viewer.member.party_id not in responded,
+        can_publish=can and ln.status == "approved",
+        can_revise=can and ln.status in ("circulating", "approved", "not_adopted"),
+        **extra,
+    )
+
+
+@login_required
+@with_viewer
+def line_detail(request: HttpRequest, viewer: access.Viewer, publicline_id: int) -> HttpResponse:
+    """A public line: its texts, the claims it answers, each ally's response, its versions."""
+    services.settle_due()
+    ln = queries.line(viewer, publicline_id)
+    return render_page(request, "verification/line.html", _line_ctx(viewer, ln))
+
+
+def _line_act(request: HttpRequest, slug: str, publicline_id: int, act, note: str) -> HttpResponse:
+    try:
+        viewer = process_viewer(request, slug)
+        ln = queries.line(viewer, publicline_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    try:
+        out = act(viewer, ln)
+    except AccordError as exc:
+        ctx = _line_ctx(viewer, queries.line(viewer, ln.pk), page_error=exc.message)
+        return render_page(request, "verification/line.html", ctx, status=exc.status)
+    messages.success(request, note)
+    target = out.pk if isinstance(out, PublicLine) else ln.pk
+    return redirect("verification:line", slug=slug, publicline_id=target)
+
+
+@login_required
+@require_POST
+def line_respond(request: HttpRequest, slug: str, publicline_id: int) -> HttpResponse:
+    p = request.POST
+    return _line_act(
+        request,
+        slug,
+        publicline_id,
+        lambda v, ln: services.respond_line(
+            v, ln, kind=p.get("kind", ""), amendment=p.get("amendment", ""), note=p.get("note", "")
+        ),
+        "Your party's response was recorded and every ally was told.",
+    )
+
+
+@login_required
+@require_POST
+def line_publish(request: HttpRequest, slug: str, publicline_id: int) -> HttpResponse:
+    return _line_act(
+        request,
+        slug,
+        publicline_id,
+        lambda v, ln: services.publish_line(v, ln),
+        "The line was published.",
+    )
+
+
+@login_required
+@require_POST
+def line_revise(request: HttpRequest, slug: str, publicline_id: int) -> HttpResponse:
+    p = request.POST
+    return _line_act(
+        request,
+        slug,
+        publicline_id,
+        lambda v, ln: services.revise_line(
+            v, ln, texts=_texts_from(p), deadline=_when(p.get("deadline"), "deadline")
+        ),
+        "The new version was circulated to every ally.",
+    )
+
+
+def public_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The process's published public lines, with schema.org ClaimReview markup: no sign-in."""
+    process = Process.objects.filter(slug=slug).first()
+    published = queries.public_lines(process) if process is not None else []
+    member = process is not None and access.active_member(request.user, process=process)
+    if not published and not member:  # a process with nothing public does not show it exists
+        return error_page(request, NotFound("process not found"))
+    url = request.build_absolute_uri(request.path)
+    author = "The allies in the " + process.name
+    rows, blobs = [], []
+    for ln in published:
+        reviews = queries.claim_reviews(ln, url, author)
+        rows.append((ln, reviews))
+        blobs += [json.dumps(r, ensure_ascii=False).replace("<", "\\u003c") for r in reviews]
+    ctx = {"process": process, "lines": rows, "jsonld": blobs, "public_view": True}
+    return render_page(request, "verification/public.html", ctx)
+
+
+# --- rumour tracker ----------------------------------------------------------------------------
+@login_required
+@with_viewer
+def tracker(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Claims over time by status, and by technique, language and platform (Vega-Lite, drawn
+    on the server, with the numbers in tables)."""
+    from django.utils.safestring import mark_safe
+
+    from accord.ui import charts
+
+    t = queries.tracker(viewer)
+    words = dict(Claim.Status.choices)
+    names = {x.external_id: x.name for x in queries.techniques(list(t["techniques"]))}
+    day_rows = [
+        {"day": d, "status": words.get(s, s), "claims": n}
+        for (d, s), n in sorted(t["days"].items())
+    ]
+    tech_rows = [
+        {"technique": f"{k} {names.get(k, '')}".strip(), "claims": n}
+        for k, n in t["techniques"].most_common(15)
+    ]
+    figs = []
+    if day_rows:
+        figs.append(
+            {
+                "id": "days",
+                "spec": {
+                    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                    "title": "Claims seen per day, by status",
+                    "description": "Stacked bars: claims you may read, per day seen, by status.",
+                    "width": 320,
+                    "height": 200,
+                    "data": {"values": day_rows},
+                    "mark": "bar",
+                    "encoding": {
+                        "x": {"field": "day", "type": "ordinal", "title": "Day seen"},
+                        "y": {
+                            "field": "claims",
+                            "type": "quantitative",
+                            "title": "Claims",
+                            "axis": {"tickMinStep": 1, "format": "d"},
+                        },
+                        "color": {"field": "status", "type": "nominal", "title": "Status"},
+                    },
+                },
+                "table": (
+                    ("Day", "Status", "Claims"),
+                    [(r["day"], r["status"], r["claims"]) for r in day_rows],
+                ),
+            }
+        )
+    if tech_rows:
+        figs.append(
+            {
+                "id": "techniques",
+                "spec": {
+                    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                    "title": "Claims by DISARM technique",
+                    "description": "Bars: how many claims you may read carry each technique.",
+                    "width": 320,
+                    "height": {"step": 18},
+                    "data": {"values": tech_rows},
+                    "mark": "bar",
+                    "encoding": {
+                        "y": {"field": "technique", "type": "nominal", "sort": "-x", "title": None},
+                        "x": {
+                            "field": "claims",
+                            "type": "quantitative",
+                            "title": "Claims",
+                            "axis": {"tickMinStep": 1, "format": "d"},
+                        },
+                    },
+                },
+                "table": (
+                    ("Technique", "Claims"),
+                    [(r["technique"], r["claims"]) for r in tech_rows],
+                ),
+            }
+        )
+    for f in figs:
+        f["svg"] = mark_safe(charts.accessible_svg(f["spec"]))  # noqa: S308 (our renderer's SVG, text escaped)
+        f["title"] = f["spec"]["title"]
+    ctx = _base(
+        viewer,
+        "Rumour tracker",
+        figures=figs,
+        languages=t["languages"].most_common(),
+        platforms=t["platforms"].most_common(),
+        statuses=[(words.get(k, k), n) for k, n in t["status"].most_common()],
+    )
+    return render_page(request, "verification/tracker.html", ctx)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 
 from accord.core.roles import Perm
-from tests.security.canaries import C_ARD, PUB, R_KESNVF, S_MED, S_MILOPS
+from tests.security.canaries import C_ARD, PUB, R_KESNVF, R_NOR, S_MED, S_MILOPS
 from tests.security.walker import Param, Query
 
 PARAMS = {
     "claim_id": Param(kind="verification.claim"),
     "source_id": Param(kind="verification.source"),
+    "publicline_id": Param(kind="verification.publicline"),
 }
 QUERY = {
     "technique": Query(),
@@ -80,3 +81,29 @@ def canaries(b) -> None:
     assess("lena.haas", c_pub, S_MED)
     assess("ana.costa", c_ard, C_ARD, source=s_ard.pk)
     assess("viktor.kess", c_kes, R_KESNVF, source=s_kes.pk)
+
+    # joint public lines: circulating (drafters of the allies only), published to the allies,
+    # published to the public (on the public page), under labels some allies cannot read
+    def line(who, label, claims, public=False):
+        return services.draft_line(
+            b.v(who),
+            title=f"Canary line {b.tok()}",
+            texts={"en": f"Canary public line text {b.tok()}"},
+            claims=[c.pk for c in claims],
+            guidance=f"Canary guidance {b.tok()}",
+            audience=f"Canary audience {b.tok()}",
+            counters=["C00030"],
+            public=public,
+            label=label,
+        )
+
+    line("hedda.cnry", None, [c_pub])  # circulating, drafted by a hidden member
+    line("james.whitfield", C_ARD, [c_ard])  # circulating, Ardania only
+    nor = line("erik.lund", R_NOR, [c_pub])  # circulating, Norlund only, Norlund approved
+    services.respond_line(b.v("erik.lund"), nor, kind="approve")
+    allies = line("erik.lund", None, [c_pub])  # published to the allies
+    pub = line("erik.lund", None, [c_pub], public=True)  # published on the public page
+    for ln in (allies, pub):
+        for who in ("erik.lund", "james.whitfield", "marc.dubois"):
+            services.respond_line(b.v(who), ln, kind="approve")
+        services.publish_line(b.v("erik.lund"), ln)
