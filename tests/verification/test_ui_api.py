@@ -136,3 +136,21 @@ def test_tracker_counts_only_readable_claims(demo, viewer, client_for):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Claims seen per day, by status" in html and "<svg" in html and "T0023" in html
+
+
+def test_claims_filter_by_technique(demo, api_for, rumour):
+    """The technique filter keeps the claims tagged with it (any case), and a word that names
+    no technique finds nothing — never a server error."""
+    from accord.verification.models import Claim
+
+    Claim.objects.filter(pk=rumour.pk).update(techniques=["T0118"])
+    c = api_for("ana.costa")
+    url = "/api/v1/processes/lake-varna/verification/claims"
+    r = c.get(url, {"technique": "t0118"})
+    assert r.status_code == 200
+    found = r.json()["items"]
+    assert rumour.pk in [x["id"] for x in found]
+    assert all("T0118" in x["techniques"] for x in found)
+    assert len(found) < Claim.objects.filter(process=demo).count()
+    r = c.get(url, {"technique": "null"})
+    assert r.status_code == 200 and r.json()["items"] == []

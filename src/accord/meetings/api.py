@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -40,8 +42,8 @@ def meeting_out(v: access.Viewer, m: Meeting) -> dict:
         "kind_words": m.get_kind_display(),
         "title": m.title,
         "description": m.description,
-        "starts_at": m.starts_at,
-        "ends_at": m.ends_at,
+        "starts_at": m.starts_at.astimezone(ZoneInfo(m.time_zone)),  # in the meeting's zone
+        "ends_at": m.ends_at.astimezone(ZoneInfo(m.time_zone)),
         "time_zone": m.time_zone,
         "place": m.place,
         "link": m.link,

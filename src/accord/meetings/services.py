@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -94,7 +94,9 @@ def _aware(value: datetime | None, zone: ZoneInfo, what: str) -> datetime:
         raise Invalid(f"the {what} time is required", {what: "required"})
     if timezone.is_naive(value):
         value = value.replace(tzinfo=zone)
-    return value
+    # stored and recorded in UTC: the record of the act must match the row as the database
+    # gives it back (the live verifier compares them); the meeting keeps its own time zone
+    return value.astimezone(UTC)
 
 
 def _reader(member: Member) -> Viewer:
@@ -1060,6 +1062,8 @@ def propose(
         )
     if closes_at is not None and timezone.is_naive(closes_at):
         closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
+    if closes_at is not None:
+        closes_at = closes_at.astimezone(UTC)  # as stored (see _aware)
     item = _item(m, item_id) if item_id not in (None, "", 0) else None
     now = timezone.now()
     if closes_at is not None and closes_at <= now:

@@ -131,7 +131,7 @@ def filtered_claims(
         qs = qs.filter(text__icontains=q)
     if technique:
         t = technique.strip().upper()
-        ids = [c.pk for c in qs.only("pk", "techniques") if t in (c.techniques or [])]
+        ids = [pk for pk, techs in qs.values_list("pk", "techniques") if t in (techs or [])]
         qs = qs.filter(pk__in=ids)
     return qs
 
