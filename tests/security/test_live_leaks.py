@@ -23,7 +23,7 @@ from accord.core.demo import load_demo
 from tests.comms.wsclient import WebsocketCommunicator
 from tests.security import canaries, oracle
 from tests.security.canaries import TOKEN_RE
-from tests.security.test_leaks import PROBED
+from tests.security.test_leaks import EVERYONE as PROBED
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

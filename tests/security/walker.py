@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -586,6 +587,9 @@ def check_query_names(route: str, names: set[str]) -> None:
 
 # --- the walk ---------------------------------------------------------------------------------
 MAX_CRAWL = 400  # same-site links with a query, followed from the pages seen
+# links to one route with the same query names (a calendar's "next week", a list's pages) differ
+# only in values the walk does not probe: a few of them show what the rest would
+MAX_PER_SHAPE = 4
 
 
 @dataclass
@@ -727,6 +731,7 @@ def _survey(world, exp, report, routes, api_client, web_client, twins) -> Report
     # links with a query found on the pages: followed as they are, and the query parameters
     # they name probed like those of a form (once per route)
     followed = 0
+    shapes: dict[tuple[str, frozenset[str]], int] = defaultdict(int)
     while crawl and followed < MAX_CRAWL:
         link, _page = crawl.popitem()
         if ("html", link) in cache:
@@ -734,6 +739,10 @@ def _survey(world, exp, report, routes, api_client, web_client, twins) -> Report
         route, values = route_of(link)
         names = {p.split("=", 1)[0] for p in urlsplit(link).query.split("&") if p}
         check_query_names(str(route), names)
+        shape = (route.template, frozenset(names))
+        if shapes[shape] >= MAX_PER_SHAPE:
+            continue
+        shapes[shape] += 1
         followed += 1
         look(route, Probe(route, link, "readable"), link, get(route, link))
         probed = {n for n in names if _probed(n)}
