@@ -24,6 +24,7 @@ class Perm(StrEnum):
     ASSESS_CLAIMS = "claims.assess"
     FILE_REPORTS = "reports.file"
     RUN_MEETINGS = "meetings.run"
+    RAISE_DISPUTES = "disputes.raise"
     VERIFY_LEDGER = "ledger.verify"
 
 
@@ -45,6 +46,7 @@ PERM_WORDS: dict[Perm, str] = {
     Perm.ASSESS_CLAIMS: "assess claims",
     Perm.FILE_REPORTS: "file reports",
     Perm.RUN_MEETINGS: "run meetings",
+    Perm.RAISE_DISPUTES: "raise disputes and agree extensions for their party",
     Perm.VERIFY_LEDGER: "verify the record",
 }
 
@@ -82,7 +84,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     Role.HEAD_OF_DELEGATION: frozenset(
-        _DELEGATE | {Perm.RELEASE_POSITIONS, Perm.SIGN_TEXT, Perm.DRAFT_PUBLIC_LINES}
+        _DELEGATE
+        | {
+            Perm.RELEASE_POSITIONS,
+            Perm.SIGN_TEXT,
+            Perm.DRAFT_PUBLIC_LINES,
+            Perm.RAISE_DISPUTES,
+        }
     ),
     Role.NEGOTIATOR: frozenset(_DELEGATE),
     Role.MEDIATOR: frozenset(

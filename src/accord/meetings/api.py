@@ -489,3 +489,337 @@ def close_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
     return decision_out(v, services.close_decision(v, m, decision_id))
+
+
+# --- rules of procedure, disputes, concerns, engagement ---------------------------------------
+DIS = "/processes/{slug}/disputes"
+CON = "/processes/{slug}/concerns"
+
+
+def _label_in(v: access.Viewer, data) -> LabelValue | None:
+    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
+def procedures_out(p) -> dict:
+    return {"ladder": p.ladder, "objectives": p.objectives}
+
+
+@router.get("/processes/{slug}/procedures", response=s.ProceduresIO, summary="Rules of procedure")
+def get_procedures(request: HttpRequest, slug: str):
+    v = _v(request, slug)
+    return procedures_out(queries.procedures(v.process))
+
+
+@router.patch(
+    "/processes/{slug}/procedures",
+    response=s.ProceduresIO,
+    summary="Set the dispute ladder and the concerns' response-time objectives",
+)
+def set_procedures(request: HttpRequest, slug: str, data: s.ProceduresPatch):
+    v = _v(request, slug)
+    d = data.dict(exclude_none=True)
+    return procedures_out(services.set_procedures(v, **d))
+
+
+def dispute_out(v: access.Viewer, d) -> dict:
+    return {
+        "id": d.pk,
+        "title": d.title,
+        "text": d.text,
+        "raising_party": d.raising_party.code,
+        "against_party": d.against_party.code if d.against_party_id else None,
+        "status": d.status,
+        "status_words": d.get_status_display(),
+        "step": d.step,
+        "step_name": d.step_name(),
+        "step_deadline": d.step_deadline,
+        "ladder": d.ladder,
+        "resolution": d.resolution,
+        "created_at": d.created_at,
+        "closed_at": d.closed_at,
+        "label": label_out(v.process, d.label),
+    }
+
+
+def dispute_detail_out(v: access.Viewer, d) -> dict:
+    from accord.core import links
+
+    about = links.targets(v, d, "about")
+    subject = about[0] if about else None
+    hidden = subject is None and links_count(d) > 0
+    return {
+        **dispute_out(v, d),
+        "steps": [
+            {
+                "index": st.index,
+                "name": st.name,
+                "started_at": st.started_at,
+                "deadline": st.deadline,
+                "extended_days": st.extended_days,
+                "ended_at": st.ended_at,
+                "ended_how": st.ended_how,
+                "ended_words": st.get_ended_how_display() if st.ended_how else "",
+            }
+            for st in d.steps.all()
+        ],
+        "submissions": [
+            {
+                "id": sub.pk,
+                "step": sub.step,
+                "step_name": d.step_name(sub.step),
+                "kind": sub.kind,
+                "kind_words": sub.get_kind_display(),
+                "text": sub.text,
+                "party": sub.party.code,
+                "author": person_out(v, sub.author),
+                "created_at": sub.created_at,
+                "label": label_out(v.process, sub.label),
+            }
+            for sub in queries.submissions(v, d)
+        ],
+        "extensions": [
+            {
+                "id": e.pk,
+                "step": e.step,
+                "days": e.days,
+                "reason": e.reason,
+                "agreed": e.agreed,
+                "awaiting": [c for c in d.party_codes() if c not in e.agreed],
+                "status": e.status,
+                "status_words": e.get_status_display(),
+                "created_at": e.created_at,
+            }
+            for e in d.extensions.all()
+        ],
+        "subject": None
+        if subject is None
+        else {"kind": subject.kind, "id": subject.id, "title": subject.title, "url": subject.url},
+        "subject_hidden": hidden,
+    }
+
+
+def links_count(d) -> int:
+    from accord.core.models import Link
+
+    return Link.objects.filter(from_kind="meetings.dispute", from_id=d.pk, relation="about").count()
+
+
+@router.get(DIS, response=list[s.DisputeOut], summary="Disputes I may read")
+@paginate(Page)
+def list_disputes(request: HttpRequest, slug: str, status: str | None = None):
+    v = _v(request, slug)
+    qs = queries.disputes(v)
+    if status:
+        if status not in ("open", "referred", "resolved", "withdrawn"):
+            raise Invalid("status is open, referred, resolved or withdrawn", {"status": "unknown"})
+        qs = qs.filter(status=status)
+    return [dispute_out(v, d) for d in qs]
+
+
+@router.post(DIS, response={201: s.DisputeDetailOut}, summary="Raise a dispute")
+def raise_dispute(request: HttpRequest, slug: str, data: s.DisputeIn):
+    v = _v(request, slug)
+    d = services.raise_dispute(v, label=_label_in(v, data.label), **_fields(data))
+    return Status(201, dispute_detail_out(v, queries.dispute(v, d.pk)))
+
+
+@router.get(
+    DIS + "/{dispute_id}",
+    response=s.DisputeDetailOut,
+    summary="A dispute with its ladder, clocks, submissions and extensions",
+)
+def get_dispute(request: HttpRequest, slug: str, dispute_id: int):
+    v = _v(request, slug)
+    return dispute_detail_out(v, queries.dispute(v, dispute_id))
+
+
+def _dispute_act(request, slug, dispute_id, act) -> dict:
+    v = _v(request, slug)
+    d = queries.dispute(v, dispute_id)
+    act(v, d)
+    return dispute_detail_out(v, queries.dispute(v, dispute_id))
+
+
+@router.post(
+    DIS + "/{dispute_id}/submissions",
+    response={201: s.DisputeDetailOut},
+    summary="Make a written submission at the current step",
+)
+def submit(request: HttpRequest, slug: str, dispute_id: int, data: s.SubmissionIn):
+    def act(v, d):
+        services.submit(v, d, label=_label_in(v, data.label), **_fields(data))
+
+    return Status(201, _dispute_act(request, slug, dispute_id, act))
+
+
+@router.post(
+    DIS + "/{dispute_id}/extensions",
+    response={201: s.DisputeDetailOut},
+    summary="Propose extending the current step's clock",
+)
+def propose_extension(request: HttpRequest, slug: str, dispute_id: int, data: s.ExtensionIn):
+    def act(v, d):
+        services.propose_extension(v, d, **data.dict())
+
+    return Status(201, _dispute_act(request, slug, dispute_id, act))
+
+
+@router.post(
+    DIS + "/{dispute_id}/extensions/{extension_id}/agree",
+    response=s.DisputeDetailOut,
+    summary="Agree, for my party, to a proposed extension",
+)
+def agree_extension(request: HttpRequest, slug: str, dispute_id: int, extension_id: int):
+    return _dispute_act(
+        request, slug, dispute_id, lambda v, d: services.agree_extension(v, d, extension_id)
+    )
+
+
+@router.post(
+    DIS + "/{dispute_id}/refer", response=s.DisputeDetailOut, summary="Refer to the next step"
+)
+def refer_up(request: HttpRequest, slug: str, dispute_id: int):
+    return _dispute_act(request, slug, dispute_id, services.refer_up)
+
+
+@router.post(DIS + "/{dispute_id}/resolve", response=s.DisputeDetailOut, summary="Resolve")
+def resolve(request: HttpRequest, slug: str, dispute_id: int, data: s.ResolutionIn):
+    def act(v, d):
+        services.resolve_dispute(v, d, resolution=data.resolution)
+
+    return _dispute_act(request, slug, dispute_id, act)
+
+
+@router.post(DIS + "/{dispute_id}/withdraw", response=s.DisputeDetailOut, summary="Withdraw")
+def withdraw(request: HttpRequest, slug: str, dispute_id: int):
+    return _dispute_act(request, slug, dispute_id, services.withdraw_dispute)
+
+
+def concern_out(v: access.Viewer, c, now=None) -> dict:
+    dispute_id = None
+    if c.dispute_id and queries.disputes(v).filter(pk=c.dispute_id).exists():
+        dispute_id = c.dispute_id
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "text": c.text,
+        "about": c.about,
+        "about_words": c.get_about_display(),
+        "raising_party": c.raising_party.code,
+        "addressed_party": c.addressed_party.code,
+        "raised_by": person_out(v, c.raised_by),
+        "severity": c.severity,
+        "status": c.status,
+        "status_words": c.get_status_display(),
+        "overdue": c.overdue(now or timezone.now()),
+        "acknowledge_by": c.acknowledge_by,
+        "respond_by": c.respond_by,
+        "acknowledged_at": c.acknowledged_at,
+        "responded_at": c.responded_at,
+        "response": c.response,
+        "escalated_at": c.escalated_at,
+        "dispute_id": dispute_id,
+        "created_at": c.created_at,
+        "label": label_out(v.process, c.label),
+    }
+
+
+@router.get(CON, response=list[s.ConcernOut], summary="The concerns register (what I may read)")
+@paginate(Page)
+def list_concerns(
+    request: HttpRequest, slug: str, status: str | None = None, party: str | None = None
+):
+    v = _v(request, slug)
+    now = timezone.now()
+    qs = queries.concerns(v)
+    if status not in (None, "", "all", "open", "overdue", "closed"):
+        raise Invalid("status is open, overdue, closed or all", {"status": "unknown"})
+    if status in ("open", "overdue"):
+        qs = queries.open_concerns(v)
+    elif status == "closed":
+        qs = qs.exclude(status__in=["open", "acknowledged"])
+    if party:
+        qs = qs.filter(addressed_party__code__iexact=party)
+    rows = [c for c in qs if status != "overdue" or c.overdue(now)]
+    return [concern_out(v, c, now) for c in rows]
+
+
+@router.post(CON, response={201: s.ConcernOut}, summary="Raise a concern")
+def raise_concern(request: HttpRequest, slug: str, data: s.ConcernIn):
+    v = _v(request, slug)
+    c = services.raise_concern(v, label=_label_in(v, data.label), **_fields(data))
+    return Status(201, concern_out(v, c))
+
+
+@router.get(CON + "/{concern_id}", response=s.ConcernOut, summary="One concern")
+def get_concern(request: HttpRequest, slug: str, concern_id: int):
+    v = _v(request, slug)
+    return concern_out(v, queries.concern(v, concern_id))
+
+
+def _concern_act(request, slug, concern_id, act) -> dict:
+    v = _v(request, slug)
+    act(v, queries.concern(v, concern_id))
+    return concern_out(v, queries.concern(v, concern_id))
+
+
+@router.post(CON + "/{concern_id}/acknowledge", response=s.ConcernOut, summary="Acknowledge")
+def acknowledge(request: HttpRequest, slug: str, concern_id: int):
+    return _concern_act(request, slug, concern_id, services.acknowledge_concern)
+
+
+@router.post(CON + "/{concern_id}/respond", response=s.ConcernOut, summary="Respond")
+def respond(request: HttpRequest, slug: str, concern_id: int, data: s.ResponseIn):
+    def act(v, c):
+        services.respond_concern(v, c, response=data.response)
+
+    return _concern_act(request, slug, concern_id, act)
+
+
+@router.post(CON + "/{concern_id}/close", response=s.ConcernOut, summary="Close as addressed")
+def close(request: HttpRequest, slug: str, concern_id: int):
+    return _concern_act(request, slug, concern_id, services.close_concern)
+
+
+@router.post(
+    CON + "/{concern_id}/dispute",
+    response={201: s.DisputeDetailOut},
+    summary="Make an unresolved concern a dispute (its history kept)",
+)
+def to_dispute(request: HttpRequest, slug: str, concern_id: int):
+    v = _v(request, slug)
+    d = services.concern_to_dispute(v, queries.concern(v, concern_id))
+    return Status(201, dispute_detail_out(v, queries.dispute(v, d.pk)))
+
+
+@router.get(
+    "/processes/{slug}/engagement",
+    response=s.EngagementOut,
+    summary="Engagement per party, from what I may read, with the derived label",
+)
+def engagement(request: HttpRequest, slug: str):
+    v = _v(request, slug)
+    rows, label = queries.engagement(v)
+    return {
+        "label": label_out(v.process, label),
+        "parties": [
+            {
+                "party": r.party.code,
+                "party_name": r.party.name,
+                "concerns": r.concerns,
+                "median_hours_to_acknowledge": _round(r.median_ack_hours),
+                "median_hours_to_respond": _round(r.median_response_hours),
+                "open": r.open,
+                "overdue": r.overdue,
+                "meetings_invited": r.invited,
+                "meetings_attended": r.attended,
+                "confirmations_due": r.confirmations_due,
+                "confirmed_on_time": r.confirmed_on_time,
+            }
+            for r in rows
+        ],
+    }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+OTHER_PAGES = ("concern", "dispute", "engagement", "procedures")  # their own header entries
+
 
 class MeetingsConfig(AppConfig):
     name = "accord.meetings"
@@ -29,7 +31,37 @@ class MeetingsConfig(AppConfig):
                 "meetings:list",
                 34,
                 "Talks",
-                pages=(("meetings", ""),),
+                match=lambda app, name: app == "meetings" and not name.startswith(OTHER_PAGES),
+            )
+        )
+        add_section(
+            Section(
+                "concerns",
+                "Concerns",
+                "meetings:concerns",
+                35,
+                "Talks",
+                pages=(("meetings", "concern"),),
+            )
+        )
+        add_section(
+            Section(
+                "disputes",
+                "Disputes",
+                "meetings:disputes",
+                36,
+                "Talks",
+                pages=(("meetings", "dispute"), ("meetings", "procedures")),
+            )
+        )
+        add_section(
+            Section(
+                "engagement",
+                "Engagement",
+                "meetings:engagement",
+                37,
+                "Talks",
+                pages=(("meetings", "engagement"),),
             )
         )
 
@@ -105,6 +137,43 @@ class MeetingsConfig(AppConfig):
                     "meetings:decision", args=[d.meeting.process.slug, d.meeting_id, d.pk]
                 ),
                 text_fields=("title", "text"),
+            )
+        )
+
+        register(
+            Kind(
+                name="meetings.dispute",
+                model_label="meetings.Dispute",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda d: d.title,
+                url=lambda d: reverse("meetings:dispute", args=[d.process.slug, d.pk]),
+                text_fields=("title", "text", "resolution"),
+            )
+        )
+        register(
+            Kind(
+                name="meetings.disputesubmission",
+                model_label="meetings.DisputeSubmission",
+                label_paths=("label",),
+                process_path="dispute__process",
+                title=lambda s: f"{s.get_kind_display()} on {s.dispute.title}",
+                url=lambda s: (
+                    reverse("meetings:dispute", args=[s.dispute.process.slug, s.dispute_id])
+                    + f"#submission-{s.pk}"
+                ),
+                text_fields=("text",),
+            )
+        )
+        register(
+            Kind(
+                name="meetings.concern",
+                model_label="meetings.Concern",
+                label_paths=("label",),
+                process_path="process",
+                title=lambda c: c.title,
+                url=lambda c: reverse("meetings:concern", args=[c.process.slug, c.pk]),
+                text_fields=("title", "text", "response"),
             )
         )
 

@@ -267,3 +267,96 @@ def load(process: Process) -> None:
     for u in ("lena.haas", "viktor.kess", "ilya.brant"):
         services.record_attendance(lena, caucus, member_id=_id(process, u), status="present")
     services.save_minutes(lena, caucus, body=CAUCUS)
+
+    _disputes_and_concerns(process)
+
+
+def _disputes_and_concerns(process: Process) -> None:
+    """A dispute at its second step (the ministers, an advisory opinion awaited), with a
+    confidential submission; concerns answered on time, overdue and escalated, and one
+    confidential to two parties."""
+    v = {
+        u: member_viewer(process, u)
+        for u in (
+            "james.whitfield",
+            "viktor.kess",
+            "ilya.brant",
+            "lena.haas",
+            "ana.costa",
+            "erik.lund",
+            "ingrid.dahl",
+            "daria.vol",
+            "tomas.ruiz",
+        )
+    }
+    now = timezone.now()
+    d = services.raise_dispute(
+        v["james.whitfield"],
+        title="Heavy weapons kept in sector 4",
+        text=(
+            "Ardania holds that Kestria kept two artillery batteries inside the 30-kilometre "
+            "heavy-weapons zone after the withdrawal date agreed in article 4."
+        ),
+        against="KES",
+        now=now - timedelta(days=18),
+    )
+    services.submit(
+        v["james.whitfield"],
+        d,
+        kind="evidence",
+        text="Monitor patrol report of 2 March: two batteries sighted north of the river.",
+    )
+    services.submit(
+        v["viktor.kess"],
+        d,
+        kind="response",
+        text="The batteries were under repair and could not be moved; they left on 9 March.",
+        confidential=True,
+    )
+    services.run_dispute_clocks(now - timedelta(days=3) + timedelta(seconds=1))
+    services.submit(
+        v["ilya.brant"],
+        d,
+        kind="proposal",
+        text="Kestria proposes a joint verification visit by the monitors within seven days.",
+    )
+    services.propose_extension(
+        v["viktor.kess"], d, days=7, reason="Time for the joint verification visit."
+    )
+
+    answered = services.raise_concern(
+        v["ana.costa"],
+        title="Checkpoint closures on the northern road",
+        text="Three checkpoints on the northern road were closed without the agreed notice.",
+        about="incident",
+        addressed_to="KES",
+        severity="high",
+        now=now - timedelta(days=4),
+    )
+    services.acknowledge_concern(v["ilya.brant"], answered, now=now - timedelta(days=4, hours=-3))
+    services.respond_concern(
+        v["viktor.kess"],
+        answered,
+        response="The closures followed a landslide; notice will be given by FLASH from now on.",
+        now=now - timedelta(days=3, hours=2),
+    )
+    services.raise_concern(
+        v["erik.lund"],
+        title="Statements on detainees contradict the agreed line",
+        text="A spokesperson of Novaya Front said no detainees are held, against the agreed list.",
+        about="statement",
+        addressed_to="NVF",
+        severity="medium",
+        now=now - timedelta(days=9),
+    )
+    services.run_concern_clocks(now - timedelta(days=6))
+    services.raise_concern(
+        v["tomas.ruiz"],
+        title="Delayed access for monitors to the dam",
+        text="Monitors were held for five hours at the dam access road on two days this week.",
+        about="delay",
+        addressed_to="ARD",
+        severity="high",
+        label=LabelValue.of(1, ["ARD", "VMM", "MED"]),
+        now=now - timedelta(hours=30),
+    )

@@ -410,3 +410,276 @@ class DecisionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} of decision {self.decision_id}"
+
+
+# --- disputes and concerns ----------------------------------------------------------------------
+def default_ladder() -> list[dict]:
+    """The JCPOA pattern (REFERENCE.md): joint commission 15 days → ministers 15 days (an
+    advisory board's non-binding opinion in parallel) → commission 5 days on the opinion →
+    referral to the guarantors (the last step has no clock)."""
+    return [
+        {"name": "Joint commission", "days": 15, "advisory": False},
+        {"name": "Ministers of foreign affairs", "days": 15, "advisory": True},
+        {"name": "Joint commission on the advisory opinion", "days": 5, "advisory": False},
+        {"name": "Referral to the guarantors", "days": 0, "advisory": False},
+    ]
+
+
+def default_objectives() -> dict:
+    """Response-time objectives for concerns, in hours, per severity."""
+    return {
+        "high": {"acknowledge": 24, "respond": 48},
+        "medium": {"acknowledge": 48, "respond": 168},
+        "low": {"acknowledge": 72, "respond": 336},
+    }
+
+
+class Procedures(models.Model):
+    """A process's own rules of procedure: its dispute ladder and the response-time objectives
+    of its concerns register (the defaults until the coordinator sets them)."""
+
+    process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="procedures")
+    ladder = models.JSONField(default=default_ladder)
+    objectives = models.JSONField(default=default_objectives)
+    updated_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("process", "ladder", "objectives")
+    ledger_scope = "process"
+
+    def __str__(self) -> str:
+        return f"procedures of {self.process_id}"
+
+
+class Dispute(models.Model):
+    """A dispute raised by a party (against another party, or about a clause, decision or
+    commitment), climbing the ladder copied from the process's procedures when it was raised;
+    each step has a clock, and a step whose clock runs out escalates by itself."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        REFERRED = "referred", "Referred to the last step"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="disputes")
+    title = models.CharField(max_length=TITLE_MAX)
+    text = models.TextField()
+    raised_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    raising_party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="+")
+    against_party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    ladder = models.JSONField(default=default_ladder)
+    step = models.PositiveSmallIntegerField(default=0)
+    step_started_at = models.DateTimeField(default=timezone.now)
+    step_deadline = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = (
+        "process",
+        "title",
+        "text",
+        "raising_party",
+        "against_party",
+        "label",
+        "ladder",
+        "step",
+        "step_deadline",
+        "status",
+        "resolution",
+    )
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "step_deadline"], name="dispute_clock")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def party_codes(self) -> list[str]:
+        """The parties to the dispute (whose consensus an extension needs)."""
+        codes = [self.raising_party.code]
+        if self.against_party_id:
+            codes.append(self.against_party.code)
+        return codes
+
+    def step_name(self, index: int | None = None) -> str:
+        i = self.step if index is None else index
+        return self.ladder[i]["name"] if 0 <= i < len(self.ladder) else ""
+
+
+class DisputeStep(models.Model):
+    """One rung of a dispute's ladder as it was climbed: when it started, its deadline (moved
+    by agreed extensions), and how it ended."""
+
+    class End(models.TextChoices):
+        CLOCK = "clock", "Escalated when its clock ran out"
+        PARTY = "party", "Referred up by a party"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=TITLE_MAX)
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(null=True, blank=True)
+    extended_days = models.PositiveSmallIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_how = models.CharField(max_length=10, choices=End.choices, blank=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "index"], name="dispute_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.dispute_id})"
+
+
+class DisputeSubmission(models.Model):
+    """A written submission at one step: a statement, a response, evidence, a proposal, or the
+    advisory board's opinion. Its label is the dispute's combined with the one chosen, so a
+    submission may be confidential to the disputing parties and the mediators."""
+
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", "Statement"
+        RESPONSE = "response", "Response"
+        EVIDENCE = "evidence", "Evidence"
+        PROPOSAL = "proposal", "Proposal for settlement"
+        OPINION = "opinion", "Advisory opinion"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="submissions")
+    step = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    author = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("dispute", "step", "kind", "text", "party", "label")
+    ledger_scope = "dispute__process"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on dispute {self.dispute_id}"
+
+
+class DisputeExtension(models.Model):
+    """A proposed extension of the current step's clock; it takes effect when every party to
+    the dispute has agreed (consensus of the disputing parties), before the clock runs out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting agreement"
+        AGREED = "agreed", "Agreed"
+        LAPSED = "lapsed", "Lapsed"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="extensions")
+    step = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    agreed = models.JSONField(default=list)  # party codes that agreed
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"extension of {self.days} days ({self.dispute_id})"
+
+
+class Concern(models.Model):
+    """A concern raised by a member and addressed to a party, with response-time objectives set
+    by the process per severity: mistrust addressed promptly, or escalated to the heads of
+    delegation, and — in one step, keeping its history — made a dispute."""
+
+    class About(models.TextChoices):
+        PARTY = "party", "A party's conduct"
+        CLAUSE = "clause", "A clause"
+        STATEMENT = "statement", "A statement"
+        INCIDENT = "incident", "An incident"
+        DELAY = "delay", "A delay"
+        OTHER = "other", "Something else"
+
+    class Severity(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting acknowledgement"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged, awaiting response"
+        RESPONDED = "responded", "Responded"
+        CLOSED = "closed", "Closed"
+        DISPUTE = "dispute", "Became a dispute"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="concerns")
+    title = models.CharField(max_length=TITLE_MAX)
+    text = models.TextField()
+    about = models.CharField(max_length=10, choices=About.choices)
+    raised_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    raising_party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="+")
+    addressed_party = models.ForeignKey(Party, on_delete=models.RESTRICT, related_name="+")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    acknowledge_by = models.DateTimeField()
+    respond_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    response = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    dispute = models.ForeignKey(
+        Dispute, null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = (
+        "process",
+        "title",
+        "text",
+        "about",
+        "raising_party",
+        "addressed_party",
+        "severity",
+        "label",
+        "status",
+        "acknowledge_by",
+        "respond_by",
+        "response",
+    )
+    ledger_scope = "process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "respond_by"], name="concern_clock")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def overdue(self, now) -> str:
+        """'' when on time, else what is late: 'acknowledgement' or 'response'."""
+        if self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and now > self.respond_by:
+            return "response"
+        if self.status == self.Status.OPEN and now > self.acknowledge_by:
+            return "acknowledgement"
+        return ""

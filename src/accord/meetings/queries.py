@@ -21,10 +21,15 @@ from accord.core.queries import valid_id
 from accord.meetings.models import (
     AgendaItem,
     Attendance,
+    Concern,
+    Decision,
+    Dispute,
+    DisputeSubmission,
     Meeting,
     Minutes,
     MinutesComment,
     MinutesRevision,
+    Procedures,
 )
 
 
@@ -317,3 +322,162 @@ def verdict(viewer: Viewer, d) -> dict:
         "final": final,
         "votes": votes,
     }
+
+
+# --- disputes, concerns, engagement -------------------------------------------------------------
+def procedures(process) -> Procedures:
+    """The process's rules of procedure (the defaults, unsaved, until someone sets them).
+    Not protected: how disputes climb and how fast concerns are due is known to every member."""
+    return Procedures.objects.filter(process=process).first() or Procedures(process=process)
+
+
+def disputes(viewer: Viewer) -> QuerySet[Dispute]:
+    """Disputes of the viewer's process whose label they may read."""
+    if viewer.member is None:
+        return Dispute.objects.none()
+    qs = Dispute.objects.filter(process=viewer.process).select_related(
+        "label", "raising_party", "against_party", "raised_by__user", "raised_by__party"
+    )
+    return access.readable(qs, viewer)
+
+
+def dispute(viewer: Viewer, dispute_id: object) -> Dispute:
+    """One readable dispute, or 404 (an unreadable one is not found, like a missing one)."""
+    obj = disputes(viewer).filter(pk=dispute_id).first() if valid_id(dispute_id) else None
+    if obj is None:
+        raise NotFound("dispute not found")
+    return obj
+
+
+def submissions(viewer: Viewer, d: Dispute) -> QuerySet[DisputeSubmission]:
+    """The submissions of a readable dispute that the viewer may read (a confidential one is
+    not shown, nor counted, to a party outside its label)."""
+    qs = d.submissions.select_related("label", "party", "author__user", "author__party")
+    return access.readable(qs, viewer).order_by("pk")
+
+
+def concerns(viewer: Viewer) -> QuerySet[Concern]:
+    """Concerns of the viewer's process whose label they may read, newest first."""
+    if viewer.member is None:
+        return Concern.objects.none()
+    qs = Concern.objects.filter(process=viewer.process).select_related(
+        "label",
+        "raising_party",
+        "addressed_party",
+        "raised_by__user",
+        "raised_by__party",
+        "dispute__label",
+    )
+    return access.readable(qs, viewer)
+
+
+def concern(viewer: Viewer, concern_id: object) -> Concern:
+    """One readable concern, or 404."""
+    obj = concerns(viewer).filter(pk=concern_id).first() if valid_id(concern_id) else None
+    if obj is None:
+        raise NotFound("concern not found")
+    return obj
+
+
+def open_concerns(viewer: Viewer) -> QuerySet[Concern]:
+    return concerns(viewer).filter(status__in=[Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED])
+
+
+@dataclass
+class Engagement:
+    """One party's engagement, from what the viewer may read: how fast it acknowledges and
+    answers the concerns addressed to it, how many are open and overdue, how often it attends
+    the meetings it is invited to, and how often its capital confirms on time."""
+
+    party: object
+    concerns: int = 0
+    median_ack_hours: float | None = None
+    median_response_hours: float | None = None
+    open: int = 0
+    overdue: int = 0
+    invited: int = 0
+    attended: int = 0
+    confirmations_due: int = 0
+    confirmed_on_time: int = 0
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended / self.invited if self.invited else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.confirmed_on_time / self.confirmations_due if self.confirmations_due else None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def engagement(viewer: Viewer, now=None) -> tuple[list[Engagement], object]:
+    """Engagement per party of the process, and the derived label of the figures (the
+    combination of the labels of every concern, meeting and decision they were computed
+    from): computed only from what the viewer may read."""
+    from accord.core.labels import combine
+    from accord.core.models import Party
+
+    now = now or timezone.now()
+    parties = list(Party.objects.filter(process=viewer.process).order_by("code"))
+    rows = {p.pk: Engagement(p) for p in parties}
+    by_code = {p.code: rows[p.pk] for p in parties}
+    used = []
+    ack: dict[int, list[float]] = {p.pk: [] for p in parties}
+    resp: dict[int, list[float]] = {p.pk: [] for p in parties}
+    for c in concerns(viewer):
+        r = rows.get(c.addressed_party_id)
+        if r is None:
+            continue
+        used.append(c.label.value)
+        r.concerns += 1
+        if c.acknowledged_at:
+            ack[r.party.pk].append((c.acknowledged_at - c.created_at).total_seconds() / 3600)
+        if c.responded_at:
+            resp[r.party.pk].append((c.responded_at - c.created_at).total_seconds() / 3600)
+        if c.status in (Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED):
+            r.open += 1
+            if c.overdue(now):
+                r.overdue += 1
+    for pk, r in rows.items():
+        r.median_ack_hours = _median(ack[pk])
+        r.median_response_hours = _median(resp[pk])
+    held = meetings(viewer).filter(ends_at__lt=now)
+    for m in held.prefetch_related("invited_parties", "attendance__member"):
+        taken = [(a.member.party_id, a.status) for a in m.attendance.all()]
+        if not taken:
+            continue  # attendance not taken: counts for nobody
+        used.append(m.label.value)
+        present = {
+            p for p, st in taken if st in (Attendance.Status.PRESENT, Attendance.Status.PROXY)
+        }
+        for p in m.invited_parties.all():
+            r = rows.get(p.pk)
+            if r is not None:
+                r.invited += 1
+                r.attended += p.pk in present
+    decided = Decision.objects.filter(
+        meeting__in=meetings(viewer), rule="ad_referendum", closes_at__isnull=False
+    ).select_related("meeting__label")
+    for d in decided.prefetch_related("votes__party"):
+        votes = {v.party.code: v for v in d.votes.all()}
+        due = [code for code in d.eligible if d.closes_at <= now or code in votes]
+        if not due:
+            continue
+        used.append(d.meeting.label.value)
+        for code in due:
+            r = by_code.get(code)
+            if r is None:
+                continue
+            r.confirmations_due += 1
+            v = votes.get(code)
+            r.confirmed_on_time += bool(
+                v is not None and v.choice == "confirm" and v.cast_at <= d.closes_at
+            )
+    return list(rows.values()), combine(used)

@@ -1072,7 +1072,7 @@ def approve(
     rule: Rule | str,
     allies: Iterable[str],
     responses: Iterable[Ballot] | Mapping[str, Any],
-    deadline: datetime,
+    deadline: datetime | None,
     now: datetime,
     *,
     opened_at: datetime | None = None,

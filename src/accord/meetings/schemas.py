@@ -244,3 +244,172 @@ class DecisionOut(Schema):
     arithmetic: str
     final: bool
     votes: list[DecisionVoteOut]
+
+
+# --- rules of procedure, disputes, concerns, engagement ---------------------------------------
+class LadderStep(Schema):
+    name: str = Field(..., max_length=200)
+    days: int = Field(..., description="the step's clock in days; 0 for the last step (referral)")
+    advisory: bool = Field(False, description="an advisory opinion may be filed at this step")
+
+
+class Objective(Schema):
+    acknowledge: int = Field(..., description="hours to acknowledge")
+    respond: int = Field(..., description="hours to respond")
+
+
+class ProceduresIO(Schema):
+    ladder: list[LadderStep]
+    objectives: dict[str, Objective] = Field(..., description="per severity: high, medium, low")
+
+
+class ProceduresPatch(Schema):
+    ladder: list[LadderStep] | None = Field(None, max_length=8)
+    objectives: dict[str, Objective] | None = None
+
+
+class DisputeIn(Schema):
+    title: str = Field(..., max_length=200)
+    text: str = Field(..., max_length=20000)
+    against: str | None = Field(None, description="code of the party disputed")
+    subject_kind: str | None = Field(
+        None, description="negotiation.clause, meetings.decision or implementation.commitment"
+    )
+    subject_id: int | None = None
+    label: LabelIn | None = None
+
+
+class DisputeStepOut(Schema):
+    index: int
+    name: str
+    started_at: datetime
+    deadline: datetime | None
+    extended_days: int
+    ended_at: datetime | None
+    ended_how: str
+    ended_words: str
+
+
+class SubmissionIn(Schema):
+    kind: str = Field(..., description="statement, response, evidence, proposal or opinion")
+    text: str = Field(..., max_length=20000)
+    confidential: bool = Field(
+        False, description="only the disputing parties and the mediators may read it"
+    )
+    label: LabelIn | None = None
+
+
+class SubmissionOut(Schema):
+    id: int
+    step: int
+    step_name: str
+    kind: str
+    kind_words: str
+    text: str
+    party: str
+    author: PersonOut | None
+    created_at: datetime
+    label: LabelOut
+
+
+class ExtensionIn(Schema):
+    days: int
+    reason: str = Field("", max_length=2000)
+
+
+class ExtensionOut(Schema):
+    id: int
+    step: int
+    days: int
+    reason: str
+    agreed: list[str]
+    awaiting: list[str]
+    status: str
+    status_words: str
+    created_at: datetime
+
+
+class ResolutionIn(Schema):
+    resolution: str = Field(..., max_length=20000)
+
+
+class DisputeOut(Schema):
+    id: int
+    title: str
+    text: str
+    raising_party: str
+    against_party: str | None
+    status: str
+    status_words: str
+    step: int
+    step_name: str
+    step_deadline: datetime | None
+    ladder: list[LadderStep]
+    resolution: str
+    created_at: datetime
+    closed_at: datetime | None
+    label: LabelOut
+
+
+class DisputeDetailOut(DisputeOut):
+    steps: list[DisputeStepOut]
+    submissions: list[SubmissionOut]
+    extensions: list[ExtensionOut]
+    subject: LinkOut | None
+    subject_hidden: bool = Field(False, description="the subject exists but is not shown")
+
+
+class ConcernIn(Schema):
+    title: str = Field(..., max_length=200)
+    text: str = Field(..., max_length=10000)
+    about: str = Field(..., description="party, clause, statement, incident, delay or other")
+    addressed_to: str = Field(..., description="code of the party the concern is addressed to")
+    severity: str = Field(..., description="high, medium or low")
+    label: LabelIn | None = None
+
+
+class ResponseIn(Schema):
+    response: str = Field(..., max_length=10000)
+
+
+class ConcernOut(Schema):
+    id: int
+    title: str
+    text: str
+    about: str
+    about_words: str
+    raising_party: str
+    addressed_party: str
+    raised_by: PersonOut | None
+    severity: str
+    status: str
+    status_words: str
+    overdue: str = Field(..., description="'' when on time, else acknowledgement or response")
+    acknowledge_by: datetime
+    respond_by: datetime
+    acknowledged_at: datetime | None
+    responded_at: datetime | None
+    response: str
+    escalated_at: datetime | None
+    dispute_id: int | None = Field(None, description="the dispute it became, when readable")
+    created_at: datetime
+    label: LabelOut
+
+
+class EngagementRow(Schema):
+    party: str
+    party_name: str
+    concerns: int
+    median_hours_to_acknowledge: float | None
+    median_hours_to_respond: float | None
+    open: int
+    overdue: int
+    meetings_invited: int
+    meetings_attended: int
+    confirmations_due: int
+    confirmed_on_time: int
+
+
+class EngagementOut(Schema):
+    label: LabelOut = Field(..., description="derived label of the figures")
+    parties: list[EngagementRow]

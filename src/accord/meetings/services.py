@@ -24,13 +24,14 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.core import access, events, links, people
 from accord.core import services as core_services
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
-from accord.core.labels import LabelValue
+from accord.core.labels import LabelValue, combine
 from accord.core.models import Member, Party
 from accord.core.queries import valid_id
 from accord.core.roles import Perm
@@ -45,13 +46,19 @@ from accord.meetings.models import (
     AgendaItem,
     Attendance,
     CalendarFeed,
+    Concern,
     Decision,
     DecisionNotice,
     DecisionVote,
+    Dispute,
+    DisputeExtension,
+    DisputeStep,
+    DisputeSubmission,
     Meeting,
     Minutes,
     MinutesComment,
     MinutesRevision,
+    Procedures,
 )
 
 MANAGE = Perm.RUN_MEETINGS
@@ -68,11 +75,13 @@ def _notify(m: Meeting, kind: str, **ids: int) -> None:
 
 
 # --- validation helpers ------------------------------------------------------------------------
-def _text(value: str, what: str, limit: int, *, required: bool = True) -> str:
+def _text(
+    value: str, what: str, limit: int, *, required: bool = True, owner: str = "meeting"
+) -> str:
     value = (value or "").strip()
     if required and not value:
         raise Invalid(
-            f"a meeting needs a {what}" if what == "title" else f"{what} is required",
+            f"a {owner} needs a {what}" if what in ("title", "text") else f"{what} is required",
             {what: "required"},
         )
     if len(value) > limit:
@@ -1301,3 +1310,702 @@ def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
             _mail_members(members, subject + words, f"{v.arithmetic}\n\n{d.text}\n")
             done.append(n)
     return done
+
+
+# --- rules of procedure -------------------------------------------------------------------------
+LADDER_MAX = 8
+STEP_DAYS_MAX = 365
+OBJECTIVE_HOURS_MAX = 24 * 90
+DISPUTE_TEXT_MAX = 20_000
+EXTENSION_DAYS_MAX = 90
+DISPUTE_CLOCK = "dispute clock"
+CONCERN_CLOCK = "concern clock"
+DISPUTE_SUBJECTS = ("negotiation.clause", "meetings.decision", "implementation.commitment")
+
+
+def set_procedures(viewer: Viewer, *, ladder=None, objectives=None) -> Procedures:
+    """Set the process's dispute ladder and concern response-time objectives (whoever manages
+    the process). Running disputes keep the ladder they were raised under."""
+    access.require(viewer, Perm.MANAGE_PROCESS)
+    current = queries.procedures(viewer.process)
+    new_ladder = _ladder(ladder) if ladder is not None else current.ladder
+    new_objectives = _objectives(objectives) if objectives is not None else current.objectives
+    with transaction.atomic():
+        row, _ = Procedures.objects.get_or_create(process=viewer.process)
+        row.ladder, row.objectives = new_ladder, new_objectives
+        row.updated_by, row.updated_at = viewer.member, timezone.now()
+        row.save()
+        record(viewer.member, "meetings.procedures", row, {"ladder": new_ladder}, None)
+    return row
+
+
+def _ladder(steps) -> list[dict]:
+    if not isinstance(steps, list) or not 2 <= len(steps) <= LADDER_MAX:
+        raise Invalid(
+            f"a dispute ladder has 2 to {LADDER_MAX} steps", {"ladder": "wrong number of steps"}
+        )
+    out = []
+    for i, step in enumerate(steps, 1):
+        step = step if isinstance(step, dict) else {}
+        name = _text(step.get("name"), f"name of step {i}", TITLE_MAX)
+        days = step.get("days", 0)
+        if not isinstance(days, int) or isinstance(days, bool):
+            raise Invalid(f"the days of step {i} must be a whole number", {"ladder": "days"})
+        last = i == len(steps)
+        if last and days != 0:
+            raise Invalid(
+                "the last step of a ladder (the referral) has no clock: give it 0 days",
+                {"ladder": "last step with a clock"},
+            )
+        if not last and not 1 <= days <= STEP_DAYS_MAX:
+            raise Invalid(
+                f"step {i} ({name}) needs a clock of 1 to {STEP_DAYS_MAX} days",
+                {"ladder": "days out of range"},
+            )
+        out.append({"name": name, "days": days, "advisory": bool(step.get("advisory"))})
+    return out
+
+
+def _objectives(data) -> dict:
+    out = {}
+    data = data if isinstance(data, dict) else {}
+    for sev in Concern.Severity.values:
+        o = data.get(sev) if isinstance(data.get(sev), dict) else {}
+        ack, resp = o.get("acknowledge"), o.get("respond")
+        for what, h in (("acknowledge", ack), ("respond", resp)):
+            if not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= OBJECTIVE_HOURS_MAX:
+                raise Invalid(
+                    f"the time to {what} a {sev}-severity concern must be 1 to "
+                    f"{OBJECTIVE_HOURS_MAX} hours",
+                    {f"objectives.{sev}.{what}": "out of range"},
+                )
+        if ack > resp:
+            raise Invalid(
+                f"a {sev}-severity concern cannot be due for acknowledgement after its response",
+                {f"objectives.{sev}": "acknowledge after respond"},
+            )
+        out[sev] = {"acknowledge": ack, "respond": resp}
+    return out
+
+
+# --- disputes -----------------------------------------------------------------------------------
+def _party(viewer: Viewer, code: object, what: str) -> Party:
+    code = (code or "").strip().upper() if isinstance(code, str) else ""
+    p = Party.objects.filter(process=viewer.process, code__iexact=code).first() if code else None
+    if p is None:
+        raise Invalid(f"the {what} must be a party of this process", {what: "unknown party"})
+    return p
+
+
+def _label_for_parties(
+    viewer: Viewer, label: LabelValue | None, parties: list[Party], what: str
+) -> LabelValue:
+    """The label chosen (default: releasable to every party), which every party named must be
+    able to read: a dispute or concern its counterpart cannot see would answer nothing."""
+    label = label or LabelValue.of(min(DEFAULT_LEVEL, viewer.clearance))
+    access.check_can_apply(viewer, label)
+    if label.rel_to is not None:
+        outside = [p.code for p in parties if p.code.upper() not in label.rel_to]
+        if outside:
+            raise Invalid(
+                f"the label must be releasable to the {what}: add {', '.join(outside)} to REL TO",
+                {"label.rel_to": "excludes a party"},
+            )
+    return label
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(UTC).isoformat()
+
+
+def _deadline(start: datetime, ladder: list[dict], index: int) -> datetime | None:
+    days = ladder[index]["days"]
+    return start + timedelta(days=days) if days else None
+
+
+def _dispute_notify(d: Dispute) -> None:
+    events.notify(d.process_id, "meetings.dispute", {"dispute": d.pk}, [d.label_id])
+
+
+def _readers(process, label) -> list[Member]:
+    return [
+        mem
+        for mem in Member.objects.filter(process=process, active=True).select_related(
+            "party", "user", "process"
+        )
+        if access.can_read(_reader(mem), label.value)
+    ]
+
+
+def _heads(process, label, codes) -> list[Member]:
+    return [
+        mem
+        for mem in _readers(process, label)
+        if mem.party.code in codes and "head_of_delegation" in {r.value for r in mem.active_roles()}
+    ]
+
+
+def raise_dispute(
+    viewer: Viewer,
+    *,
+    title: str,
+    text: str,
+    against: str | None = None,
+    subject_kind: str | None = None,
+    subject_id: int | None = None,
+    label: LabelValue | None = None,
+    now: datetime | None = None,
+) -> Dispute:
+    """A head of delegation raises a dispute for their party, against another party and/or
+    about a clause, decision or commitment; it starts at the first step of the process's
+    ladder with that step's clock."""
+    access.require(viewer, Perm.RAISE_DISPUTES)
+    title = _text(title, "title", TITLE_MAX, owner="dispute")
+    text = _text(text, "text", DISPUTE_TEXT_MAX, owner="dispute")
+    mine = viewer.member.party
+    other = _party(viewer, against, "party disputed") if against else None
+    if other is not None and other.pk == mine.pk:
+        raise Invalid("a party cannot raise a dispute against itself", {"against": "own party"})
+    subject = None
+    if subject_kind:
+        if subject_kind not in DISPUTE_SUBJECTS:
+            raise Invalid(
+                "a dispute is about a clause, a decision or a commitment", {"subject": "unknown"}
+            )
+        subject = links.resolve(viewer, subject_kind, subject_id) if valid_id(subject_id) else None
+        if subject is None:
+            raise NotFound("the subject of the dispute was not found")
+    if other is None and subject is None:
+        raise Invalid(
+            "name the party disputed, or the clause, decision or commitment the dispute is about",
+            {"against": "required"},
+        )
+    label = _label_for_parties(
+        viewer, label, [mine] + ([other] if other else []), "disputing parties"
+    )
+    return _open_dispute(viewer, title, text, mine, other, label, subject, now)
+
+
+def _open_dispute(viewer, title, text, mine, other, label, subject, now) -> Dispute:
+    now = now or timezone.now()
+    ladder = queries.procedures(viewer.process).ladder
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        d = Dispute.objects.create(
+            process=viewer.process,
+            title=title,
+            text=text,
+            raised_by=viewer.member,
+            raising_party=mine,
+            against_party=other,
+            label=row,
+            ladder=ladder,
+            step=0,
+            step_started_at=now,
+            step_deadline=_deadline(now, ladder, 0),
+            created_at=now,
+        )
+        DisputeStep.objects.create(
+            dispute=d, index=0, name=ladder[0]["name"], started_at=now, deadline=d.step_deadline
+        )
+        record(
+            viewer.member,
+            "meetings.dispute.raise",
+            d,
+            {"title": title, "against": other.code if other else None, "step": ladder[0]["name"]},
+            d.label,
+        )
+        if subject is not None:
+            core_services.add_link(viewer, d, subject, "about")
+    _dispute_notify(d)
+    return d
+
+
+def _open(d: Dispute) -> None:
+    if d.status != Dispute.Status.OPEN and d.status != Dispute.Status.REFERRED:
+        raise Conflict(f"this dispute is {d.get_status_display().lower()}: nothing more is done")
+
+
+def _disputant(viewer: Viewer, d: Dispute) -> bool:
+    return viewer.member is not None and viewer.member.party.code in d.party_codes()
+
+
+def submit(
+    viewer: Viewer,
+    d: Dispute,
+    *,
+    kind: str,
+    text: str,
+    confidential: bool = False,
+    label: LabelValue | None = None,
+) -> DisputeSubmission:
+    """A written submission at the current step, by a member of a disputing party or whoever
+    runs meetings (the mediators); 'confidential' keeps it to the disputing parties and the
+    mediators. An advisory opinion is filed by the mediators at a step that takes one."""
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    if not (_disputant(viewer, d) or viewer.can(MANAGE)):
+        raise Forbidden("only the parties to the dispute and the mediators make submissions")
+    access.require(viewer, Perm.POST_MESSAGES)
+    if kind not in DisputeSubmission.Kind.values:
+        words = ", ".join(str(x) for x in DisputeSubmission.Kind.labels).lower()
+        raise Invalid(f"a submission is one of: {words}", {"kind": "unknown"})
+    if kind == DisputeSubmission.Kind.OPINION:
+        if not d.ladder[d.step].get("advisory"):
+            raise Conflict(f"the step “{d.step_name()}” takes no advisory opinion")
+        if not viewer.can(MANAGE):
+            raise Forbidden("the advisory opinion is filed by the mediators")
+    text = _text(text, "text", DISPUTE_TEXT_MAX, owner="submission")
+    chosen = label or d.label.value
+    if confidential:
+        mediators = Party.objects.filter(process=d.process, kind=Party.Kind.MEDIATOR)
+        codes = set(d.party_codes()) | {p.code for p in mediators}
+        chosen = combine([chosen, LabelValue.of(chosen.level, sorted(codes))])
+    access.check_can_apply(viewer, chosen)
+    final = combine([d.label.value, chosen])
+    with transaction.atomic():
+        row = access.label_row(d.process, final)
+        sub = DisputeSubmission.objects.create(
+            dispute=d,
+            step=d.step,
+            kind=kind,
+            text=text,
+            author=viewer.member,
+            party=viewer.member.party,
+            label=row,
+        )
+        record(viewer.member, "meetings.dispute.submit", sub, {"kind": kind}, row)
+    _dispute_notify(d)
+    return sub
+
+
+def _advance(d: Dispute, actor, how: str, now: datetime, payload: dict) -> Dispute:
+    """Close the current step and start the next (the last one has no clock: referred)."""
+    step = d.steps.filter(index=d.step).first()
+    if step is not None:
+        step.ended_at, step.ended_how = now, how
+        step.save(update_fields=["ended_at", "ended_how"])
+    d.extensions.filter(status=DisputeExtension.Status.PENDING).update(
+        status=DisputeExtension.Status.LAPSED, decided_at=now
+    )
+    d.step += 1
+    d.step_started_at = now
+    d.step_deadline = _deadline(now, d.ladder, d.step)
+    last = d.step == len(d.ladder) - 1
+    if last:
+        d.status = Dispute.Status.REFERRED
+    d.save()
+    DisputeStep.objects.create(
+        dispute=d,
+        index=d.step,
+        name=d.step_name(),
+        started_at=now,
+        deadline=d.step_deadline,
+    )
+    record(
+        actor,
+        "meetings.dispute.escalate",
+        d,
+        {**payload, "to": d.step_name(), "deadline": _iso(d.step_deadline)},
+        d.label,
+        process=d.process,
+    )
+    return d
+
+
+def refer_up(viewer: Viewer, d: Dispute, now: datetime | None = None) -> Dispute:
+    """A party to the dispute (its head of delegation) or the mediators refer it to the next
+    step before the clock runs out."""
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    if d.status == Dispute.Status.REFERRED:
+        raise Conflict("the dispute is at the last step: there is no step above it")
+    if not ((_disputant(viewer, d) and viewer.can(Perm.RAISE_DISPUTES)) or viewer.can(MANAGE)):
+        raise Forbidden(
+            "only a head of delegation of a disputing party or the mediators refer a dispute up"
+        )
+    with transaction.atomic():
+        _advance(d, viewer.member, DisputeStep.End.PARTY, now or timezone.now(), {"by": "party"})
+    _dispute_notify(d)
+    return d
+
+
+def propose_extension(
+    viewer: Viewer, d: Dispute, *, days: int, reason: str = "", now: datetime | None = None
+) -> DisputeExtension:
+    """Propose to extend the current step's clock; the proposer's party agrees by proposing
+    (when it is a disputing party). Takes effect when every disputing party agrees."""
+    now = now or timezone.now()
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    if d.step_deadline is None:
+        raise Conflict("the current step has no clock to extend")
+    if not ((_disputant(viewer, d) and viewer.can(Perm.RAISE_DISPUTES)) or viewer.can(MANAGE)):
+        raise Forbidden(
+            "only a head of delegation of a disputing party or the mediators propose an extension"
+        )
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= EXTENSION_DAYS_MAX:
+        raise Invalid(f"an extension is 1 to {EXTENSION_DAYS_MAX} days", {"days": "out of range"})
+    if now >= d.step_deadline:
+        raise Conflict("the step's clock has run out: it can no longer be extended")
+    if d.extensions.filter(status=DisputeExtension.Status.PENDING).exists():
+        raise Conflict("an extension is already awaiting agreement: agree to it or let it lapse")
+    reason = _text(reason, "reason", 2000, required=False)
+    agreed = [viewer.member.party.code] if _disputant(viewer, d) else []
+    with transaction.atomic():
+        ext = DisputeExtension.objects.create(
+            dispute=d,
+            step=d.step,
+            days=days,
+            reason=reason,
+            proposed_by=viewer.member,
+            agreed=agreed,
+            created_at=now,
+        )
+        record(
+            viewer.member,
+            "meetings.dispute.extension",
+            d,
+            {"days": days, "agreed": agreed},
+            d.label,
+        )
+        _maybe_extend(d, ext, viewer.member, now)
+    _dispute_notify(d)
+    return ext
+
+
+def agree_extension(
+    viewer: Viewer, d: Dispute, extension_id: int, now: datetime | None = None
+) -> DisputeExtension:
+    """A head of delegation of a disputing party agrees to a proposed extension."""
+    now = now or timezone.now()
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    ext = d.extensions.filter(pk=extension_id).first() if valid_id(extension_id) else None
+    if ext is None:
+        raise NotFound("extension not found")
+    if ext.status != DisputeExtension.Status.PENDING:
+        raise Conflict(f"this extension is {ext.get_status_display().lower()}")
+    if not (_disputant(viewer, d) and viewer.can(Perm.RAISE_DISPUTES)):
+        raise Forbidden("only a head of delegation of a disputing party agrees to an extension")
+    code = viewer.member.party.code
+    if code in ext.agreed:
+        raise Conflict(f"{code} has already agreed to this extension")
+    if d.step_deadline is not None and now >= d.step_deadline:
+        raise Conflict("the step's clock has run out: it can no longer be extended")
+    with transaction.atomic():
+        ext.agreed = [*ext.agreed, code]
+        ext.save(update_fields=["agreed"])
+        record(viewer.member, "meetings.dispute.agree_extension", d, {"party": code}, d.label)
+        _maybe_extend(d, ext, viewer.member, now)
+    _dispute_notify(d)
+    return ext
+
+
+def _maybe_extend(d: Dispute, ext: DisputeExtension, actor, now: datetime) -> None:
+    if set(d.party_codes()) - set(ext.agreed):
+        return
+    ext.status, ext.decided_at = DisputeExtension.Status.AGREED, now
+    ext.save(update_fields=["status", "decided_at"])
+    d.step_deadline = d.step_deadline + timedelta(days=ext.days)
+    d.save(update_fields=["step_deadline"])
+    step = d.steps.get(index=d.step)
+    step.deadline, step.extended_days = d.step_deadline, step.extended_days + ext.days
+    step.save(update_fields=["deadline", "extended_days"])
+    record(
+        actor,
+        "meetings.dispute.extended",
+        d,
+        {"days": ext.days, "deadline": _iso(d.step_deadline)},
+        d.label,
+    )
+
+
+def _finish(viewer, d: Dispute, status: str, how: str, resolution: str, now) -> Dispute:
+    with transaction.atomic():
+        step = d.steps.filter(index=d.step).first()
+        if step is not None and step.ended_at is None:
+            step.ended_at, step.ended_how = now, how
+            step.save(update_fields=["ended_at", "ended_how"])
+        d.extensions.filter(status=DisputeExtension.Status.PENDING).update(
+            status=DisputeExtension.Status.LAPSED, decided_at=now
+        )
+        d.status, d.resolution, d.closed_at, d.step_deadline = status, resolution, now, None
+        d.save()
+        record(
+            viewer.member,
+            f"meetings.dispute.{status}",
+            d,
+            {"resolution": resolution, "step": d.step_name()},
+            d.label,
+        )
+    _dispute_notify(d)
+    return d
+
+
+def resolve_dispute(
+    viewer: Viewer, d: Dispute, *, resolution: str, now: datetime | None = None
+) -> Dispute:
+    """The mediators record how the dispute was settled; its clock stops."""
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    access.require(viewer, MANAGE)
+    resolution = _text(resolution, "resolution", DISPUTE_TEXT_MAX)
+    return _finish(viewer, d, "resolved", "resolved", resolution, now or timezone.now())
+
+
+def withdraw_dispute(viewer: Viewer, d: Dispute, now: datetime | None = None) -> Dispute:
+    """The raising party's head of delegation withdraws the dispute."""
+    d = queries.dispute(viewer, d.pk)
+    _open(d)
+    if not (
+        viewer.member is not None
+        and viewer.member.party_id == d.raising_party_id
+        and viewer.can(Perm.RAISE_DISPUTES)
+    ):
+        raise Forbidden("only a head of delegation of the party that raised it withdraws it")
+    return _finish(viewer, d, "withdrawn", "withdrawn", "", now or timezone.now())
+
+
+def run_dispute_clocks(now: datetime | None = None) -> list[Dispute]:
+    """Escalate every open dispute whose step clock has run out to the next step (the heads
+    of the disputing parties and the mediators who may read it are told). Idempotent: a step
+    escalates once; a run after a long pause climbs one step per expired clock."""
+    now = now or timezone.now()
+    moved: list[Dispute] = []
+    due = Dispute.objects.filter(
+        status=Dispute.Status.OPEN, step_deadline__isnull=False, step_deadline__lte=now
+    ).select_related("process", "label", "raising_party", "against_party")
+    for d in due.order_by("step_deadline", "pk"):
+        while d.status == Dispute.Status.OPEN and d.step_deadline and d.step_deadline <= now:
+            at = d.step_deadline
+            with transaction.atomic():
+                _advance(d, DISPUTE_CLOCK, DisputeStep.End.CLOCK, at, {"by": "clock"})
+        _dispute_notify(d)
+        names = d.process.level_names
+        heads = _heads(d.process, d.label, d.party_codes())
+        managers = [m for m in _readers(d.process, d.label) if MANAGE in m.permissions()]
+        _mail_members(
+            list({m.pk: m for m in heads + managers}.values()),
+            f"[{d.label.value.display(names)}] {d.title}: now at {d.step_name()}",
+            f"The clock of the previous step ran out. Deadline of this step: "
+            f"{d.step_deadline or 'none (final step)'}.\n",
+        )
+        moved.append(d)
+    return moved
+
+
+# --- concerns -----------------------------------------------------------------------------------
+CONCERN_TEXT_MAX = 10_000
+
+
+def raise_concern(
+    viewer: Viewer,
+    *,
+    title: str,
+    text: str,
+    about: str,
+    addressed_to: str,
+    severity: str,
+    label: LabelValue | None = None,
+    now: datetime | None = None,
+) -> Concern:
+    """Any member who may post raises a concern addressed to a party; its deadlines to be
+    acknowledged and answered follow the process's objectives for its severity."""
+    access.require(viewer, Perm.POST_MESSAGES)
+    now = now or timezone.now()
+    title = _text(title, "title", TITLE_MAX, owner="concern")
+    text = _text(text, "text", CONCERN_TEXT_MAX, owner="concern")
+    if about not in Concern.About.values:
+        words = ", ".join(str(x) for x in Concern.About.labels).lower()
+        raise Invalid(f"a concern is about one of: {words}", {"about": "unknown"})
+    if severity not in Concern.Severity.values:
+        raise Invalid("the severity is high, medium or low", {"severity": "unknown"})
+    party = _party(viewer, addressed_to, "party addressed")
+    mine = viewer.member.party
+    label = _label_for_parties(
+        viewer, label, [mine, party] if party.pk != mine.pk else [mine], "parties concerned"
+    )
+    o = queries.procedures(viewer.process).objectives[severity]
+    with transaction.atomic():
+        row = access.label_row(viewer.process, label)
+        c = Concern.objects.create(
+            process=viewer.process,
+            title=title,
+            text=text,
+            about=about,
+            raised_by=viewer.member,
+            raising_party=mine,
+            addressed_party=party,
+            severity=severity,
+            label=row,
+            acknowledge_by=now + timedelta(hours=o["acknowledge"]),
+            respond_by=now + timedelta(hours=o["respond"]),
+            created_at=now,
+        )
+        record(
+            viewer.member,
+            "meetings.concern.raise",
+            c,
+            {"title": title, "to": party.code, "severity": severity},
+            c.label,
+        )
+    _concern_notify(c)
+    return c
+
+
+def _concern_notify(c: Concern) -> None:
+    events.notify(c.process_id, "meetings.concern", {"concern": c.pk}, [c.label_id])
+
+
+def _addressee(viewer: Viewer, c: Concern, act: str) -> None:
+    if viewer.member is None or viewer.member.party_id != c.addressed_party_id:
+        raise Forbidden(f"only members of {c.addressed_party.name} {act} this concern")
+    access.require(viewer, Perm.POST_MESSAGES)
+
+
+def acknowledge_concern(viewer: Viewer, c: Concern, now: datetime | None = None) -> Concern:
+    """A member of the party addressed acknowledges the concern (it has been seen)."""
+    c = queries.concern(viewer, c.pk)
+    _addressee(viewer, c, "acknowledge")
+    if c.status != Concern.Status.OPEN:
+        raise Conflict(f"this concern is already {c.get_status_display().lower()}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        c.status, c.acknowledged_at, c.acknowledged_by = (
+            Concern.Status.ACKNOWLEDGED,
+            now,
+            viewer.member,
+        )
+        c.save()
+        record(
+            viewer.member,
+            "meetings.concern.acknowledge",
+            c,
+            {"late": now > c.acknowledge_by},
+            c.label,
+        )
+    _concern_notify(c)
+    return c
+
+
+def respond_concern(
+    viewer: Viewer, c: Concern, *, response: str, now: datetime | None = None
+) -> Concern:
+    """A member of the party addressed answers the concern (acknowledging it if not yet)."""
+    c = queries.concern(viewer, c.pk)
+    _addressee(viewer, c, "respond to")
+    if c.status not in (Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED):
+        raise Conflict(f"this concern is already {c.get_status_display().lower()}")
+    response = _text(response, "response", CONCERN_TEXT_MAX)
+    now = now or timezone.now()
+    with transaction.atomic():
+        if c.acknowledged_at is None:
+            c.acknowledged_at, c.acknowledged_by = now, viewer.member
+        c.status, c.responded_at, c.responded_by = Concern.Status.RESPONDED, now, viewer.member
+        c.response = response
+        c.save()
+        record(
+            viewer.member,
+            "meetings.concern.respond",
+            c,
+            {"response": response, "late": now > c.respond_by},
+            c.label,
+        )
+    _concern_notify(c)
+    return c
+
+
+def _raiser_side(viewer: Viewer, c: Concern) -> bool:
+    return viewer.member is not None and (
+        viewer.member.party_id == c.raising_party_id or viewer.can(MANAGE)
+    )
+
+
+def close_concern(viewer: Viewer, c: Concern, now: datetime | None = None) -> Concern:
+    """The raising party (or the mediators) closes the concern as addressed."""
+    c = queries.concern(viewer, c.pk)
+    if not _raiser_side(viewer, c):
+        raise Forbidden("only the party that raised the concern, or the mediators, close it")
+    if c.status in (Concern.Status.CLOSED, Concern.Status.DISPUTE):
+        raise Conflict(f"this concern is already {c.get_status_display().lower()}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        c.status, c.closed_at = Concern.Status.CLOSED, now
+        c.save()
+        record(viewer.member, "meetings.concern.close", c, {}, c.label)
+    _concern_notify(c)
+    return c
+
+
+def concern_to_dispute(viewer: Viewer, c: Concern, now: datetime | None = None) -> Dispute:
+    """Make an unresolved concern a dispute in one step (a head of delegation of the raising
+    party): same parties, text and label; the concern stays, linked to the dispute."""
+    c = queries.concern(viewer, c.pk)
+    access.require(viewer, Perm.RAISE_DISPUTES)
+    if viewer.member.party_id != c.raising_party_id:
+        raise Forbidden("only the party that raised the concern makes it a dispute")
+    if c.status in (Concern.Status.CLOSED, Concern.Status.DISPUTE):
+        raise Conflict(f"this concern is already {c.get_status_display().lower()}")
+    if c.addressed_party_id == c.raising_party_id:
+        raise Conflict("a concern addressed to one's own party cannot become a dispute")
+    now = now or timezone.now()
+    with transaction.atomic():
+        d = _open_dispute(
+            viewer,
+            c.title,
+            c.text
+            + (f"\n\nResponse of {c.addressed_party.name}:\n{c.response}" if c.response else ""),
+            c.raising_party,
+            c.addressed_party,
+            c.label.value,
+            None,
+            now,
+        )
+        c.status, c.dispute, c.closed_at = Concern.Status.DISPUTE, d, now
+        c.save()
+        record(viewer.member, "meetings.concern.dispute", c, {"dispute": d.pk}, c.label)
+    _concern_notify(c)
+    return d
+
+
+def run_concern_clocks(now: datetime | None = None) -> list[Concern]:
+    """Escalate each concern that has missed its acknowledgement or response objective to the
+    heads of delegation of the party addressed and of the raising party (once per concern)."""
+    now = now or timezone.now()
+    late = (
+        Concern.objects.filter(
+            status__in=[Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED], escalated_at__isnull=True
+        )
+        .filter(_overdue_q(now))
+        .select_related("process", "label", "addressed_party", "raising_party")
+    )
+    done = []
+    for c in late.order_by("pk"):
+        what = c.overdue(now)
+        if not what:
+            continue
+        with transaction.atomic():
+            c.escalated_at = now
+            c.save(update_fields=["escalated_at"])
+            record(
+                CONCERN_CLOCK,
+                "meetings.concern.escalate",
+                c,
+                {"overdue": what},
+                c.label,
+                process=c.process,
+            )
+        _concern_notify(c)
+        heads = _heads(c.process, c.label, {c.addressed_party.code, c.raising_party.code})
+        _mail_members(
+            heads,
+            f"[{c.label.value.display(c.process.level_names)}] Concern overdue: {c.title}",
+            f"{c.addressed_party.name} has not given its {what} in time.\n\n{c.text}\n",
+        )
+        done.append(c)
+    return done
+
+
+def _overdue_q(now: datetime) -> Q:
+    return Q(status=Concern.Status.OPEN, acknowledge_by__lt=now) | Q(respond_by__lt=now)

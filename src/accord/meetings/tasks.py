@@ -18,3 +18,16 @@ def run_decision_clocks() -> int:
     """Every five minutes — close written procedures whose verdict is final (silence broken or
     expired, capitals all confirmed or one declined) and escalate overdue confirmations."""
     return len(services.run_decision_clocks())
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def run_dispute_clocks() -> int:
+    """Every five minutes — escalate disputes whose step clock has run out."""
+    return len(services.run_dispute_clocks())
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def run_concern_clocks() -> int:
+    """Every fifteen minutes — escalate concerns past their response-time objective to the
+    heads of delegation."""
+    return len(services.run_concern_clocks())

@@ -7,7 +7,15 @@ app_name = "meetings"
 B = "p/<slug:slug>/meetings/"
 M = B + "<int:meeting_id>/"
 
+P = "p/<slug:slug>/"
+
 urlpatterns = [
+    path(f"{P}concerns/", views.concern_list, name="concerns"),
+    path(f"{P}concerns/<int:concern_id>/", views.concern_page, name="concern"),
+    path(f"{P}disputes/", views.dispute_list, name="disputes"),
+    path(f"{P}disputes/<int:dispute_id>/", views.dispute_page, name="dispute"),
+    path(f"{P}disputes/procedures/", views.procedures_page, name="procedures"),
+    path(f"{P}engagement/", views.engagement_page, name="engagement"),
     path(B, views.meeting_list, name="list"),
     path(f"{B}new/", views.meeting_new, name="new"),
     path(f"{B}calendar/", views.calendar_feed, name="calendar"),

@@ -19,8 +19,19 @@ from accord.core import access, links, people
 from accord.core import queries as core_queries
 from accord.core.errors import AccordError, Invalid
 from accord.core.labels import LabelValue
+from accord.core.roles import Perm
 from accord.meetings import markup, queries, services
-from accord.meetings.models import ActionItem, Attendance, Meeting, Minutes
+from accord.meetings.models import (
+    ActionItem,
+    Attendance,
+    Concern,
+    Dispute,
+    DisputeExtension,
+    DisputeSubmission,
+    Meeting,
+    Minutes,
+)
+from accord.ui import charts
 from accord.ui.pages import label_choices, render_page, with_viewer
 
 ZONES = [
@@ -686,3 +697,570 @@ def dashboard_panel(viewer: access.Viewer) -> dict | None:
     if not items and upcoming is None:
         return None
     return {"items": items, "next": upcoming, "process": viewer.process}
+
+
+# --- concerns, disputes, engagement -------------------------------------------------------------
+CONCERN_FILTERS = {
+    "all": "All",
+    "open": "Awaiting acknowledgement or response",
+    "overdue": "Overdue",
+    "responded": "Responded, not yet closed",
+    "closed": "Closed or made a dispute",
+}
+SUBJECT_GROUPS = {
+    "negotiation.clause": "Clauses of the negotiating text",
+    "meetings.decision": "Decisions",
+    "implementation.commitment": "Commitments",
+}
+
+
+def _number(x: float) -> str:
+    """A number for people: one decimal at most, none when whole ("2.5", "2")."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def hours_words(hours: float | None) -> str:
+    """A duration in words: "24 hours", "2 days", "2.5 days"; "—" when there is none."""
+    if hours is None:
+        return "—"
+    if hours < 1:
+        return "under an hour"
+    if hours < 36:
+        n = round(hours)
+        return "1 hour" if n == 1 else f"{n} hours"
+    days = _number(hours / 24)
+    return "1 day" if days == "1" else f"{days} days"
+
+
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    """What is left of a clock in words: "3 days left", "5 hours left", "overdue"."""
+    if deadline is None:
+        return ""
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return "overdue"
+    hours = seconds / 3600
+    if hours < 1:
+        return "less than an hour left"
+    if hours < 48:
+        n = int(hours)
+        return "1 hour left" if n == 1 else f"{n} hours left"
+    return f"{int(hours // 24)} days left"
+
+
+def _out_of(part: int, whole: int, percent: bool = False) -> str:
+    if not whole:
+        return "—"
+    out = f"{part} of {whole}"
+    return f"{out} ({round(100 * part / whole)} %)" if percent else out
+
+
+def _label_sel(viewer, post=None) -> dict:
+    """What the label picker shows: the default (RESTRICTED, every party) or what was posted."""
+    if post is None or "label_level" not in post:
+        return {
+            "sel_level": min(services.DEFAULT_LEVEL, viewer.clearance),
+            "sel_rel_to": [],
+            "sel_caveats": [],
+        }
+    level = post.get("label_level", "")
+    return {
+        "sel_level": int(level) if level.isdigit() else 1,
+        "sel_rel_to": post.getlist("label_rel_to"),
+        "sel_caveats": post.getlist("label_caveats"),
+    }
+
+
+def _objective_rows(proc) -> list[dict]:
+    rows = []
+    for value, words in Concern.Severity.choices:
+        o = proc.objectives.get(value) or {}
+        rows.append(
+            {
+                "value": value,
+                "severity": words,
+                "acknowledge": o.get("acknowledge"),
+                "respond": o.get("respond"),
+                "acknowledge_words": hours_words(o.get("acknowledge")),
+                "respond_words": hours_words(o.get("respond")),
+            }
+        )
+    return rows
+
+
+def _concerns_ctx(viewer: access.Viewer, get, **extra) -> dict:
+    now = timezone.now()
+    status = get.get("status") or "all"
+    if status not in CONCERN_FILTERS:
+        raise Invalid(
+            "the status filter is one of: " + ", ".join(CONCERN_FILTERS), {"status": "unknown"}
+        )
+    parties = list(viewer.process.parties.order_by("name"))
+    party = (get.get("party") or "").strip().upper()
+    qs = queries.concerns(viewer)
+    if party:
+        if party not in {p.code for p in parties}:
+            raise Invalid("the party filter names no party of this process", {"party": "unknown"})
+        qs = qs.filter(addressed_party__code=party)
+    waiting = [Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED]
+    if status in ("open", "overdue"):
+        qs = qs.filter(status__in=waiting)
+    elif status == "responded":
+        qs = qs.filter(status=Concern.Status.RESPONDED)
+    elif status == "closed":
+        qs = qs.filter(status__in=[Concern.Status.CLOSED, Concern.Status.DISPUTE])
+    rows = [{"c": c, "overdue": c.overdue(now)} for c in qs]
+    if status == "overdue":
+        rows = [r for r in rows if r["overdue"]]
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "rows": rows,
+        "filters": list(CONCERN_FILTERS.items()),
+        "sel_status": status,
+        "sel_party": party,
+        "filtered": status != "all" or bool(party),
+        "all_parties": parties,
+        "objectives": _objective_rows(queries.procedures(viewer.process)),
+        "can_raise": viewer.can(Perm.POST_MESSAGES),
+        "abouts": Concern.About.choices,
+        "severities": Concern.Severity.choices,
+        "form": {},
+        "here": "Concerns",
+        **label_choices(viewer),
+        **_label_sel(viewer),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def concern_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The concerns register: the concerns the viewer may read, filtered by status and by the
+    party addressed; the response-time objectives; the form to raise a concern."""
+    if request.method == "GET":
+        return render_page(request, "meetings/concerns.html", _concerns_ctx(viewer, request.GET))
+    post = request.POST
+    try:
+        c = services.raise_concern(
+            viewer,
+            title=post.get("title", ""),
+            text=post.get("text", ""),
+            about=post.get("about", ""),
+            addressed_to=post.get("addressed_to", ""),
+            severity=post.get("severity", ""),
+            label=_label_from_form(viewer, post),
+        )
+    except AccordError as exc:
+        ctx = _concerns_ctx(
+            viewer, request.GET, page_error=exc.message, form=post, **_label_sel(viewer, post)
+        )
+        return render_page(request, "meetings/concerns.html", ctx, status=exc.status)
+    messages.success(request, f"The concern was raised and addressed to {c.addressed_party.name}.")
+    return redirect("meetings:concern", slug=viewer.process.slug, concern_id=c.pk)
+
+
+def _concern_ctx(viewer: access.Viewer, c: Concern, **extra) -> dict:
+    now = timezone.now()
+    party_id = viewer.member.party_id if viewer.member else None
+    addressee = party_id == c.addressed_party_id and viewer.can(Perm.POST_MESSAGES)
+    raiser = party_id == c.raising_party_id
+    finished = c.status in (Concern.Status.CLOSED, Concern.Status.DISPUTE)
+    dispute = queries.disputes(viewer).filter(pk=c.dispute_id).first() if c.dispute_id else None
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "c": c,
+        "overdue": c.overdue(now),
+        "ack_late": bool(c.acknowledged_at and c.acknowledged_at > c.acknowledge_by),
+        "resp_late": bool(c.responded_at and c.responded_at > c.respond_by),
+        "ack_left": time_left(c.acknowledge_by, now),
+        "resp_left": time_left(c.respond_by, now),
+        "dispute": dispute,
+        "can_acknowledge": addressee and c.status == Concern.Status.OPEN,
+        "can_respond": addressee and c.status in (Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED),
+        "can_close": not finished and (raiser or viewer.can(Perm.RUN_MEETINGS)),
+        "can_dispute": not finished
+        and raiser
+        and viewer.can(Perm.RAISE_DISPUTES)
+        and c.addressed_party_id != c.raising_party_id,
+        "form": {},
+        "here": c.title,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def concern_page(request: HttpRequest, viewer: access.Viewer, concern_id: int) -> HttpResponse:
+    """A concern: its text, label and timeline against its objectives, the response, and the
+    acts the viewer may do (acknowledge, respond, close, make it a dispute)."""
+    c = queries.concern(viewer, concern_id)
+    if request.method == "GET":
+        return render_page(request, "meetings/concern.html", _concern_ctx(viewer, c))
+    post = request.POST
+    action = post.get("action", "")
+    acts = {
+        "acknowledge": lambda: services.acknowledge_concern(viewer, c),
+        "respond": lambda: services.respond_concern(viewer, c, response=post.get("response", "")),
+        "close": lambda: services.close_concern(viewer, c),
+        "dispute": lambda: services.concern_to_dispute(viewer, c),
+    }
+    notes = {
+        "acknowledge": "The concern is acknowledged.",
+        "respond": "Your party's response was recorded.",
+        "close": "The concern is closed.",
+    }
+    try:
+        if action not in acts:
+            raise Invalid("unknown act on a concern", {"action": "unknown"})
+        out = acts[action]()
+    except AccordError as exc:
+        ctx = _concern_ctx(viewer, queries.concern(viewer, c.pk), page_error=exc.message, form=post)
+        return render_page(request, "meetings/concern.html", ctx, status=exc.status)
+    if action == "dispute":
+        messages.success(
+            request, f"The concern is now a dispute, at its first step: {out.step_name()}."
+        )
+        return redirect("meetings:dispute", slug=viewer.process.slug, dispute_id=out.pk)
+    messages.success(request, notes[action])
+    return redirect("meetings:concern", slug=viewer.process.slug, concern_id=c.pk)
+
+
+def _dispute_rows(viewer: access.Viewer, now: datetime) -> list[dict]:
+    return [
+        {
+            "d": d,
+            "left": time_left(d.step_deadline, now) if d.status == Dispute.Status.OPEN else "",
+            "steps": len(d.ladder),
+        }
+        for d in queries.disputes(viewer)
+    ]
+
+
+def _disputes_ctx(viewer: access.Viewer, **extra) -> dict:
+    can_raise = viewer.can(Perm.RAISE_DISPUTES)
+    ctx = {
+        "process": viewer.process,
+        "viewer": viewer,
+        "rows": _dispute_rows(viewer, timezone.now()),
+        "can_raise": can_raise,
+        "form": {},
+        "here": "Disputes",
+        **extra,
+    }
+    if can_raise:
+        own = viewer.member.party_id
+        groups: dict[str, list] = {}
+        for kind, pk, title in links.linkable(viewer, services.DISPUTE_SUBJECTS, limit=100):
+            groups.setdefault(kind, []).append((f"{kind}:{pk}", title))
+        ctx.update(
+            other_parties=[p for p in viewer.process.parties.order_by("name") if p.pk != own],
+            subjects=[(SUBJECT_GROUPS.get(k, k), v) for k, v in groups.items()],
+            **label_choices(viewer),
+        )
+        for k, v in _label_sel(viewer).items():
+            ctx.setdefault(k, v)
+    return ctx
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def dispute_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The disputes the viewer may read, where each stands on its ladder and how long its step
+    has left; the form to raise one (heads of delegation)."""
+    if request.method == "GET":
+        return render_page(request, "meetings/disputes.html", _disputes_ctx(viewer))
+    post = request.POST
+    kind, _, target = (post.get("subject") or "").rpartition(":")
+    try:
+        d = services.raise_dispute(
+            viewer,
+            title=post.get("title", ""),
+            text=post.get("text", ""),
+            against=post.get("against") or None,
+            subject_kind=kind or None,
+            subject_id=_int(target, "subject") if kind else None,
+            label=_label_from_form(viewer, post),
+        )
+    except AccordError as exc:
+        ctx = _disputes_ctx(viewer, page_error=exc.message, form=post, **_label_sel(viewer, post))
+        return render_page(request, "meetings/disputes.html", ctx, status=exc.status)
+    messages.success(request, f"The dispute was raised; it is at its first step: {d.step_name()}.")
+    return redirect("meetings:dispute", slug=viewer.process.slug, dispute_id=d.pk)
+
+
+def _dispute_ctx(viewer: access.Viewer, d: Dispute, **extra) -> dict:
+    now = timezone.now()
+    member = viewer.member
+    live = d.status in (Dispute.Status.OPEN, Dispute.Status.REFERRED)
+    disputant = member is not None and member.party.code in d.party_codes()
+    hod = viewer.can(Perm.RAISE_DISPUTES)
+    runs = viewer.can(Perm.RUN_MEETINGS)
+    names = {p.code: p.name for p in viewer.process.parties.all()}
+    subs = list(queries.submissions(viewer, d))
+    groups = [
+        {"index": i, "name": step["name"], "subs": [s for s in subs if s.step == i]}
+        for i, step in enumerate(d.ladder)
+    ]
+    segments = []
+    for i, step in enumerate(d.ladder):
+        if i < d.step or (i == d.step and not live):
+            state = "complete"
+        elif i == d.step:
+            state = "current"
+        else:
+            state = ""
+        segments.append({**step, "state": state, "number": i + 1})
+    extensions = []
+    for e in d.extensions.select_related("proposed_by__user", "proposed_by__party"):
+        extensions.append(
+            {
+                "e": e,
+                "step_name": d.step_name(e.step),
+                "agreed": [names.get(code, code) for code in e.agreed],
+                "waiting": [
+                    names.get(code, code) for code in d.party_codes() if code not in e.agreed
+                ],
+            }
+        )
+    pending = next(
+        (x["e"] for x in extensions if x["e"].status == DisputeExtension.Status.PENDING), None
+    )
+    advisory = bool(live and d.ladder[d.step].get("advisory"))
+    kinds = [
+        (value, words)
+        for value, words in DisputeSubmission.Kind.choices
+        if value != DisputeSubmission.Kind.OPINION or (advisory and runs)
+    ]
+    steering = (disputant and hod) or runs
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "d": d,
+        "live": live,
+        "segments": segments,
+        "current": d.ladder[d.step] if 0 <= d.step < len(d.ladder) else {},
+        "next_step_name": d.step_name(d.step + 1),
+        "left": time_left(d.step_deadline, now) if d.status == Dispute.Status.OPEN else "",
+        "history": list(d.steps.all()),
+        "extensions": extensions,
+        "pending": pending,
+        "groups": [g for g in groups if g["subs"]],
+        "subjects": links.targets(viewer, d, "about"),
+        "concerns": list(queries.concerns(viewer).filter(dispute=d)),
+        "kinds": kinds,
+        "advisory": advisory,
+        "can_submit": live
+        and (disputant or runs)
+        and viewer.can(Perm.POST_MESSAGES)
+        and bool(kinds),
+        "can_extend": live and d.step_deadline is not None and pending is None and steering,
+        "can_agree": pending is not None
+        and disputant
+        and hod
+        and member.party.code not in pending.agreed,
+        "can_refer": d.status == Dispute.Status.OPEN and steering,
+        "can_resolve": live and runs,
+        "can_withdraw": live
+        and hod
+        and member is not None
+        and member.party_id == d.raising_party_id,
+        "form": {},
+        "here": d.title,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def dispute_page(request: HttpRequest, viewer: access.Viewer, dispute_id: int) -> HttpResponse:
+    """A dispute: its ladder with the current step and its clock, the history of the steps,
+    the submissions the viewer may read by step, extensions, and the acts the viewer may do."""
+    d = queries.dispute(viewer, dispute_id)
+    if request.method == "GET":
+        return render_page(request, "meetings/dispute.html", _dispute_ctx(viewer, d))
+    post = request.POST
+    action = post.get("action", "")
+    acts = {
+        "submit": lambda: services.submit(
+            viewer,
+            d,
+            kind=post.get("kind", ""),
+            text=post.get("text", ""),
+            confidential=post.get("confidential") == "on",
+        ),
+        "extend": lambda: services.propose_extension(
+            viewer, d, days=_int(post.get("days"), "days"), reason=post.get("reason", "")
+        ),
+        "agree": lambda: services.agree_extension(
+            viewer, d, _int(post.get("extension_id"), "extension")
+        ),
+        "refer": lambda: services.refer_up(viewer, d),
+        "resolve": lambda: services.resolve_dispute(
+            viewer, d, resolution=post.get("resolution", "")
+        ),
+        "withdraw": lambda: services.withdraw_dispute(viewer, d),
+    }
+    notes = {
+        "submit": "Your submission was filed.",
+        "extend": "The extension was proposed; it takes effect when every disputing party agrees.",
+        "agree": "Your party's agreement to the extension was recorded.",
+        "refer": "The dispute was referred to the next step.",
+        "resolve": "The dispute is resolved; its clock has stopped.",
+        "withdraw": "The dispute was withdrawn.",
+    }
+    try:
+        if action not in acts:
+            raise Invalid("unknown act on a dispute", {"action": "unknown"})
+        out = acts[action]()
+    except AccordError as exc:
+        ctx = _dispute_ctx(
+            viewer,
+            queries.dispute(viewer, d.pk),
+            page_error=exc.message,
+            error_anchor=action,
+            form=post,
+        )
+        return render_page(request, "meetings/dispute.html", ctx, status=exc.status)
+    messages.success(request, notes[action])
+    url = reverse("meetings:dispute", args=[viewer.process.slug, d.pk])
+    return redirect(url + (f"#submission-{out.pk}" if action == "submit" else ""))
+
+
+def _posted_steps(post) -> list[dict]:
+    """The ladder rows of the procedures form as posted (name, days, advisory), blank included."""
+    names, days = post.getlist("step_name"), post.getlist("step_days")
+    days += [""] * (len(names) - len(days))
+    advisory = set(post.getlist("step_advisory"))
+    return [
+        {"name": n, "days": days[i], "advisory": str(i) in advisory} for i, n in enumerate(names)
+    ]
+
+
+def _procedures_ctx(viewer: access.Viewer, post=None, **extra) -> dict:
+    proc = queries.procedures(viewer.process)
+    objectives = _objective_rows(proc)
+    if post is not None:
+        rows = _posted_steps(post)
+        for o in objectives:
+            o["acknowledge"] = post.get(f"ack_{o['value']}", "")
+            o["respond"] = post.get(f"respond_{o['value']}", "")
+    else:
+        rows = [dict(step) for step in proc.ladder]
+        if len(rows) < services.LADDER_MAX:
+            rows.append({"name": "", "days": "", "advisory": False})
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "proc": proc,
+        "ladder": proc.ladder,
+        "objectives": _objective_rows(proc),
+        "form_rows": rows,
+        "form_objectives": objectives,
+        "can_edit": viewer.can(Perm.MANAGE_PROCESS),
+        "ladder_max": services.LADDER_MAX,
+        "here": "Dispute procedures",
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def procedures_page(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The process's dispute ladder and the concerns' response-time objectives; whoever
+    manages the process edits them here."""
+    if request.method == "GET":
+        return render_page(request, "meetings/procedures.html", _procedures_ctx(viewer))
+    post = request.POST
+    try:
+        access.require(viewer, Perm.MANAGE_PROCESS)
+        ladder = []
+        for row in _posted_steps(post):
+            if not row["name"].strip() and not row["days"].strip():
+                continue  # a blank row adds nothing
+            n = len(ladder) + 1
+            days = _int(row["days"], f"days of step {n}") or 0
+            ladder.append({"name": row["name"], "days": days, "advisory": row["advisory"]})
+        objectives = {
+            sev: {
+                "acknowledge": _int(post.get(f"ack_{sev}"), f"hours to acknowledge ({sev})"),
+                "respond": _int(post.get(f"respond_{sev}"), f"hours to respond ({sev})"),
+            }
+            for sev in Concern.Severity.values
+        }
+        services.set_procedures(viewer, ladder=ladder, objectives=objectives)
+    except AccordError as exc:
+        ctx = _procedures_ctx(viewer, post, page_error=exc.message)
+        return render_page(request, "meetings/procedures.html", ctx, status=exc.status)
+    messages.success(
+        request, "The procedures were saved. Running disputes keep the ladder they started with."
+    )
+    return redirect("meetings:procedures", slug=viewer.process.slug)
+
+
+def _engagement_chart(rows: list[dict]) -> dict | None:
+    data = [
+        {"party": r["party"].name, "hours": round(r["e"].median_response_hours, 1)}
+        for r in rows
+        if r["e"].median_response_hours is not None
+    ]
+    if not data:
+        return None
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": "Median time to respond to a concern, by party",
+        "description": "Bars: for each party with a response, the median hours between a "
+        "concern addressed to it and its response, from the concerns you may read.",
+        "width": 160,
+        "height": {"step": 22},
+        "data": {"values": data},
+        "mark": "bar",
+        "encoding": {
+            "y": {
+                "field": "party",
+                "type": "nominal",
+                "sort": "-x",
+                "title": None,
+                "axis": {"labelLimit": 140},
+            },
+            "x": {"field": "hours", "type": "quantitative", "title": "Median hours to respond"},
+        },
+    }
+    return {
+        "title": spec["title"],
+        "svg": mark_safe(charts.accessible_svg(spec)),  # noqa: S308 (our renderer's SVG, text escaped)
+    }
+
+
+@login_required
+@with_viewer
+def engagement_page(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """Engagement per party — concerns answered, meetings attended, capital confirmations on
+    time — computed only from what the viewer may read, under the label of those inputs."""
+    found, derived = queries.engagement(viewer)
+    rows = [
+        {
+            "e": e,
+            "party": e.party,
+            "ack": hours_words(e.median_ack_hours),
+            "respond": hours_words(e.median_response_hours),
+            "attended": _out_of(e.attended, e.invited, percent=True),
+            "confirmed": _out_of(e.confirmed_on_time, e.confirmations_due),
+        }
+        for e in found
+    ]
+    ctx = {
+        "process": viewer.process,
+        "viewer": viewer,
+        "rows": rows,
+        "derived": derived,
+        "chart": _engagement_chart(rows),
+        "here": "Engagement",
+    }
+    return render_page(request, "meetings/engagement.html", ctx)

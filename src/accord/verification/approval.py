@@ -1,9 +1,8 @@
 """The decision rule of a joint public line, behind ONE function: `verdict(line, now)`.
 
-Why one function: the meetings app is writing the decision rules of the process
-(`accord.meetings.rules.approve(rule, allies, responses, deadline, now) -> Verdict`); when it
-lands, the body of `verdict` becomes a call to it and nothing else here changes. Until then the
-two rules a public line needs are implemented here:
+The arithmetic is the meetings app's (`accord.meetings.rules.approve`: one place for every
+decision rule of the process); this module maps a line's responses onto it and its verdict
+back onto the words of public lines. The two rules a public line uses:
 
 - unanimity (default): adopted when every ally has approved; one objection and it is not adopted;
   with a deadline, it lapses when the deadline passes before every ally approved.
@@ -61,45 +60,67 @@ class Verdict:
 def decide(
     rule: str,
     allies: list[str],
-    responses: list[tuple[str, str, datetime]],
+    responses: list[tuple[str, str, datetime]] | list[tuple[str, str, datetime, str]],
     deadline: datetime | None,
     now: datetime,
 ) -> Verdict:
-    """The rule applied to plain data: ally codes, (party code, "approve"/"object", when)."""
-    votes: dict[str, tuple[str, datetime]] = {}
-    for party, kind, at in sorted(responses, key=lambda r: r[2]):
+    """The rule applied to plain data: ally codes, (party code, "approve"/"object", when
+    [, amendment]). The arithmetic is the meetings app's (`rules.approve`, one place for every
+    decision rule of the process); what is a line's own policy stays here: an ally's first
+    answer is its answer (a later one is a new version's business), an answer after the
+    deadline is not counted, and an objection under unanimity ends the version at once."""
+    from accord.meetings import rules
+
+    votes: dict[str, tuple[str, datetime, str]] = {}
+    for party, kind, at, *rest in sorted(responses, key=lambda r: r[2]):
         if party in allies and (deadline is None or at <= deadline):
-            votes.setdefault(party, (kind, at))
+            votes.setdefault(party, (kind, at, rest[0] if rest else ""))
     approved = tuple(p for p in allies if votes.get(p, ("",))[0] == "approve")
     objected = tuple(p for p in allies if votes.get(p, ("",))[0] == "object")
     waiting = tuple(p for p in allies if p not in votes)
     first_obj = min((votes[p][1] for p in objected), default=None)
+    ballots = [
+        rules.Ballot(
+            p,
+            rules.Choice.AGREE if kind == "approve" else rules.Choice.OBJECT,
+            cast_at=min(at, now),
+            text="objection" if kind == "object" else "",
+            amendment=(amendment or "(amendment not given)") if kind == "object" else "",
+        )
+        for p, (kind, at, amendment) in votes.items()
+    ]
+    if rule == SILENCE and deadline is None:
+        return Verdict(PENDING, approved, objected, waiting)  # refused upstream; never adopted
+    v = rules.approve(
+        rules.Rule.SILENCE if rule == SILENCE else rules.Rule.UNANIMITY,
+        allies,
+        ballots,
+        deadline,  # None: unanimity without a deadline (counted as of now; it waits)
+        now,
+    )
+    why = (v.arithmetic,)
     if rule == SILENCE:
-        if objected:
-            return Verdict(SILENCE_BROKEN, approved, objected, waiting, first_obj)
-        if deadline is not None and now >= deadline:
-            return Verdict(ADOPTED, approved, objected, waiting, deadline)
-        return Verdict(PENDING, approved, objected, waiting)
+        if v.outcome == rules.Outcome.BROKEN:
+            return Verdict(SILENCE_BROKEN, approved, objected, waiting, first_obj, why)
+        if v.outcome == rules.Outcome.ADOPTED:
+            return Verdict(ADOPTED, approved, objected, waiting, deadline, why)
+        return Verdict(PENDING, approved, objected, waiting, None, why)
     if objected:
-        return Verdict(NOT_ADOPTED, approved, objected, waiting, first_obj)
-    if allies and not waiting:
+        return Verdict(NOT_ADOPTED, approved, objected, waiting, first_obj, why)
+    if v.outcome == rules.Outcome.ADOPTED:
         last = max(votes[p][1] for p in approved)
-        return Verdict(ADOPTED, approved, objected, waiting, last)
-    if deadline is not None and now >= deadline:
-        return Verdict(LAPSED, approved, objected, waiting, deadline)
-    return Verdict(PENDING, approved, objected, waiting)
+        return Verdict(ADOPTED, approved, objected, waiting, last, why)
+    if deadline is not None and now >= deadline:  # it passed before every ally approved
+        return Verdict(LAPSED, approved, objected, waiting, deadline, why)
+    return Verdict(PENDING, approved, objected, waiting, None, why)
 
 
 def verdict(line, now: datetime) -> Verdict:
-    """Where a public line stands under its rule at `now` (the one door the lead can switch
-    to accord.meetings.rules.approve)."""
+    """Where a public line stands under its rule at `now`."""
     from accord.core.models import Party
 
     allies = sorted(
         Party.objects.filter(process_id=line.process_id, kind="ally").values_list("code", flat=True)
     )
-    responses = [
-        (code, kind, at)
-        for code, kind, at in line.responses.values_list("party__code", "kind", "at")
-    ]
+    responses = list(line.responses.values_list("party__code", "kind", "at", "amendment"))
     return decide(line.rule, allies, responses, line.deadline, now)

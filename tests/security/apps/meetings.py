@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.security.canaries import C_ARD, PUB, R_KESMED, S_MED
+from tests.security.canaries import C_ARD, PUB, R_KESMED, R_KESNVF, S_MED
 from tests.security.walker import Param, Query
 
 _M = ("meeting_id", ("meeting_id",))
@@ -126,3 +126,91 @@ def canaries(b) -> None:
         ["ARD", "MED"],
         ["ana.costa"],
     )
+    dispute_canaries(b)
+
+
+PARAMS["dispute_id"] = Param(kind="meetings.dispute")
+PARAMS["concern_id"] = Param(kind="meetings.concern")
+
+
+def dispute_canaries(b) -> None:
+    """Disputes (public ARD v KES with a confidential submission; KES v NVF releasable to them
+    only; one raised by the hidden NOR adviser) and concerns (public, hidden raiser, NOR-KES
+    only, mediators only, one made a dispute)."""
+    from accord.core.labels import LabelValue
+    from accord.meetings import services
+
+    d = services.raise_dispute(
+        b.v("james.whitfield"),
+        title=f"Canary dispute {b.tok()}",
+        text=f"Canary grounds {b.tok()}",
+        against="KES",
+        label=PUB,
+    )
+    services.submit(b.v("james.whitfield"), d, kind="statement", text=f"Canary stmt {b.tok()}")
+    services.submit(
+        b.v("viktor.kess"), d, kind="response", text=f"Canary secret {b.tok()}", confidential=True
+    )
+    services.propose_extension(b.v("james.whitfield"), d, days=5, reason="Canary more time")
+    d2 = services.raise_dispute(
+        b.v("viktor.kess"),
+        title=f"Canary KES dispute {b.tok()}",
+        text=f"Canary KES grounds {b.tok()}",
+        against="NVF",
+        label=R_KESNVF,
+    )
+    services.submit(b.v("daria.vol"), d2, kind="response", text=f"Canary NVF reply {b.tok()}")
+    services.raise_dispute(
+        b.v("hedda.cnry"),
+        title=f"Canary adviser dispute {b.tok()}",
+        text=f"Canary adviser grounds {b.tok()}",
+        against="BEL",
+        label=PUB,
+    )
+    c = services.raise_concern(
+        b.v("ana.costa"),
+        title=f"Canary concern {b.tok()}",
+        text=f"Canary worry {b.tok()}",
+        about="delay",
+        addressed_to="KES",
+        severity="high",
+        label=PUB,
+    )
+    services.respond_concern(b.v("ilya.brant"), c, response=f"Canary answer {b.tok()}")
+    services.raise_concern(
+        b.v("hedda.cnry"),
+        title=f"Canary adviser concern {b.tok()}",
+        text=f"Canary adviser worry {b.tok()}",
+        about="statement",
+        addressed_to="ARD",
+        severity="low",
+        label=PUB,
+    )
+    services.raise_concern(
+        b.v("erik.lund"),
+        title=f"Canary NOR concern {b.tok()}",
+        text=f"Canary NOR worry {b.tok()}",
+        about="incident",
+        addressed_to="KES",
+        severity="medium",
+        label=LabelValue.of(1, ["NOR", "KES"]),
+    )
+    services.raise_concern(
+        b.v("lena.haas"),
+        title=f"Canary mediation concern {b.tok()}",
+        text=f"Canary mediation worry {b.tok()}",
+        about="party",
+        addressed_to="ARD",
+        severity="high",
+        label=S_MED,
+    )
+    c5 = services.raise_concern(
+        b.v("viktor.kess"),
+        title=f"Canary KES concern {b.tok()}",
+        text=f"Canary KES worry {b.tok()}",
+        about="clause",
+        addressed_to="NVF",
+        severity="high",
+        label=R_KESNVF,
+    )
+    services.concern_to_dispute(b.v("viktor.kess"), c5)
