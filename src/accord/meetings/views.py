@@ -687,16 +687,31 @@ def decision_page(
 
 
 def dashboard_panel(viewer: access.Viewer) -> dict | None:
-    """The dashboard's "Meetings and action items" card: the next meeting the reader may read
-    and their open action items, soonest due first (None when there is neither)."""
+    """The dashboard's "Meetings and action items" card: the next meeting the reader may read,
+    their open action items, soonest due first, and the concerns awaiting their party's answer
+    (None when there is none of these)."""
     items = [
         {"a": a, "overdue": _overdue(a)}
         for a in queries.my_actions(viewer).filter(status=ActionItem.Status.OPEN)[:5]
     ]
     upcoming = queries.upcoming(viewer).select_related("label").first()
-    if not items and upcoming is None:
+    now = timezone.now()
+    awaiting = []
+    if viewer.member is not None:
+        awaiting = list(
+            queries.open_concerns(viewer).filter(addressed_party=viewer.member.party_id)[:50]
+        )
+    late = sum(1 for c in awaiting if c.overdue(now))
+    if not items and upcoming is None and not awaiting:
         return None
-    return {"items": items, "next": upcoming, "process": viewer.process}
+    return {
+        "items": items,
+        "next": upcoming,
+        "process": viewer.process,
+        "concerns": len(awaiting),
+        "concerns_late": late,
+        "party": viewer.member.party if viewer.member is not None else None,
+    }
 
 
 # --- concerns, disputes, engagement -------------------------------------------------------------
