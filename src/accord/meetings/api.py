@@ -823,3 +823,61 @@ def engagement(request: HttpRequest, slug: str):
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+def poll_out(v: access.Viewer, p) -> dict:
+    pv = queries.poll_view(v, p)
+    return {
+        "id": p.pk,
+        "meeting_id": p.meeting_id,
+        "title": p.title,
+        "details": p.details,
+        "kind": p.kind,
+        "kind_words": p.get_kind_display(),
+        "options": p.options,
+        "method": p.method,
+        "budget": p.budget,
+        "closes_at": p.closes_at,
+        "open": pv.open,
+        "answers": pv.voters,
+        "result": pv.sentence,
+        "rows": [{"name": a, "figure": b} for a, b in pv.rows],
+        "my_answer": pv.mine,
+    }
+
+
+@router.get(f"{ONE}/polls", response=list[s.PollOut], summary="Polls of a meeting")
+def list_polls(request: HttpRequest, slug: str, meeting_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return [poll_out(v, p) for p in queries.polls(v, m)]
+
+
+@router.post(f"{ONE}/polls", response={201: s.PollOut}, summary="Start a poll (officers)")
+def create_poll(request: HttpRequest, slug: str, meeting_id: int, data: s.PollIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return Status(201, poll_out(v, services.create_poll(v, m, **data.dict())))
+
+
+@router.get(f"{ONE}/polls/{{poll_id}}", response=s.PollOut, summary="A poll and its count")
+def get_poll(request: HttpRequest, slug: str, meeting_id: int, poll_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return poll_out(v, queries.poll(v, m, poll_id))
+
+
+@router.put(f"{ONE}/polls/{{poll_id}}/answer", response=s.PollOut, summary="Answer a poll")
+def answer_poll(request: HttpRequest, slug: str, meeting_id: int, poll_id: int, data: s.AnswerIn):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.answer_poll(v, m, poll_id, data.answer)
+    return poll_out(v, queries.poll(v, m, poll_id))
+
+
+@router.post(f"{ONE}/polls/{{poll_id}}/close", response=s.PollOut, summary="Close a poll early")
+def close_poll(request: HttpRequest, slug: str, meeting_id: int, poll_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    return poll_out(v, services.close_poll(v, m, poll_id))

@@ -177,6 +177,20 @@ class MeetingsConfig(AppConfig):
             )
         )
 
+        register(
+            Kind(
+                name="meetings.poll",
+                model_label="meetings.Poll",
+                label_paths=("meeting__label",),
+                process_path="meeting__process",
+                title=lambda p: p.title,
+                url=lambda p: reverse(
+                    "meetings:poll", args=[p.meeting.process.slug, p.meeting_id, p.pk]
+                ),
+                text_fields=("title", "details"),
+            )
+        )
+
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""
         from accord.meetings.demo import load

@@ -269,6 +269,7 @@ def load(process: Process) -> None:
     services.save_minutes(lena, caucus, body=CAUCUS)
 
     _disputes_and_concerns(process)
+    _polls(process)
 
 
 def _disputes_and_concerns(process: Process) -> None:
@@ -360,3 +361,33 @@ def _disputes_and_concerns(process: Process) -> None:
         label=LabelValue.of(1, ["ARD", "VMM", "MED"]),
         now=now - timedelta(hours=30),
     )
+
+
+def _polls(process: Process) -> None:
+    """A time poll for the technical committee on detainees in the third plenary, and a
+    proposal poll on the humanitarian corridors annex in the second (three answers)."""
+    from accord.meetings.models import Meeting
+
+    lena = member_viewer(process, "lena.haas")
+    third = Meeting.objects.get(process=process, title="Third plenary session")
+    services.create_poll(
+        lena,
+        third,
+        title="When should the technical committee on detainees first meet?",
+        kind="time",
+        options=["Tue, 10:00 Sofia time", "Wed, 15:00 Sofia time", "Thu, 10:00 Sofia time"],
+        closes_at=timezone.now() + timedelta(days=5),
+    )
+    second = Meeting.objects.get(process=process, title="Second plenary session")
+    p = services.create_poll(
+        lena,
+        second,
+        title="Is the corridors annex ready to go to the capitals?",
+        details="A sounding of the room; the annex itself is under the silence procedure.",
+        kind="proposal",
+        closes_at=timezone.now() + timedelta(days=2),
+    )
+    for who, answer in (("ana.costa", "agree"), ("erik.lund", "agree"), ("ilya.brant", "abstain")):
+        v = member_viewer(process, who)
+        if services.may_answer(v, second):
+            services.answer_poll(v, second, p.pk, answer)

@@ -683,3 +683,63 @@ class Concern(models.Model):
         if self.status == self.Status.OPEN and now > self.acknowledge_by:
             return "acknowledgement"
         return ""
+
+
+# --- polls (consultation of opinion inside the body, after Loomio) ------------------------------
+class Poll(models.Model):
+    """A poll put to the members of a meeting to sound opinion (not a decision: decisions are
+    taken by parties under a rule). Counted by rules.py; read under the meeting's label."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", "Proposal (agree, abstain, disagree, block)"
+        CONSENT = "consent", "Consent (consent or objection)"
+        CHOOSE_ONE = "choose_one", "Choose one"
+        SCORE = "score", "Score (0 to 5)"
+        RANKED = "ranked", "Ranked choice"
+        DOT = "dot", "Dot vote"
+        TIME = "time", "Time poll"
+
+    class Method(models.TextChoices):
+        IRV = "instant-runoff", "Instant runoff"
+        SCHULZE = "schulze", "Schulze"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="polls")
+    title = models.CharField(max_length=TITLE_MAX)
+    details = models.TextField(blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    options = models.JSONField(default=list)
+    method = models.CharField(max_length=16, choices=Method.choices, blank=True)
+    budget = models.PositiveSmallIntegerField(default=8)  # dots per voter
+    closes_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)  # closed early by an officer
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("meeting", "title", "details", "kind", "options", "method", "closes_at")
+    ledger_scope = "meeting__process"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now) -> bool:
+        return self.closed_at is None and now < self.closes_at
+
+
+class PollVote(models.Model):
+    """One member's answer to a poll (changeable until it closes)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    answer = models.JSONField()
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "member"], name="poll_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer to poll {self.poll_id}"

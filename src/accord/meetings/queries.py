@@ -29,6 +29,7 @@ from accord.meetings.models import (
     Minutes,
     MinutesComment,
     MinutesRevision,
+    Poll,
     Procedures,
 )
 
@@ -481,3 +482,67 @@ def engagement(viewer: Viewer, now=None) -> tuple[list[Engagement], object]:
                 v is not None and v.choice == "confirm" and v.cast_at <= d.closes_at
             )
     return list(rows.values()), combine(used)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+def polls(viewer: Viewer, m: Meeting) -> QuerySet[Poll]:
+    """The polls of a readable meeting (read under its label, like the meeting)."""
+    return m.polls.select_related("created_by__user", "created_by__party").order_by("-pk")
+
+
+def poll(viewer: Viewer, m: Meeting, poll_id: object) -> Poll:
+    obj = polls(viewer, m).filter(pk=poll_id).first() if valid_id(poll_id) else None
+    if obj is None:
+        raise NotFound("poll not found")
+    return obj
+
+
+@dataclass
+class PollView:
+    """A poll as it stands: open or closed, how many answered, the count in words and one row
+    per option (or answer) with its figure in words; the reader's own answer."""
+
+    poll: Poll
+    open: bool
+    voters: int
+    sentence: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    mine: object = None
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{n} ({round(100 * n / total)} %)" if total else str(n)
+
+
+def poll_view(viewer: Viewer, p: Poll, now=None) -> PollView:
+    from accord.meetings import services
+
+    now = now or timezone.now()
+    answers = {str(v.member_id): v.answer for v in p.votes.all()}
+    mine = answers.get(str(viewer.member.pk)) if viewer.member is not None else None
+    r = services.poll_result(p, answers)
+    n = len(answers)
+    rows: list[tuple[str, str]] = []
+    k = p.kind
+    if k == "proposal":
+        rows = [
+            (w.capitalize(), _pct(r.counts[w], n))
+            for w in ("agree", "abstain", "disagree", "block")
+        ]
+    elif k == "consent":
+        rows = [("Consent", _pct(r.consent, n)), ("Objection", _pct(r.objection, n))]
+    elif k == "choose_one":
+        rows = [(o, _pct(r.counts[o], n)) for o in p.options]
+    elif k == "score":
+        for o in r.ranking:
+            mean = r.means[o]
+            rows.append((o, "no score" if mean is None else f"mean {float(mean):.1f} of 5"))
+    elif k == "ranked":
+        rows = [(o, f"{i}.") for i, o in enumerate(r.ranking, 1)]
+    elif k == "dot":
+        rows = [(o, f"{r.totals[o]} dots") for o in p.options]
+    else:
+        rows = [
+            (str(s.slot), f"{s.yes} yes, {s.if_need_be} if need be, {s.no} no") for s in r.slots
+        ]
+    return PollView(p, p.is_open(now), n, r.sentence, rows, mine)

@@ -413,3 +413,45 @@ class EngagementRow(Schema):
 class EngagementOut(Schema):
     label: LabelOut = Field(..., description="derived label of the figures")
     parties: list[EngagementRow]
+
+
+class PollIn(Schema):
+    title: str = Field(..., max_length=200)
+    details: str = Field("", max_length=5000)
+    kind: str = Field(..., description="proposal, consent, choose_one, score, ranked, dot or time")
+    options: list[str] = Field(default_factory=list, max_length=20)
+    method: str = Field("", description="ranked choice: instant-runoff or schulze")
+    budget: int = Field(8, description="dot vote: dots per member")
+    closes_at: datetime
+
+
+class AnswerIn(Schema):
+    answer: str | list[str] | dict[str, int] = Field(
+        ...,
+        description="proposal: agree|abstain|disagree|block; consent: consent|objection; "
+        "choose_one: an option; ranked: options in order; score (0–5), dot (dots), "
+        "time (2 yes, 1 if need be, 0 no): {option: number}",
+    )
+
+
+class PollRow(Schema):
+    name: str
+    figure: str
+
+
+class PollOut(Schema):
+    id: int
+    meeting_id: int
+    title: str
+    details: str
+    kind: str
+    kind_words: str
+    options: list[str]
+    method: str
+    budget: int
+    closes_at: datetime
+    open: bool
+    answers: int
+    result: str
+    rows: list[PollRow]
+    my_answer: str | list[str] | dict[str, int] | None = None

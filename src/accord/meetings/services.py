@@ -58,6 +58,8 @@ from accord.meetings.models import (
     Minutes,
     MinutesComment,
     MinutesRevision,
+    Poll,
+    PollVote,
     Procedures,
 )
 
@@ -2009,3 +2011,165 @@ def run_concern_clocks(now: datetime | None = None) -> list[Concern]:
 
 def _overdue_q(now: datetime) -> Q:
     return Q(status=Concern.Status.OPEN, acknowledge_by__lt=now) | Q(respond_by__lt=now)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+POLL_OPTIONS_MAX = 20
+POLL_LENGTH_MAX = timedelta(days=60)
+WITH_OPTIONS = ("choose_one", "score", "ranked", "dot", "time")
+
+
+def poll_result(p: Poll, votes: dict[str, object]):
+    """The poll counted by rules.py over {voter: answer} (RuleError on a bad answer)."""
+    k = p.kind
+    if k == "proposal":
+        return rules.proposal_poll(votes)
+    if k == "consent":
+        return rules.consent_poll(votes)
+    if k == "choose_one":
+        return rules.choose_one(p.options, votes)
+    if k == "score":
+        return rules.score_poll(p.options, votes)
+    if k == "ranked":
+        return rules.ranked_choice(p.options, list(votes.values()), p.method or "instant-runoff")
+    if k == "dot":
+        return rules.dot_vote(p.options, votes, budget=p.budget)
+    return rules.time_poll(p.options, votes)
+
+
+def create_poll(
+    viewer: Viewer,
+    m: Meeting,
+    *,
+    title: str,
+    kind: str,
+    closes_at: datetime | None,
+    options: list[str] | None = None,
+    details: str = "",
+    method: str = "",
+    budget: int = 8,
+    now: datetime | None = None,
+) -> Poll:
+    """An officer of the meeting (or whoever runs meetings) sounds the room: one of the Loomio
+    poll types, open until `closes_at`."""
+    m = _fresh(viewer, m)
+    if not _is_officer(viewer, m):
+        _require_editor(viewer, m)
+    now = now or timezone.now()
+    title = _text(title, "title", TITLE_MAX, owner="poll")
+    details = _text(details, "details", 5000, required=False)
+    if kind not in Poll.Kind.values:
+        words = ", ".join(str(x).split(" (")[0] for x in Poll.Kind.labels).lower()
+        raise Invalid(f"a poll is one of: {words}", {"kind": "unknown"})
+    opts = [str(o).strip() for o in (options or ()) if str(o).strip()]
+    if kind in WITH_OPTIONS:
+        if not 2 <= len(opts) <= POLL_OPTIONS_MAX:
+            raise Invalid(
+                f"this poll needs 2 to {POLL_OPTIONS_MAX} options", {"options": "wrong number"}
+            )
+        if len(set(opts)) != len(opts):
+            raise Invalid("an option is listed twice", {"options": "duplicate"})
+        if any(len(o) > 200 for o in opts):
+            raise Invalid("an option is at most 200 characters", {"options": "too long"})
+    elif opts:
+        raise Invalid("a proposal or consent poll has no options", {"options": "not allowed"})
+    if kind == "ranked":
+        method = method or "instant-runoff"
+        if method not in Poll.Method.values:
+            raise Invalid("the counting method is instant-runoff or schulze", {"method": "unknown"})
+    else:
+        method = ""
+    if kind == "dot" and (
+        isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= 100
+    ):
+        raise Invalid("each member has 1 to 100 dots", {"budget": "out of range"})
+    if not isinstance(closes_at, datetime):
+        raise Invalid("a poll needs a closing time", {"closes_at": "required"})
+    if timezone.is_naive(closes_at):
+        closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
+    closes_at = closes_at.astimezone(UTC)
+    if closes_at <= now:
+        raise Invalid("the closing time is in the past", {"closes_at": "in the past"})
+    if closes_at - now > POLL_LENGTH_MAX:
+        raise Invalid("a poll stays open at most 60 days", {"closes_at": "too far"})
+    with transaction.atomic():
+        p = Poll.objects.create(
+            meeting=m,
+            title=title,
+            details=details,
+            kind=kind,
+            options=opts,
+            method=method,
+            budget=budget if kind == "dot" else 8,
+            closes_at=closes_at,
+            created_by=viewer.member,
+            created_at=now,
+        )
+        record(viewer.member, "meetings.poll.create", p, {"title": title, "kind": kind}, m.label)
+    _notify(m, "poll", poll=p.pk)
+    return p
+
+
+def _poll(m: Meeting, poll_id: object) -> Poll:
+    p = m.polls.filter(pk=poll_id).first() if valid_id(poll_id) else None
+    if p is None:
+        raise NotFound("poll not found")
+    return p
+
+
+def may_answer(viewer: Viewer, m: Meeting) -> bool:
+    """Members who may post, of a party invited to the meeting (any party when none is named)."""
+    if viewer.member is None or not viewer.can(Perm.POST_MESSAGES):
+        return False
+    invited = set(m.invited_parties.values_list("pk", flat=True))
+    return not invited or viewer.member.party_id in invited
+
+
+def answer_poll(
+    viewer: Viewer, m: Meeting, poll_id: int, answer: object, now: datetime | None = None
+) -> PollVote:
+    """Answer (or change one's answer to) an open poll; the answer is checked by counting the
+    poll with it, so a bad answer is refused in the rule's words."""
+    m = _fresh(viewer, m)
+    p = _poll(m, poll_id)
+    now = now or timezone.now()
+    if not p.is_open(now):
+        raise Conflict("this poll is closed")
+    if not may_answer(viewer, m):
+        raise Forbidden("only members of the parties invited to this meeting who may post answer")
+    votes = {str(v.member_id): v.answer for v in p.votes.exclude(member=viewer.member)}
+    votes[str(viewer.member.pk)] = answer
+    try:
+        poll_result(p, votes)
+    except rules.RuleError as exc:
+        raise Invalid(
+            str(exc)
+            .replace(f"{viewer.member.pk}: ", "")
+            .replace(f"{viewer.member.pk} ", "your answer "),
+            {"answer": "not valid"},
+        ) from exc
+    except (TypeError, AttributeError) as exc:
+        raise Invalid("the answer does not fit this kind of poll", {"answer": "not valid"}) from exc
+    with transaction.atomic():
+        vote, _ = PollVote.objects.update_or_create(
+            poll=p, member=viewer.member, defaults={"answer": answer, "cast_at": now}
+        )
+        record(viewer.member, "meetings.poll.answer", p, {"answer": answer}, m.label)
+    _notify(m, "poll", poll=p.pk)
+    return vote
+
+
+def close_poll(viewer: Viewer, m: Meeting, poll_id: int, now: datetime | None = None) -> Poll:
+    """Close a poll early (an officer of the meeting)."""
+    m = _fresh(viewer, m)
+    _require_officer(viewer, m, "closes a poll")
+    p = _poll(m, poll_id)
+    now = now or timezone.now()
+    if not p.is_open(now):
+        raise Conflict("this poll is already closed")
+    with transaction.atomic():
+        p.closed_at = now
+        p.save(update_fields=["closed_at"])
+        record(viewer.member, "meetings.poll.close", p, {}, m.label)
+    _notify(m, "poll", poll=p.pk)
+    return p

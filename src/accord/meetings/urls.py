@@ -28,5 +28,7 @@ urlpatterns = [
     path(f"{M}decisions/", views.decision_new, name="decision_new"),
     path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
+    path(f"{M}polls/", views.poll_list, name="polls"),
+    path(f"{M}polls/<int:poll_id>/", views.poll_page, name="poll"),
     path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
 ]

@@ -30,6 +30,7 @@ from accord.meetings.models import (
     DisputeSubmission,
     Meeting,
     Minutes,
+    Poll,
 )
 from accord.ui import charts
 from accord.ui.pages import label_choices, render_page, with_viewer
@@ -1279,3 +1280,143 @@ def engagement_page(request: HttpRequest, viewer: access.Viewer) -> HttpResponse
         "here": "Engagement",
     }
     return render_page(request, "meetings/engagement.html", ctx)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+POLL_HELP = {
+    "proposal": "Each member answers agree, abstain, disagree or block.",
+    "consent": "Consented when nobody objects.",
+    "choose_one": "Each member picks one option.",
+    "score": "Each member scores each option from 0 to 5.",
+    "ranked": "Each member ranks the options; counted by the method named.",
+    "dot": "Each member spreads their dots over the options.",
+    "time": "Each member says for each time whether they can come.",
+}
+
+
+FIXED_ANSWERS = {
+    "proposal": [
+        ("agree", "Agree"),
+        ("abstain", "Abstain"),
+        ("disagree", "Disagree"),
+        ("block", "Block (it should not go ahead)"),
+    ],
+    "consent": [("consent", "I consent"), ("objection", "I object")],
+}
+
+
+def _poll_answer(p, post):
+    """The answer of a poll form as the poll kind expects it (rules.py checks the rest)."""
+    k = p.kind
+    if k in ("proposal", "consent", "choose_one"):
+        return post.get("answer", "")
+    if k == "ranked":
+        ranks = []
+        for i, o in enumerate(p.options):
+            r = _int(post.get(f"o{i}"), f"rank of {o}")
+            if r is not None:
+                ranks.append((r, o))
+        return [o for _, o in sorted(ranks)]
+    out = {}
+    for i, o in enumerate(p.options):
+        v = _int(post.get(f"o{i}"), o)
+        if v is not None:
+            out[o] = v
+    return out
+
+
+def _poll_ctx(viewer, m, **extra) -> dict:
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "m": m,
+        "kinds": [(k, str(w)) for k, w in Poll.Kind.choices],
+        "may_create": services._is_officer(viewer, m) or viewer.can(services.MANAGE),
+        "here": "Polls",
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def poll_list(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -> HttpResponse:
+    """The polls of a meeting, and a form to sound the room (officers)."""
+    m = queries.meeting(viewer, meeting_id)
+    now = timezone.now()
+    if request.method == "POST":
+        post = request.POST
+        try:
+            p = services.create_poll(
+                viewer,
+                m,
+                title=post.get("title", ""),
+                details=post.get("details", ""),
+                kind=post.get("kind", ""),
+                options=[line for line in post.get("options", "").splitlines()],
+                method=post.get("method", ""),
+                budget=_int(post.get("budget"), "dots") or 8,
+                closes_at=_dt(post.get("closes_at", ""), "closing"),
+            )
+        except AccordError as exc:
+            rows = [queries.poll_view(viewer, x, now) for x in queries.polls(viewer, m)]
+            ctx = _poll_ctx(viewer, m, rows=rows, page_error=exc.message, form=post)
+            return render_page(request, "meetings/polls.html", ctx, status=exc.status)
+        messages.success(request, "The poll is open.")
+        return redirect("meetings:poll", slug=viewer.process.slug, meeting_id=m.pk, poll_id=p.pk)
+    rows = [queries.poll_view(viewer, x, now) for x in queries.polls(viewer, m)]
+    return render_page(request, "meetings/polls.html", _poll_ctx(viewer, m, rows=rows))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def poll_page(
+    request: HttpRequest, viewer: access.Viewer, meeting_id: int, poll_id: int
+) -> HttpResponse:
+    """One poll: the count so far in words, the reader's answer form while it is open."""
+    m = queries.meeting(viewer, meeting_id)
+    p = queries.poll(viewer, m, poll_id)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "close":
+                services.close_poll(viewer, m, p.pk)
+                note = "The poll is closed."
+            else:
+                services.answer_poll(viewer, m, p.pk, _poll_answer(p, request.POST))
+                note = "Your answer is recorded; you may change it until the poll closes."
+        except AccordError as exc:
+            error, status = exc.message, exc.status
+        else:
+            messages.success(request, note)
+            return redirect(
+                "meetings:poll", slug=viewer.process.slug, meeting_id=m.pk, poll_id=p.pk
+            )
+        p = queries.poll(viewer, m, poll_id)
+    pv = queries.poll_view(viewer, p)
+    mine = pv.mine
+    options = []
+    for i, o in enumerate(p.options):
+        current = None
+        if isinstance(mine, dict):
+            current = mine.get(o)
+        elif isinstance(mine, list) and o in mine:
+            current = mine.index(o) + 1
+        options.append({"i": i, "name": o, "current": current})
+    ctx = _poll_ctx(
+        viewer,
+        m,
+        pv=pv,
+        p=p,
+        options=options,
+        help=POLL_HELP[p.kind],
+        may_answer=pv.open and services.may_answer(viewer, m),
+        may_close=pv.open and services._is_officer(viewer, m),
+        page_error=error,
+        time_answers=[(2, "Yes"), (1, "If need be"), (0, "No")],
+        fixed_answers=FIXED_ANSWERS.get(p.kind, []),
+        scores=range(6),
+    )
+    ctx["here"] = p.title
+    return render_page(request, "meetings/poll.html", ctx, status=status)

@@ -80,6 +80,17 @@ def canaries(b) -> None:
             services.cast_vote(
                 b.v("viktor.kess"), m, d.pk, choice="object", text=f"Canary objection {b.tok()}"
             )
+        p = services.create_poll(
+            v if v.can(services.MANAGE) else off,
+            m,
+            title=f"Canary poll {b.tok()}",
+            details=f"Canary poll details {b.tok()}",
+            kind="choose_one",
+            options=["North", "South"],
+            closes_at=timezone.now() + timedelta(days=2),
+        )
+        if services.may_answer(b.v(attend[-1]), m):
+            services.answer_poll(b.v(attend[-1]), m, p.pk, "South")
         if parties:
             services.add_action(
                 off, m, text=f"Canary party action {b.tok()}", due_date=due, owner_party=parties[-1]
@@ -130,6 +141,7 @@ def canaries(b) -> None:
 
 
 PARAMS["dispute_id"] = Param(kind="meetings.dispute")
+PARAMS["poll_id"] = Param(kind="meetings.poll", parent=_M)
 PARAMS["concern_id"] = Param(kind="meetings.concern")
 
 
