@@ -1,5 +1,6 @@
 """Background jobs of the meetings app: reminders of action items before and after their due
-date (services.send_reminders stores each reminder once, so an hourly run never repeats one)."""
+date (services.send_reminders stores each reminder once, so an hourly run never repeats one),
+the clocks of written decision procedures, and reminders of decisions due for review."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -18,3 +19,10 @@ def run_decision_clocks() -> int:
     """Every five minutes — close written procedures whose verdict is final (silence broken or
     expired, capitals all confirmed or one declined) and escalate overdue confirmations."""
     return len(services.run_decision_clocks())
+
+
+@db_periodic_task(crontab(minute="0", hour="6"))
+def remind_decision_reviews() -> int:
+    """Every day at 06:00 — remind the chair and the heads of the eligible delegations of each
+    decision whose review date has come (once per decision)."""
+    return len(services.send_review_reminders())

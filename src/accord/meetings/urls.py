@@ -19,6 +19,19 @@ urlpatterns = [
     path(f"{M}actions/", views.actions, name="actions"),
     path(f"{M}decisions/", views.decision_new, name="decision_new"),
     path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
+    # the decision record to print or download: one name, the format in the address
+    path(
+        f"{M}decisions/<int:decision_id>/export.html",
+        views.decision_export,
+        {"fmt": "html"},
+        name="decision_export",
+    ),
+    path(
+        f"{M}decisions/<int:decision_id>/export.pdf",
+        views.decision_export,
+        {"fmt": "pdf"},
+        name="decision_export",
+    ),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
 ]
