@@ -90,6 +90,7 @@ class DecisionRecord:
     review_on: str = ""
     review_due: bool = False
     reminded: str = ""
+    exported: str = ""
 
     @property
     def weighted(self) -> bool:
@@ -123,7 +124,9 @@ def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> Decision
     names = dict(m.process.parties.values_list("code", "name"))
     weights = {c: Fraction(str(w)) for c, w in d.eligible.items()}
     weighted = any(w != 1 for w in weights.values())
-    today = timezone.now().astimezone(ZoneInfo(m.time_zone)).date()
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(m.time_zone)).date()
+    closed = d.status == Decision.Status.CLOSED
     return DecisionRecord(
         m=m,
         d=d,
@@ -149,11 +152,16 @@ def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> Decision
                 x["amendment"],
             )
             for x in v["votes"]
+        ]
+        + [  # who voted is known, even in a secret vote: so is who did not
+            Vote(c, names.get(c, c), "Did not vote" if closed else "Not voted yet", False)
+            for c in sorted(set(d.eligible) - {x["party"] for x in v["votes"]})
         ],
         closed=closed_words(viewer, m, d),
         review_on=day_words(d.review_on) if d.review_on else "",
         review_due=bool(d.review_on and d.review_on <= today),
         reminded=time_words(d.review_reminded_at, m.time_zone) if d.review_reminded_at else "",
+        exported=time_words(now, m.time_zone),
     )
 
 
@@ -215,8 +223,6 @@ def _pdf(rec: DecisionRecord) -> bytes:
     heading("Votes" + (" (secret: who voted is known, not how)" if d.secret else ""))
     for x in rec.votes:
         pdf.para(vote_line(x))
-    if not rec.votes:
-        pdf.para("No vote.")
     heading("Verdict" if rec.final else "Verdict so far")
     pdf.para(rec.arithmetic)
     heading("Outcome")
@@ -229,4 +235,6 @@ def _pdf(rec: DecisionRecord) -> bytes:
         pdf.para(line + ".")
     else:
         pdf.para("No review date.")
+    pdf.ln(2)
+    pdf.para(f"Exported from Accord on {rec.exported}.", size=8, height=5)
     return pdf.body()
