@@ -369,3 +369,23 @@ def test_demo_adoption_of_the_agenda_has_its_outcome(plenary1, client_for):
         .content.decode()
     )
     assert d.statement.split(".")[0] in html and "Pavel Novak" in html
+
+
+def test_closed_by_the_clock_says_so(make_meeting, viewer, client_for):
+    m = make_meeting(starts_in=-1)
+    d = services.propose(
+        viewer("lena.haas"),
+        m,
+        title="Silent annex",
+        text="Adopted unless broken.",
+        rule="silence",
+        eligible=ALL,
+        closes_at=timezone.now() + timedelta(hours=1),
+    )
+    services.run_decision_clocks(timezone.now() + timedelta(hours=2))
+    d.refresh_from_db()
+    assert d.status == "closed" and d.closed_by is None
+    url = f"{PAGE}/{m.pk}/decisions/{d.pk}/"
+    assert "by the decision clock" in client_for("ana.costa").get(url).content.decode()
+    html = client_for("ana.costa").get(url + "export.html").content.decode()
+    assert "by the decision clock" in html and "Did not vote" in html

@@ -91,6 +91,7 @@ class DecisionRecord:
     review_due: bool = False
     reminded: str = ""
     exported: str = ""
+    by_clock: bool = False
 
     @property
     def weighted(self) -> bool:
@@ -111,9 +112,18 @@ def closed_words(viewer: Viewer, m: Meeting, d: Decision) -> str:
         p = people.person(viewer, d.closed_by)
         who = p.name if p.hidden else f"{p.name} ({p.party})"
         return f"{when} by {who}"
-    if DecisionNotice.objects.filter(decision=d, step="outcome").exists():
+    if closed_by_clock(d):
         return f"{when} by the decision clock (the written procedure's outcome was final)"
     return when
+
+
+def closed_by_clock(d: Decision) -> bool:
+    """Was the decision closed by the clock of its written procedure (silence, ad referendum)?"""
+    return (
+        d.status == Decision.Status.CLOSED
+        and not d.closed_by_id
+        and DecisionNotice.objects.filter(decision=d, step="outcome").exists()
+    )
 
 
 def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> DecisionRecord:
@@ -162,6 +172,7 @@ def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> Decision
         review_due=bool(d.review_on and d.review_on <= today),
         reminded=time_words(d.review_reminded_at, m.time_zone) if d.review_reminded_at else "",
         exported=time_words(now, m.time_zone),
+        by_clock=closed_by_clock(d),
     )
 
 
