@@ -15,7 +15,7 @@ from accord.core.api import label_out
 from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
-from accord.meetings import ical, queries, services
+from accord.meetings import exports, ical, queries, services
 from accord.meetings import schemas as s
 from accord.meetings.models import Meeting, Minutes
 from accord.pagination import Page
@@ -436,6 +436,8 @@ def decision_out(v: access.Viewer, d) -> dict:
             {"party": x["party"], "choice": x["choice"], "by_proxy": x["by_proxy"]}
             for x in verdict["votes"]
         ],
+        "statement": d.statement,
+        "review_on": d.review_on,
     }
 
 
@@ -881,3 +883,33 @@ def close_poll(request: HttpRequest, slug: str, meeting_id: int, poll_id: int):
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
     return poll_out(v, services.close_poll(v, m, poll_id))
+
+
+@router.put(
+    f"{ONE}/decisions/{{decision_id}}/outcome",
+    response=s.DecisionOut,
+    summary="Record the outcome of a closed decision: a statement and a review date",
+)
+def record_outcome(
+    request: HttpRequest, slug: str, meeting_id: int, decision_id: int, data: s.OutcomeIn
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.record_outcome(v, m, decision_id, statement=data.statement, review_on=data.review_on)
+    return decision_out(v, queries.decision(v, m, decision_id))
+
+
+@router.get(
+    f"{ONE}/decisions/{{decision_id}}/export",
+    summary="The decision record to print or keep: format=html or pdf, under the meeting's label",
+    response={200: None},
+)
+def export_decision(
+    request: HttpRequest, slug: str, meeting_id: int, decision_id: int, format: str = "html"
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    body, content_type, filename = exports.export(v, m, decision_id, fmt=format)
+    resp = HttpResponse(body, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp

@@ -136,7 +136,7 @@ class MeetingsConfig(AppConfig):
                 url=lambda d: reverse(
                     "meetings:decision", args=[d.meeting.process.slug, d.meeting_id, d.pk]
                 ),
-                text_fields=("title", "text"),
+                text_fields=("title", "text", "statement"),
             )
         )
 

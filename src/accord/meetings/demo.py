@@ -162,6 +162,15 @@ def load(process: Process) -> None:
         services.cast_vote(member_viewer(process, who), m1, d1.pk, choice="agree")
     services.cast_vote(member_viewer(process, "viktor.kess"), m1, d1.pk, choice="agree")
     services.close_decision(pavel, m1, d1.pk)
+    services.record_outcome(
+        pavel,
+        m1,
+        d1.pk,
+        statement="The Parties adopted the agenda of the first plenary session. The Envoy's "
+        "office will circulate the agenda of each session a week ahead; the practice is "
+        "reviewed after the first month.",
+        review_on=services.meeting_today(m1) + timedelta(days=30),
+    )
 
     # 2. past plenary, minutes circulated for comment
     m2, items2 = plenary(

@@ -16,6 +16,7 @@ from accord.core.models import Label, Member, Party, Process
 TITLE_MAX = 200
 MINUTES_MAX = 100_000
 COMMENT_MAX = 4_000
+STATEMENT_MAX = 10_000
 
 
 class Meeting(models.Model):
@@ -345,6 +346,14 @@ class Decision(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # who closed it: empty when the decision clock closed a written procedure
+    closed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # the outcome, recorded once closed: a statement in words and the date it is to be reviewed
+    statement = models.TextField(blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    review_reminded_at = models.DateTimeField(null=True, blank=True)
 
     ledger_fields = (
         "meeting",
@@ -360,6 +369,10 @@ class Decision(models.Model):
         "status",
         "outcome",
         "arithmetic",
+        "closed_by",
+        "statement",
+        "review_on",
+        "review_reminded_at",
     )
     ledger_scope = "meeting__process"
 

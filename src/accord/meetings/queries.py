@@ -286,6 +286,19 @@ def decision(viewer: Viewer, m: Meeting, decision_id: object):
     return d
 
 
+CHOICE_WORDS = {
+    "agree": "Agree",
+    "disagree": "Disagree",
+    "abstain": "Abstain",
+    "object": "Object formally",
+    "block": "Block",
+    "amend": "Propose an amendment",
+    "confirm": "Confirm (capital)",
+    "decline": "Decline (capital)",
+    "invalid": "Spoilt ballot",
+}
+
+
 def verdict(viewer: Viewer, d) -> dict:
     """What a reader of the meeting may know of a decision: the rule in words, the verdict
     (stored when closed, computed now while open) with its arithmetic, and the votes — for a
@@ -309,6 +322,7 @@ def verdict(viewer: Viewer, d) -> dict:
         {
             "party": x.party.code,
             "choice": None if d.secret else x.choice,
+            "words": "voted" if d.secret else CHOICE_WORDS.get(x.choice, x.choice),
             "by_proxy": x.proxy_holder_id is not None,
             "text": "" if d.secret else x.text,
             "amendment": "" if d.secret else x.amendment,

@@ -455,3 +455,12 @@ class PollOut(Schema):
     result: str
     rows: list[PollRow]
     my_answer: str | list[str] | dict[str, int] | None = None
+    statement: str = Field("", description="the outcome in words, recorded once closed")
+    review_on: date | None = Field(None, description="when the outcome is to be reviewed")
+
+
+class OutcomeIn(Schema):
+    statement: str = Field(..., max_length=10_000, description="the outcome in words")
+    review_on: date | None = Field(
+        None, description="a date to come (in the meeting's zone); a reminder goes out that day"
+    )

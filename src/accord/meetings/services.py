@@ -40,6 +40,7 @@ from accord.meetings import queries, rules
 from accord.meetings.models import (
     COMMENT_MAX,
     MINUTES_MAX,
+    STATEMENT_MAX,
     TITLE_MAX,
     ActionItem,
     ActionReminder,
@@ -1214,6 +1215,7 @@ def close_decision(viewer: Viewer, m: Meeting, decision_id: int) -> Decision:
     with transaction.atomic():
         d.status = Decision.Status.CLOSED
         d.closed_at = now
+        d.closed_by = viewer.member
         d.outcome = v.outcome.value
         d.arithmetic = v.arithmetic
         d.verdict = v.to_dict()
@@ -2173,3 +2175,138 @@ def close_poll(viewer: Viewer, m: Meeting, poll_id: int, now: datetime | None = 
         record(viewer.member, "meetings.poll.close", p, {}, m.label)
     _notify(m, "poll", poll=p.pk)
     return p
+
+
+# --- the outcome: a statement, a review date, a reminder ----------------------------------------
+REVIEW_STEP = "review_reminder"
+
+
+def meeting_today(m: Meeting, now: datetime | None = None) -> date:
+    """Today's date where the meeting is held (review dates are dates of the meeting's zone)."""
+    return (now or timezone.now()).astimezone(ZoneInfo(m.time_zone)).date()
+
+
+def record_outcome(
+    viewer: Viewer,
+    m: Meeting,
+    decision_id: int,
+    *,
+    statement: str,
+    review_on: date | None = None,
+) -> Decision:
+    """Record the outcome of a closed decision: the statement in words and, if any, the date it
+    is to be reviewed (a reminder goes out on that day). The meeting's chair or rapporteur, or
+    whoever may run meetings; again later to amend it. A new review date must be to come; the
+    one already recorded may stay as it is."""
+    m = _fresh(viewer, m)
+    d = _decision(m, decision_id)
+    if not _is_officer(viewer, m):
+        access.require(viewer, MANAGE)
+    if d.status != Decision.Status.CLOSED:
+        raise Conflict(
+            "the decision is still open: its outcome is recorded once it is closed",
+            {"decision": "open"},
+        )
+    statement = (statement or "").strip()
+    if not statement:
+        raise Invalid("write the outcome statement", {"statement": "required"})
+    if len(statement) > STATEMENT_MAX:
+        raise Invalid(
+            f"the outcome statement is at most {STATEMENT_MAX} characters",
+            {"statement": "too long"},
+        )
+    if isinstance(review_on, datetime):
+        review_on = review_on.date()
+    if review_on is not None and not isinstance(review_on, date):
+        raise Invalid("the review date is not a date", {"review_on": "not a date"})
+    today = meeting_today(m)
+    if review_on is not None and review_on != d.review_on and review_on <= today:
+        raise Invalid(
+            f"the review date must be after today ({today.isoformat()} in {m.time_zone})",
+            {"review_on": "not in the future"},
+        )
+    with transaction.atomic():
+        if review_on != d.review_on:
+            d.review_reminded_at = None  # a new date: a new reminder
+        d.statement = statement
+        d.review_on = review_on
+        d.save(update_fields=["statement", "review_on", "review_reminded_at"])
+        record(
+            viewer.member,
+            "meetings.decision.outcome",
+            d,
+            {"review_on": review_on.isoformat() if review_on else None},
+            m.label,
+        )
+    _notify(m, "decision", decision=d.pk)
+    return d
+
+
+def review_recipients(d: Decision) -> list[Member]:
+    """Whom a review reminder goes to: the chair and the heads of delegation of the eligible
+    parties, each only if they may read the meeting."""
+    m = d.meeting
+    label = m.label.value
+    heads = [
+        mem
+        for mem in Member.objects.filter(
+            process=m.process, active=True, party__code__in=list(d.eligible)
+        )
+        .select_related("party", "user", "process")
+        .order_by("party__code", "pk")
+        if "head_of_delegation" in {r.value for r in mem.active_roles()}
+    ]
+    out: dict[int, Member] = {}
+    for mem in [m.chair, *heads]:
+        if mem.active and mem.pk not in out and access.can_read(_reader(mem), label):
+            out[mem.pk] = mem
+    return list(out.values())
+
+
+def send_review_reminders(now: datetime | None = None) -> list[Decision]:
+    """Remind the chair and the heads of the eligible delegations of each decision whose review
+    date has come (in the meeting's zone): once, stored on the decision and recorded by the
+    decision clock. Running again sends nothing twice."""
+    now = (now or timezone.now()).astimezone(UTC)  # stored and recorded in UTC
+    due = (
+        Decision.objects.filter(
+            status=Decision.Status.CLOSED,
+            review_on__isnull=False,
+            review_reminded_at__isnull=True,
+            review_on__lte=(now + timedelta(days=1)).date(),  # the zones ahead of UTC
+        )
+        .select_related("meeting__label", "meeting__process", "meeting__chair__user")
+        .order_by("review_on", "pk")
+    )
+    done: list[Decision] = []
+    for d in due:
+        m = d.meeting
+        if d.review_on > meeting_today(m, now):
+            continue
+        members = review_recipients(d)
+        with transaction.atomic():
+            # taken once even when two workers run the job at the same time
+            if not Decision.objects.filter(pk=d.pk, review_reminded_at__isnull=True).update(
+                review_reminded_at=now
+            ):
+                continue
+            d.review_reminded_at = now
+            record(
+                CLOCK_ACTOR,
+                f"meetings.decision.{REVIEW_STEP}",
+                d,
+                {"review_on": d.review_on.isoformat(), "reminded": len(members)},
+                m.label,
+                process=m.process,
+            )
+        _notify(m, "decision", decision=d.pk)
+        banner = m.label.value.display(m.process.level_names)
+        _mail_members(
+            members,
+            f"[{banner}] {d.title}: review due — {m.process.name}",
+            f"The outcome of “{d.title}”, decided in the meeting “{m.title}”, is due for "
+            f"review on {d.review_on.day} {d.review_on:%B %Y}.\n\n"
+            f"Verdict: {d.arithmetic}\n\nOutcome: {d.statement}\n",
+        )
+        done.append(d)
+    return done

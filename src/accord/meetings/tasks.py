@@ -1,5 +1,6 @@
 """Background jobs of the meetings app: reminders of action items before and after their due
-date (services.send_reminders stores each reminder once, so an hourly run never repeats one)."""
+date (services.send_reminders stores each reminder once, so an hourly run never repeats one),
+the clocks of written decision procedures, and reminders of decisions due for review."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -31,3 +32,10 @@ def run_concern_clocks() -> int:
     """Every fifteen minutes — escalate concerns past their response-time objective to the
     heads of delegation."""
     return len(services.run_concern_clocks())
+
+
+@db_periodic_task(crontab(minute="0", hour="6"))
+def remind_decision_reviews() -> int:
+    """Every day at 06:00 — remind the chair and the heads of the eligible delegations of each
+    decision whose review date has come (once per decision)."""
+    return len(services.send_review_reminders())

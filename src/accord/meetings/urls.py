@@ -27,6 +27,19 @@ urlpatterns = [
     path(f"{M}actions/", views.actions, name="actions"),
     path(f"{M}decisions/", views.decision_new, name="decision_new"),
     path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
+    # the decision record to print or download: one name, the format in the address
+    path(
+        f"{M}decisions/<int:decision_id>/export.html",
+        views.decision_export,
+        {"fmt": "html"},
+        name="decision_export",
+    ),
+    path(
+        f"{M}decisions/<int:decision_id>/export.pdf",
+        views.decision_export,
+        {"fmt": "pdf"},
+        name="decision_export",
+    ),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}polls/", views.poll_list, name="polls"),
     path(f"{M}polls/<int:poll_id>/", views.poll_page, name="poll"),

@@ -4,7 +4,7 @@ written (services run in their own transaction)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +20,7 @@ from accord.core import queries as core_queries
 from accord.core.errors import AccordError, Invalid
 from accord.core.labels import LabelValue
 from accord.core.roles import Perm
-from accord.meetings import markup, queries, services
+from accord.meetings import exports, markup, queries, services
 from accord.meetings.models import (
     ActionItem,
     Attendance,
@@ -486,14 +486,14 @@ def calendar_feed(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     return render_page(request, "meetings/calendar.html", ctx, status=status)
 
 
-def _date(value: str):
+def _date(value: str, what: str = "due date", field: str = "due_date"):
     value = (value or "").strip()
     if not value:
         return None
     try:
         return datetime.fromisoformat(value).date()
     except ValueError as exc:
-        raise Invalid("the due date is not a date", {"due_date": "not a date"}) from exc
+        raise Invalid(f"the {what} is not a date", {field: "not a date"}) from exc
 
 
 @login_required
@@ -568,17 +568,7 @@ BASE_CHOICES = [
     ("present", "parties present"),
     ("eligible", "eligible parties"),
 ]
-CHOICE_WORDS = {
-    "agree": "Agree",
-    "disagree": "Disagree",
-    "abstain": "Abstain",
-    "object": "Object formally",
-    "block": "Block",
-    "amend": "Propose an amendment",
-    "confirm": "Confirm (capital)",
-    "decline": "Decline (capital)",
-    "invalid": "Spoilt ballot",
-}
+CHOICE_WORDS = queries.CHOICE_WORDS
 RULE_ANSWERS = {
     "consensus": ["agree", "abstain", "disagree", "object"],
     "unanimity": ["agree", "abstain", "disagree", "object"],
@@ -620,8 +610,6 @@ def decision_new(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -
 
 def _decision_ctx(viewer, m, d, **extra) -> dict:
     v = queries.verdict(viewer, d)
-    for x in v["votes"]:
-        x["words"] = CHOICE_WORDS.get(x["choice"], "") if x["choice"] else ""
     roles = {r.value for r in viewer.member.active_roles()}
     can_vote = d.status == "open" and bool(roles & services.AUTHORITY)
     proxies = [
@@ -631,18 +619,22 @@ def _decision_ctx(viewer, m, d, **extra) -> dict:
         )
         if a.member.party.code in d.eligible and a.member.party_id != viewer.member.party_id
     ]
+    is_officer = viewer.member.pk in m.officers()
     return {
         "process": viewer.process,
         "viewer": viewer,
         "m": m,
         "d": d,
         "v": v,
+        "r": exports.decision_record(viewer, m, d.pk),
+        "can_record_outcome": d.status == "closed" and (is_officer or viewer.can(services.MANAGE)),
+        "tomorrow": (services.meeting_today(m) + timedelta(days=1)).isoformat(),
         "answers": [(c, CHOICE_WORDS[c]) for c in RULE_ANSWERS.get(d.rule, [])],
         "choice_words": CHOICE_WORDS,
         "can_vote": can_vote and (viewer.member.party.code in d.eligible or bool(proxies)),
         "own_eligible": viewer.member.party.code in d.eligible,
         "proxies": sorted(set(proxies)),
-        "is_officer": viewer.member.pk in m.officers(),
+        "is_officer": is_officer,
         "here": d.title,
         **extra,
     }
@@ -665,6 +657,15 @@ def decision_page(
         if post.get("action") == "close":
             services.close_decision(viewer, m, d.pk)
             note = "The decision is closed; its verdict is in the record."
+        elif post.get("action") == "outcome":
+            services.record_outcome(
+                viewer,
+                m,
+                d.pk,
+                statement=post.get("statement", ""),
+                review_on=_date(post.get("review_on", ""), "review date", "review_on"),
+            )
+            note = "The outcome was recorded."
         else:
             services.cast_vote(
                 viewer,
@@ -685,6 +686,21 @@ def decision_page(
     return redirect(
         "meetings:decision", slug=viewer.process.slug, meeting_id=m.pk, decision_id=d.pk
     )
+
+
+@login_required
+@with_viewer
+def decision_export(
+    request: HttpRequest, viewer: access.Viewer, meeting_id: int, decision_id: int, fmt: str
+) -> HttpResponse:
+    """The decision record to print (HTML, shown in the browser) or to download (PDF), under
+    the meeting's label."""
+    m = queries.meeting(viewer, meeting_id)
+    body, ctype, name = exports.export(viewer, m, decision_id, fmt=fmt)
+    resp = HttpResponse(body, content_type=ctype)
+    disposition = "inline" if ctype.startswith("text/html") else "attachment"
+    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    return resp
 
 
 def dashboard_panel(viewer: access.Viewer) -> dict | None:

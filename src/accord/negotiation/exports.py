@@ -8,7 +8,6 @@ resolved, no stances) exists only once everything is agreed.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -18,13 +17,14 @@ from accord.core.errors import Conflict, Invalid
 from accord.core.labels import LabelValue, combine
 from accord.negotiation import queries
 from accord.negotiation.models import Document
+from accord.ui import pdf as ui_pdf
 
 FORMATS = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+FONT_DIRS = ui_pdf.FONT_DIRS  # tests set it to [] for the core fonts (readable text)
 
 
 def export_label(view: queries.TextView) -> LabelValue:
@@ -160,73 +160,27 @@ def _docx(view, banner: str, clean: bool, signatures: list[str]) -> bytes:
 
 
 def _pdf(view, banner: str, clean: bool, signatures: list[str]) -> bytes:
-    from fpdf import FPDF
-
-    font = next((p for p in FONT_DIRS if (p / "DejaVuSans.ttf").exists()), None)
-
-    class Pdf(FPDF):
-        def header(self):
-            self.set_font(family, "B", 9)
-            self.cell(0, 6, txt(banner), align="C", new_x="LMARGIN", new_y="NEXT")
-
-        def footer(self):
-            self.set_y(-12)
-            self.set_font(family, "B", 9)
-            self.cell(0, 6, txt(banner), align="C")
-
-    pdf = Pdf(format="A4")
-    if font is not None:
-        family = "DejaVu"
-        pdf.add_font("DejaVu", "", str(font / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(font / "DejaVuSans-Bold.ttf"))
-
-        def txt(s: str) -> str:
-            return s
-    else:  # core fonts are Latin-1 only
-        family = "Helvetica"
-
-        def txt(s: str) -> str:
-            return (
-                s.replace("—", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
-            )
-
-    pdf.set_title(view.document.title)
+    pdf = ui_pdf.document(banner, view.document.title, FONT_DIRS)
     pdf.add_page()
-    pdf.set_font(family, "B", 15)
-    pdf.multi_cell(0, 8, txt(view.document.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 8)
-    pdf.multi_cell(
-        0,
-        5,
-        txt(
-            f"Version {view.version.number} - sha256 {view.version.content_hash} - "
-            f"status: {_status(view.status.status)}"
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+    pdf.para(view.document.title, size=15, style="B", height=8)
+    pdf.para(
+        f"Version {view.version.number} - sha256 {view.version.content_hash} - "
+        f"status: {_status(view.status.status)}",
+        size=8,
+        height=5,
     )
     if not clean:
-        pdf.multi_cell(0, 5, txt(PROPOSER_NOTE), new_x="LMARGIN", new_y="NEXT")
+        pdf.para(PROPOSER_NOTE, size=8, height=5)
     for a in view.articles:
-        pdf.set_font(family, "B", 11)
-        pdf.multi_cell(0, 7, txt(f"Article {a.number}. {a.heading}"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 10)
+        pdf.para(f"Article {a.number}. {a.heading}", size=11, style="B", height=7)
         for c in a.clauses:
-            pdf.multi_cell(
-                0, 5.5, txt(f"{c.number}  {_clause_text(c, clean)}"), new_x="LMARGIN", new_y="NEXT"
-            )
+            pdf.para(f"{c.number}  {_clause_text(c, clean)}")
     if not clean:
-        pdf.set_font(family, "B", 11)
-        pdf.multi_cell(0, 8, "Stances", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 9)
+        pdf.para("Stances", size=11, style="B", height=8)
         for number, status, stances in _stance_rows(view):
-            pdf.multi_cell(
-                0, 5, txt(f"{number} ({status}): {stances}"), new_x="LMARGIN", new_y="NEXT"
-            )
+            pdf.para(f"{number} ({status}): {stances}", size=9, height=5)
     if signatures:
-        pdf.set_font(family, "B", 11)
-        pdf.multi_cell(0, 8, "Signatures", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 9)
+        pdf.para("Signatures", size=11, style="B", height=8)
         for line in signatures:
-            pdf.multi_cell(0, 5, txt(line), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+            pdf.para(line, size=9, height=5)
+    return pdf.body()

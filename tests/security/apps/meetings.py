@@ -1,7 +1,9 @@
 """Leak-suite plug-in of the meetings app: its path parameters, and canary meetings (a public
 plenary chaired by a hidden mediator, a caucus REL TO KES, MED, a mediators-only meeting, an
-Ardanian delegation meeting) with agenda items, attendance, minutes and comments, so that every
-party misses something."""
+Ardanian delegation meeting) with agenda items, attendance, minutes and comments, and a closed
+decision with its outcome statement, so that every party misses something. The decision
+record's export (`…/export.html`, `…/export.pdf`) needs no parameter of its own: the format is
+in the address of two routes, and the API's `format` is taught by the walker."""
 
 from __future__ import annotations
 
@@ -91,6 +93,15 @@ def canaries(b) -> None:
         )
         if services.may_answer(b.v(attend[-1]), m):
             services.answer_poll(b.v(attend[-1]), m, p.pk, "South")
+        # closed, with its outcome: shown on the decision's page and in its exports
+        services.close_decision(off, m, d.pk)
+        services.record_outcome(
+            off,
+            m,
+            d.pk,
+            statement=f"Canary outcome {b.tok()}",
+            review_on=services.meeting_today(m) + timedelta(days=30),
+        )
         if parties:
             services.add_action(
                 off, m, text=f"Canary party action {b.tok()}", due_date=due, owner_party=parties[-1]

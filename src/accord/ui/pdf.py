@@ -1,0 +1,67 @@
+"""Printable PDF documents (fpdf2), the one set-up every export uses: A4, a Unicode font when
+the server has DejaVu (the core fonts are Latin-1 only: other characters are replaced), and the
+label banner at the top and bottom of every page.
+
+fpdf2 is imported when a document is made, so a server without it answers with a clear error
+(the caller turns the ImportError into a 4xx) instead of failing to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+
+
+def document(banner: str, title: str, font_dirs: Sequence[Path] | None = None):
+    """An A4 fpdf2 document with the `banner` (the label in words) at the top and bottom of
+    every page, and its `title` in the document's properties. Write with `pdf.face` (the font
+    family), `pdf.txt(s)` (text the font can draw) or `pdf.para(s, …)`; `pdf.body()` gives the
+    bytes. `font_dirs` replaces FONT_DIRS (an empty list: the core fonts)."""
+    from fpdf import FPDF
+
+    dirs = FONT_DIRS if font_dirs is None else font_dirs
+    font = next((p for p in dirs if (p / "DejaVuSans.ttf").exists()), None)
+
+    class LabelledPdf(FPDF):
+        def header(self):
+            self.set_font(self.face, "B", 9)
+            self.cell(0, 6, self.txt(banner), align="C", new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self):
+            self.set_y(-12)
+            self.set_font(self.face, "B", 9)
+            self.cell(0, 6, self.txt(banner), align="C")
+
+        def txt(self, s: str) -> str:
+            if self.unicode:
+                return s
+            return (
+                s.replace("—", "-")
+                .replace("–", "-")
+                .replace("“", '"')
+                .replace("”", '"')
+                .replace("’", "'")
+                .encode("latin-1", "replace")
+                .decode("latin-1")
+            )
+
+        def para(self, s: str, *, size: float = 10, style: str = "", height: float = 5.5):
+            """A paragraph across the page, at the left margin, the cursor below it."""
+            self.set_font(self.face, style, size)
+            self.multi_cell(0, height, self.txt(s), new_x="LMARGIN", new_y="NEXT")
+
+        def body(self) -> bytes:
+            return bytes(self.output())
+
+    pdf = LabelledPdf(format="A4")
+    pdf.unicode = font is not None
+    if font is not None:
+        pdf.face = "DejaVu"
+        pdf.add_font("DejaVu", "", str(font / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(font / "DejaVuSans-Bold.ttf"))
+    else:
+        pdf.face = "Helvetica"
+    pdf.set_title(pdf.txt(title))
+    return pdf
