@@ -244,6 +244,8 @@ class DecisionOut(Schema):
     arithmetic: str
     final: bool
     votes: list[DecisionVoteOut]
+    statement: str = Field("", description="the outcome in words, recorded once closed")
+    review_on: date | None = Field(None, description="when the outcome is to be reviewed")
 
 
 # --- rules of procedure, disputes, concerns, engagement ---------------------------------------
@@ -455,8 +457,6 @@ class PollOut(Schema):
     result: str
     rows: list[PollRow]
     my_answer: str | list[str] | dict[str, int] | None = None
-    statement: str = Field("", description="the outcome in words, recorded once closed")
-    review_on: date | None = Field(None, description="when the outcome is to be reviewed")
 
 
 class OutcomeIn(Schema):
