@@ -27,6 +27,7 @@ urlpatterns = [
     path(f"{M}actions/", views.actions, name="actions"),
     path(f"{M}decisions/", views.decision_new, name="decision_new"),
     path(f"{M}decisions/<int:decision_id>/", views.decision_page, name="decision"),
+    path(f"{M}items/<int:agenda_item_id>/speakers/", views.speakers, name="speakers"),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}minutes/<int:minutes_id>/", views.minutes_page, name="minutes"),
 ]
