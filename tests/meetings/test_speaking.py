@@ -338,6 +338,7 @@ def test_page_for_two_parties(plenary, item, viewer, client_for):
     assert r.status_code == 422 and "0 to 240" in r.content.decode()
     r = client_for("lena.haas").post(page, {"action": "next"})
     assert r.status_code == 302
+    assert "You have the floor" in client_for("ilya.brant").get(page).content.decode()
     html = ana.get(page, headers={"HX-Request": "true"}).content.decode()
     assert html.lstrip().startswith('<div id="speaking-list"') and "<html" not in html
     assert "Ilya Brant" in html.split("Waiting for the floor")[0]  # the point of order speaks

@@ -1303,6 +1303,7 @@ def _speakers_ctx(viewer: access.Viewer, m: Meeting, item, **extra) -> dict:
         "sl": sl,
         "hidden_note": people.hidden_note(sl.hidden),
         "mine": mine,
+        "speaking": sl.current is not None and sl.current.member.pk == viewer.member.pk,
         "refusal": services.floor_refusal(viewer, m),
         "is_officer": is_officer,
         "can_allow": is_officer or viewer.can(services.MANAGE),
