@@ -316,6 +316,123 @@ def corrigendum(
     return Status(201, minutes_detail_out(v, cg))
 
 
+# --- speaking lists -----------------------------------------------------------------------------
+SPK = ONE + "/agenda/{agenda_item_id}/speakers"
+
+
+def speaker_out(v: access.Viewer, r) -> dict:
+    sp = r.speech
+    return {
+        "id": sp.pk,
+        "member": person_out(v, r.member),
+        "party": r.member.party.code,
+        "kind": sp.kind,
+        "kind_words": sp.get_kind_display(),
+        "status": sp.status,
+        "position": r.position or None,
+        "requested_at": sp.requested_at,
+        "started_at": sp.started_at,
+        "ended_at": sp.ended_at,
+        "seconds": r.seconds,
+    }
+
+
+def speaking_out(v: access.Viewer, m: Meeting, item_id: int) -> dict:
+    item = queries.agenda_item(v, m, item_id)
+    sl = queries.speaking_list(v, m, item)
+    refusal = services.floor_refusal(v, m)
+    return {
+        "item_id": item.pk,
+        "item_title": item.title,
+        "current": speaker_out(v, sl.current) if sl.current else None,
+        "waiting": [speaker_out(v, r) for r in sl.waiting],
+        "done": [speaker_out(v, r) for r in sl.done],
+        "parties": [
+            {
+                "party": t.party.code,
+                "used_seconds": t.used,
+                "allowed_seconds": t.allowed,
+                "remaining_seconds": t.remaining,
+                "used_words": t.used_words,
+                "remaining_words": t.remaining_words,
+            }
+            for t in sl.parties
+        ],
+        "speakers_not_shown": sl.hidden,
+        "may_request": not refusal,
+        "refusal": refusal,
+    }
+
+
+@router.get(SPK, response=s.SpeakingListOut, summary="The speaking list of an agenda item")
+def speakers(request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int):
+    v = _v(request, slug)
+    return speaking_out(v, queries.meeting(v, meeting_id), agenda_item_id)
+
+
+@router.post(
+    SPK,
+    response={201: s.SpeakingListOut},
+    summary="Ask for the floor (a point of order goes ahead of speeches)",
+)
+def request_floor(
+    request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int, data: s.FloorIn
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.request_floor(v, m, agenda_item_id, point_of_order=data.point_of_order)
+    return Status(201, speaking_out(v, m, agenda_item_id))
+
+
+@router.post(
+    SPK + "/next",
+    response=s.SpeakingListOut,
+    summary="End the current speech and give the floor to the next speaker (officers)",
+)
+def next_speaker(request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.next_speaker(v, m, agenda_item_id)
+    return speaking_out(v, m, agenda_item_id)
+
+
+@router.post(SPK + "/end", response=s.SpeakingListOut, summary="End the current speech (officers)")
+def end_speech(request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.end_speech(v, m, agenda_item_id)
+    return speaking_out(v, m, agenda_item_id)
+
+
+@router.delete(
+    SPK + "/{speech_id}",
+    response=s.SpeakingListOut,
+    summary="Withdraw a waiting request (its speaker, or an officer)",
+)
+def withdraw_speech(
+    request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int, speech_id: int
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    queries.agenda_item(v, m, agenda_item_id)
+    services.withdraw(v, m, speech_id, item_id=agenda_item_id)
+    return speaking_out(v, m, agenda_item_id)
+
+
+@router.put(
+    ONE + "/agenda/{agenda_item_id}/allowances",
+    response=s.SpeakingListOut,
+    summary="Set a delegation's speaking time on an item, 0-240 minutes (officers)",
+)
+def set_allowance(
+    request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int, data: s.AllowanceIn
+):
+    v = _v(request, slug)
+    m = queries.meeting(v, meeting_id)
+    services.set_allowance(v, m, agenda_item_id, data.party, data.minutes)
+    return speaking_out(v, m, agenda_item_id)
+
+
 # --- iCalendar ----------------------------------------------------------------------------------
 def _ics(body: bytes, filename: str) -> HttpResponse:
     resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -5,7 +5,8 @@ the members who would do it:
    final (hash in the ledger), minutes of item 1 locked.
 2. "Second plenary session" (three days ago): minutes circulated for comment, one comment.
 3. "Third plenary session" (in six days): a draft agenda, its first item linked to a clause of
-   the single negotiating text.
+   the single negotiating text, with a speaking list (ten minutes each for ARD and KES, two
+   delegates waiting).
 4. "Envoy's caucus with Kestria" (yesterday): REL TO KES, MED — MED and KES see it, nobody
    else learns that it exists; its minutes are a draft.
 """
@@ -256,6 +257,13 @@ def load(process: Process) -> None:
     issues = links.linkable(amara, ["negotiation.issue"], limit=500)
     if issues:
         services.link_item(amara, m3, items3[1].pk, *issues[-1][:2])
+
+    # its first item's speaking list: ten minutes each for Ardania and Kestria, two delegates
+    # waiting (members of invited parties may ask for the floor before the meeting)
+    for code in ("ARD", "KES"):
+        services.set_allowance(lena, m3, items3[0].pk, code, 10)
+    for u in ("ana.costa", "viktor.kess"):
+        services.request_floor(member_viewer(process, u), m3, items3[0].pk)
 
     # 4. the envoy's caucus with Kestria: only MED and KES may read it
     caucus = services.create_meeting(

@@ -756,3 +756,76 @@ class PollVote(models.Model):
 
     def __str__(self) -> str:
         return f"answer to poll {self.poll_id}"
+
+
+# --- speaking lists -----------------------------------------------------------------------------
+class SpeakingAllowance(models.Model):
+    """The speaking time one delegation has on one agenda item (OpenSlides' structure level);
+    a party without an allowance has no limit. Read under the meeting's label."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="allowances")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    seconds = models.PositiveIntegerField()
+    set_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("item", "party", "seconds")
+    ledger_scope = "item__meeting__process"
+
+    class Meta:
+        ordering = ["party__code", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "party"], name="speaking_allowance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"allowance {self.pk}"
+
+
+class Speech(models.Model):
+    """A request for the floor on an agenda item, and the speech it becomes: waiting →
+    speaking → done, or withdrawn while waiting. A point of order goes ahead of every waiting
+    speech (after earlier points of order); `order` is the order of the requests."""
+
+    class Kind(models.TextChoices):
+        SPEECH = "speech", "Speech"
+        POINT_OF_ORDER = "point_of_order", "Point of order"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        SPEAKING = "speaking", "Speaking"
+        DONE = "done", "Done"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="speeches")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SPEECH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    order = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    ledger_fields = ("item", "member", "party", "kind", "status", "started_at", "ended_at")
+    ledger_scope = "item__meeting__process"
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "member"],
+                condition=models.Q(status="waiting"),
+                name="speech_waiting_once",
+            ),
+            models.UniqueConstraint(
+                fields=["item"], condition=models.Q(status="speaking"), name="speech_one_speaker"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"speech {self.pk}"
+
+    @property
+    def is_point_of_order(self) -> bool:
+        return self.kind == self.Kind.POINT_OF_ORDER

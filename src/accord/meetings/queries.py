@@ -8,7 +8,7 @@ not that it exists. People are named through core.people by the callers (pages, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,6 +31,8 @@ from accord.meetings.models import (
     MinutesRevision,
     Poll,
     Procedures,
+    SpeakingAllowance,
+    Speech,
 )
 
 
@@ -560,3 +562,151 @@ def poll_view(viewer: Viewer, p: Poll, now=None) -> PollView:
             (str(s.slot), f"{s.yes} yes, {s.if_need_be} if need be, {s.no} no") for s in r.slots
         ]
     return PollView(p, p.is_open(now), n, r.sentence, rows, mine)
+
+
+# --- speaking lists -----------------------------------------------------------------------------
+def agenda_item(viewer: Viewer, m: Meeting, item_id: object) -> AgendaItem:
+    """One item of a readable meeting, or 404."""
+    meeting(viewer, m.pk)
+    item = None
+    if valid_id(item_id):
+        item = AgendaItem.objects.filter(meeting=m, pk=item_id).first()
+    if item is None:
+        raise NotFound("agenda item not found")
+    return item
+
+
+def duration_words(seconds: int) -> str:
+    """45 s, 4 min, 1 min 20 s, 1 h 5 min."""
+    seconds = abs(int(seconds))
+    h, rest = divmod(seconds, 3600)
+    mins, s = divmod(rest, 60)
+    parts = []
+    if h:
+        parts.append(f"{h} h")
+    if mins:
+        parts.append(f"{mins} min")
+    if s and not h:
+        parts.append(f"{s} s")
+    return " ".join(parts) or "0 s"
+
+
+@dataclass
+class SpeakerRow:
+    """A request for the floor as the reader may see it; `seconds` is how long it lasted
+    (or has lasted so far)."""
+
+    speech: Speech
+    member: Member
+    point_of_order: bool
+    seconds: int
+    position: int = 0
+
+    @property
+    def time_words(self) -> str:
+        return duration_words(self.seconds)
+
+
+@dataclass
+class PartyTime:
+    """A delegation's speaking time on an item: used, allowed (None: no limit), remaining."""
+
+    party: object
+    used: int
+    allowed: int | None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.allowed is None else self.allowed - self.used
+
+    @property
+    def over(self) -> bool:
+        return self.allowed is not None and self.used > self.allowed
+
+    @property
+    def used_words(self) -> str:
+        if self.allowed is None:
+            return f"{duration_words(self.used)} used, no limit"
+        return f"{duration_words(self.used)} of {duration_words(self.allowed)} used"
+
+    @property
+    def remaining_words(self) -> str:
+        left = self.remaining
+        if left is None:
+            return "no limit"
+        if left < 0:
+            return f"over by {duration_words(-left)}"
+        return f"{duration_words(left)} left"
+
+
+@dataclass
+class SpeakingList:
+    item: AgendaItem
+    current: SpeakerRow | None
+    waiting: list[SpeakerRow]
+    done: list[SpeakerRow]
+    parties: list[PartyTime]
+    hidden: int
+    now: datetime
+
+
+def _lasted(sp: Speech, now: datetime) -> int:
+    if sp.started_at is None:
+        return 0
+    end = sp.ended_at or max(now, sp.started_at)
+    return max(0, int((end - sp.started_at).total_seconds()))
+
+
+def speaking_list(
+    viewer: Viewer, m: Meeting, item: AgendaItem, now: datetime | None = None
+) -> SpeakingList:
+    """The speaking list of an item: who has the floor, who waits (in speaking order), who
+    spoke, and each delegation's time. Members the reader may not see are left out and counted
+    in `hidden` (like attendance), and their speeches count in no delegation's time for that
+    reader (a delegation's time would otherwise tell a hidden member's party)."""
+    meeting(viewer, m.pk)
+    if item.meeting_id != m.pk:
+        raise NotFound("agenda item not found")
+    now = now or timezone.now()
+    rows = list(
+        Speech.objects.filter(item=item)
+        .exclude(status=Speech.Status.WITHDRAWN)
+        .select_related("member__user", "member__party", "member__label", "party")
+    )
+    hidden = 0
+    current, waiting, done = None, [], []
+    used: dict[int, int] = {}
+    for sp in rows:
+        if not people.can_see(viewer, sp.member):
+            hidden += 1
+            continue
+        row = SpeakerRow(sp, sp.member, sp.is_point_of_order, _lasted(sp, now))
+        if sp.status == Speech.Status.WAITING:
+            waiting.append(row)
+            continue
+        used[sp.party_id] = used.get(sp.party_id, 0) + row.seconds
+        if sp.status == Speech.Status.SPEAKING:
+            current = row
+        else:
+            done.append(row)
+    waiting.sort(key=lambda r: (not r.point_of_order, r.speech.order, r.speech.pk))
+    for i, r in enumerate(waiting, start=1):
+        r.position = i
+    done.sort(key=lambda r: (r.speech.started_at, r.speech.pk))
+    allowances = {
+        a.party_id: a for a in SpeakingAllowance.objects.filter(item=item).select_related("party")
+    }
+    parties = {a.party_id: a.party for a in allowances.values()}
+    for sp in rows:
+        if sp.party_id in used:
+            parties.setdefault(sp.party_id, sp.party)
+    times = [
+        PartyTime(
+            party,
+            used.get(pid, 0),
+            allowances[pid].seconds if pid in allowances else None,
+        )
+        for pid, party in parties.items()
+    ]
+    times.sort(key=lambda t: t.party.code)
+    return SpeakingList(item, current, waiting, done, times, hidden, now)

@@ -464,3 +464,47 @@ class OutcomeIn(Schema):
     review_on: date | None = Field(
         None, description="a date to come (in the meeting's zone); a reminder goes out that day"
     )
+
+
+class FloorIn(Schema):
+    point_of_order: bool = Field(False, description="a point of order goes ahead of speeches")
+
+
+class AllowanceIn(Schema):
+    party: str = Field(..., max_length=16, description="party code, e.g. ARD")
+    minutes: int = Field(..., description="0 to 240 whole minutes")
+
+
+class SpeakerOut(Schema):
+    id: int
+    member: PersonOut
+    party: str
+    kind: str
+    kind_words: str
+    status: str
+    position: int | None = Field(None, description="place in the queue (waiting only)")
+    requested_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    seconds: int = Field(..., description="how long the speech lasted (or has lasted so far)")
+
+
+class PartyTimeOut(Schema):
+    party: str
+    used_seconds: int
+    allowed_seconds: int | None = Field(None, description="null: no limit")
+    remaining_seconds: int | None = Field(None, description="negative when over the allowance")
+    used_words: str
+    remaining_words: str
+
+
+class SpeakingListOut(Schema):
+    item_id: int
+    item_title: str
+    current: SpeakerOut | None
+    waiting: list[SpeakerOut]
+    done: list[SpeakerOut]
+    parties: list[PartyTimeOut]
+    speakers_not_shown: int
+    may_request: bool
+    refusal: str = Field("", description="why the reader may not ask for the floor")

@@ -11,6 +11,9 @@ Who may do what:
   attended comment or propose wording; the rapporteur (the chair when there is none)
   finalises them — final minutes never change, their SHA-256 is in the ledger — and an
   officer locks them; a correction after finalisation is a corrigendum linked to them.
+- speaking lists: the officers (and whoever may run meetings) set each delegation's time on an
+  item; a member attending or invited asks for the floor (a point of order goes ahead); the
+  officers give the floor to the next speaker and end speeches.
 Every record of an act carries the meeting's label, so a caucus leaves no trace readable by a
 party that may not read the caucus.
 """
@@ -23,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -62,6 +65,8 @@ from accord.meetings.models import (
     Poll,
     PollVote,
     Procedures,
+    SpeakingAllowance,
+    Speech,
 )
 
 MANAGE = Perm.RUN_MEETINGS
@@ -2310,3 +2315,253 @@ def send_review_reminders(now: datetime | None = None) -> list[Decision]:
         )
         done.append(d)
     return done
+
+
+# --- speaking lists -----------------------------------------------------------------------------
+ALLOWANCE_MAX_MINUTES = 240
+FLOOR_CLOSES = timedelta(days=1)  # requests and new speakers until a day after the meeting ends
+
+
+def speaking_parties(m: Meeting) -> set[int] | None:
+    """Parties that may speak in a meeting: those invited (as a party or through an invited
+    member) or present; None when the meeting invites no party (any party that may read it)."""
+    invited = set(m.invited_parties.values_list("pk", flat=True))
+    if not invited:
+        return None
+    invited |= set(m.invited_members.values_list("party_id", flat=True))
+    return invited | attending_party_ids(m)
+
+
+def _party_may_speak(m: Meeting, party: Party) -> bool:
+    allowed = speaking_parties(m)
+    if allowed is not None:
+        return party.pk in allowed
+    rel = m.label.value.rel_to
+    return rel is None or party.code.upper() in rel
+
+
+def _floor_open(m: Meeting, now: datetime) -> None:
+    if now > m.ends_at + FLOOR_CLOSES:
+        raise Conflict(
+            "the meeting ended more than a day ago: its speaking lists are closed",
+            {"meeting": "over"},
+        )
+
+
+def floor_refusal(viewer: Viewer, m: Meeting, now: datetime | None = None) -> str:
+    """Why the viewer may not ask for the floor in this meeting ("" when they may): a member
+    attending (present or by proxy) or invited, whose delegation may speak, until a day after
+    the meeting ends."""
+    now = now or timezone.now()
+    me = viewer.member
+    if me is None:
+        return "only members of the process ask for the floor"
+    if now > m.ends_at + FLOOR_CLOSES:
+        return "the meeting ended more than a day ago: its speaking lists are closed"
+    status = Attendance.objects.filter(meeting=m, member=me).values_list("status", flat=True)
+    status = status.first()
+    if status == Attendance.Status.ABSENT:
+        return "you are recorded absent from this meeting"
+    attending = status in (Attendance.Status.PRESENT, Attendance.Status.PROXY)
+    invited = (
+        me.pk in m.officers()
+        or m.invited_members.filter(pk=me.pk).exists()
+        or m.invited_parties.filter(pk=me.party_id).exists()
+    )
+    if not (attending or invited):
+        return "only members attending or invited to this meeting ask for the floor"
+    if not _party_may_speak(m, me.party):
+        return f"{me.party.code} is not invited to this meeting: its members do not speak here"
+    return ""
+
+
+def _speech(m: Meeting, speech_id: object, item_id: object = None) -> Speech:
+    sp = None
+    if valid_id(speech_id):
+        qs = Speech.objects.select_related("item", "member__label", "party")
+        if item_id is not None:
+            qs = qs.filter(item_id=item_id if valid_id(item_id) else 0)
+        sp = qs.filter(item__meeting=m, pk=speech_id).first()
+    if sp is None:
+        raise NotFound("request for the floor not found")
+    return sp
+
+
+def _speakers_notify(m: Meeting, item: AgendaItem) -> None:
+    _notify(m, "speakers", item=item.pk)
+
+
+def set_allowance(
+    viewer: Viewer, m: Meeting, item_id: int, party_code: str, minutes: int
+) -> SpeakingAllowance:
+    """Set one delegation's speaking time on an item, 0 to 240 minutes (the officers, or
+    whoever may run meetings); the party must be invited or present."""
+    m = _fresh(viewer, m)
+    if not _is_officer(viewer, m):
+        access.require(viewer, MANAGE)
+    item = _item(m, item_id)
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 0 <= minutes <= ALLOWANCE_MAX_MINUTES
+    ):
+        raise Invalid(
+            f"a speaking time is 0 to {ALLOWANCE_MAX_MINUTES} whole minutes",
+            {"minutes": "out of range"},
+        )
+    if not (party_code or "").strip():
+        raise Invalid("name the delegation", {"party": "required"})
+    party = _parties(viewer, [party_code])[0]
+    if not _party_may_speak(m, party):
+        raise Invalid(
+            f"{party.code} is neither invited to nor present in this meeting",
+            {"party": "not in the meeting"},
+        )
+    with transaction.atomic():
+        row, _ = SpeakingAllowance.objects.update_or_create(
+            item=item,
+            party=party,
+            defaults={"seconds": minutes * 60, "set_by": viewer.member, "set_at": timezone.now()},
+        )
+        record(
+            viewer.member,
+            "meetings.speakers.allowance",
+            row,
+            {"party": party.code, "minutes": minutes},
+            m.label,
+        )
+    _speakers_notify(m, item)
+    return row
+
+
+def request_floor(
+    viewer: Viewer,
+    m: Meeting,
+    item_id: int,
+    *,
+    point_of_order: bool = False,
+    now: datetime | None = None,
+) -> Speech:
+    """Ask for the floor on an item (once at a time); a point of order goes ahead of every
+    waiting speech, after the points of order made before it."""
+    m = _fresh(viewer, m)
+    item = _item(m, item_id)
+    now = now or timezone.now()
+    _floor_open(m, now)
+    refusal = floor_refusal(viewer, m, now)
+    if refusal:
+        raise Forbidden(refusal)
+    me = viewer.member
+    if Speech.objects.filter(item=item, member=me, status=Speech.Status.WAITING).exists():
+        raise Conflict(
+            "you are already on the speaking list of this item: withdraw first to ask again",
+            {"speech": "already waiting"},
+        )
+    kind = Speech.Kind.POINT_OF_ORDER if point_of_order else Speech.Kind.SPEECH
+    last = Speech.objects.filter(item=item).order_by("-order").values_list("order", flat=True)
+    try:
+        with transaction.atomic():
+            sp = Speech.objects.create(
+                item=item,
+                member=me,
+                party=me.party,
+                kind=kind,
+                order=(last.first() or 0) + 1,
+                requested_at=now,
+            )
+            record(me, "meetings.speakers.request", sp, {"kind": kind}, m.label, refs=[me])
+    except IntegrityError as exc:  # a second request racing the first
+        raise Conflict(
+            "you are already on the speaking list of this item", {"speech": "already waiting"}
+        ) from exc
+    _speakers_notify(m, item)
+    return sp
+
+
+def withdraw(viewer: Viewer, m: Meeting, speech_id: int, *, item_id: int | None = None) -> Speech:
+    """Take a waiting request off the list (its speaker, or an officer)."""
+    m = _fresh(viewer, m)
+    sp = _speech(m, speech_id, item_id)
+    own = viewer.member is not None and sp.member_id == viewer.member.pk
+    if not own and not _is_officer(viewer, m):
+        raise Forbidden("only the speaker or the chair or rapporteur withdraws a request")
+    if sp.status != Speech.Status.WAITING:
+        raise Conflict(
+            f"only a waiting request is withdrawn; this one is {sp.get_status_display().lower()}",
+            {"speech": sp.status},
+        )
+    with transaction.atomic():
+        sp.status = Speech.Status.WITHDRAWN
+        sp.save(update_fields=["status"])
+        record(viewer.member, "meetings.speakers.withdraw", sp, {}, m.label, refs=[sp.member])
+    _speakers_notify(m, sp.item)
+    return sp
+
+
+def queue(item: AgendaItem) -> list[Speech]:
+    """The waiting requests of an item in speaking order (points of order first)."""
+    rows = Speech.objects.filter(item=item, status=Speech.Status.WAITING).select_related(
+        "member__user", "member__party", "member__label", "party"
+    )
+    return sorted(rows, key=lambda s: (not s.is_point_of_order, s.order, s.pk))
+
+
+def _end(viewer: Viewer, m: Meeting, sp: Speech, now: datetime) -> None:
+    sp.status = Speech.Status.DONE
+    sp.ended_at = max(now, sp.started_at or now)
+    sp.save(update_fields=["status", "ended_at"])
+    seconds = int((sp.ended_at - sp.started_at).total_seconds()) if sp.started_at else 0
+    record(
+        viewer.member, "meetings.speakers.end", sp, {"seconds": seconds}, m.label, refs=[sp.member]
+    )
+
+
+def next_speaker(
+    viewer: Viewer, m: Meeting, item_id: int, now: datetime | None = None
+) -> Speech | None:
+    """End the current speech and give the floor to the first waiting request (the chair or
+    the rapporteur). Returns the new speech (None when nobody was waiting)."""
+    m = _fresh(viewer, m)
+    item = _item(m, item_id)
+    _require_officer(viewer, m, "gives the floor")
+    now = now or timezone.now()
+    _floor_open(m, now)
+    current = Speech.objects.filter(item=item, status=Speech.Status.SPEAKING).first()
+    waiting = queue(item)
+    if current is None and not waiting:
+        raise Conflict("nobody is waiting for the floor on this item", {"speech": "none waiting"})
+    nxt = waiting[0] if waiting else None
+    try:
+        with transaction.atomic():
+            if current is not None:
+                _end(viewer, m, current, now)
+            if nxt is not None:
+                nxt.status = Speech.Status.SPEAKING
+                nxt.started_at = now
+                nxt.save(update_fields=["status", "started_at"])
+                record(
+                    viewer.member,
+                    "meetings.speakers.start",
+                    nxt,
+                    {"kind": nxt.kind},
+                    m.label,
+                    refs=[nxt.member],
+                )
+    except IntegrityError as exc:  # another officer gave the floor at the same moment
+        raise Conflict("the floor was just given: reload the list", {"speech": "changed"}) from exc
+    _speakers_notify(m, item)
+    return nxt
+
+
+def end_speech(viewer: Viewer, m: Meeting, item_id: int, now: datetime | None = None) -> Speech:
+    """End the current speech on an item (the chair or the rapporteur)."""
+    m = _fresh(viewer, m)
+    item = _item(m, item_id)
+    _require_officer(viewer, m, "ends a speech")
+    current = Speech.objects.filter(item=item, status=Speech.Status.SPEAKING).first()
+    if current is None:
+        raise Conflict("nobody has the floor on this item", {"speech": "none speaking"})
+    with transaction.atomic():
+        _end(viewer, m, current, now or timezone.now())
+    _speakers_notify(m, item)
+    return current

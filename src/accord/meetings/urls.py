@@ -40,6 +40,7 @@ urlpatterns = [
         {"fmt": "pdf"},
         name="decision_export",
     ),
+    path(f"{M}items/<int:agenda_item_id>/speakers/", views.speakers, name="speakers"),
     path(f"{M}minutes/", views.minutes_new, name="minutes_new"),
     path(f"{M}polls/", views.poll_list, name="polls"),
     path(f"{M}polls/<int:poll_id>/", views.poll_page, name="poll"),

@@ -33,7 +33,7 @@ from accord.meetings.models import (
     Poll,
 )
 from accord.ui import charts
-from accord.ui.pages import label_choices, render_page, with_viewer
+from accord.ui.pages import is_htmx, label_choices, render_page, with_viewer
 
 ZONES = [
     "UTC",
@@ -1436,3 +1436,81 @@ def poll_page(
     )
     ctx["here"] = p.title
     return render_page(request, "meetings/poll.html", ctx, status=status)
+
+
+# --- speaking lists -----------------------------------------------------------------------------
+def _speakers_ctx(viewer: access.Viewer, m: Meeting, item, **extra) -> dict:
+    sl = queries.speaking_list(viewer, m, item)
+    numbers = queries.item_numbers(viewer, m)
+    is_officer = viewer.member.pk in m.officers()
+    mine = next((r for r in sl.waiting if r.member.pk == viewer.member.pk), None)
+    allowed = services.speaking_parties(m)
+    rel = m.label.value.rel_to
+    parties = [
+        p
+        for p in viewer.process.parties.order_by("code")
+        if (p.pk in allowed if allowed is not None else rel is None or p.code in rel)
+    ]
+    return {
+        "process": viewer.process,
+        "viewer": viewer,
+        "m": m,
+        "item": item,
+        "number": numbers.get(item.pk, ""),
+        "sl": sl,
+        "hidden_note": people.hidden_note(sl.hidden),
+        "mine": mine,
+        "speaking": sl.current is not None and sl.current.member.pk == viewer.member.pk,
+        "refusal": services.floor_refusal(viewer, m),
+        "is_officer": is_officer,
+        "can_allow": is_officer or viewer.can(services.MANAGE),
+        "allow_parties": parties,
+        "here": f"Speaking list: {item.title}",
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@with_viewer
+def speakers(
+    request: HttpRequest, viewer: access.Viewer, meeting_id: int, agenda_item_id: int
+) -> HttpResponse:
+    """The speaking list of one agenda item: who has the floor and for how long, the queue
+    (points of order first), each delegation's time; the members' and officers' buttons."""
+    m = queries.meeting(viewer, meeting_id)
+    item = queries.agenda_item(viewer, m, agenda_item_id)
+    if request.method == "GET":
+        if is_htmx(request):
+            return render_page(request, "meetings/_speakers.html", _speakers_ctx(viewer, m, item))
+        return render_page(request, "meetings/speakers.html", _speakers_ctx(viewer, m, item))
+    post = request.POST
+    action = post.get("action", "")
+    try:
+        if action in ("request", "point_of_order"):
+            services.request_floor(viewer, m, item.pk, point_of_order=action == "point_of_order")
+            note = "You are on the speaking list."
+        elif action == "withdraw":
+            services.withdraw(viewer, m, _int(post.get("speech_id"), "request"), item_id=item.pk)
+            note = "The request was withdrawn."
+        elif action == "next":
+            started = services.next_speaker(viewer, m, item.pk)
+            note = "The floor was given." if started else "The speech ended; nobody is waiting."
+        elif action == "end":
+            services.end_speech(viewer, m, item.pk)
+            note = "The speech ended."
+        elif action == "allowance":
+            minutes = _int(post.get("minutes"), "minutes")
+            if minutes is None:
+                raise Invalid("give the speaking time in minutes", {"minutes": "required"})
+            services.set_allowance(viewer, m, item.pk, post.get("party", ""), minutes)
+            note = "The speaking time was set."
+        else:
+            raise Invalid("unknown action", {"action": "unknown"})
+    except AccordError as exc:
+        ctx = _speakers_ctx(viewer, m, item, page_error=exc.message)
+        return render_page(request, "meetings/speakers.html", ctx, status=exc.status)
+    messages.success(request, note)
+    return redirect(
+        "meetings:speakers", slug=viewer.process.slug, meeting_id=m.pk, agenda_item_id=item.pk
+    )

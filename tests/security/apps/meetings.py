@@ -1,9 +1,9 @@
 """Leak-suite plug-in of the meetings app: its path parameters, and canary meetings (a public
 plenary chaired by a hidden mediator, a caucus REL TO KES, MED, a mediators-only meeting, an
-Ardanian delegation meeting) with agenda items, attendance, minutes and comments, and a closed
-decision with its outcome statement, so that every party misses something. The decision
-record's export (`…/export.html`, `…/export.pdf`) needs no parameter of its own: the format is
-in the address of two routes, and the API's `format` is taught by the walker."""
+Ardanian delegation meeting) with agenda items, attendance, speaking lists, minutes and comments,
+and a closed decision with its outcome statement, so that every party misses something. The
+decision record's export (`…/export.html`, `…/export.pdf`) needs no parameter of its own: the
+format is in the address of two routes, and the API's `format` is taught by the walker."""
 
 from __future__ import annotations
 
@@ -109,7 +109,17 @@ def canaries(b) -> None:
         return m, mn
 
     # public plenary: the chair is the hidden mediator, a hidden NOR adviser attends
-    meeting("lena.haas", PUB, "plenary", "bruno.cnry", "lena.haas", [], ["bruno.cnry", "ana.costa"])
+    pub = meeting(
+        "lena.haas", PUB, "plenary", "bruno.cnry", "lena.haas", [], ["bruno.cnry", "ana.costa"]
+    )[0]
+    # its speaking list: the hidden mediator spoke and asks again, ARD has an allowance
+    first = pub.items.order_by("pk").first()
+    services.set_allowance(b.v("lena.haas"), pub, first.pk, "ARD", 5)
+    services.request_floor(b.v("bruno.cnry"), pub, first.pk)
+    services.request_floor(b.v("ana.costa"), pub, first.pk, point_of_order=True)
+    services.next_speaker(b.v("lena.haas"), pub, first.pk)
+    services.next_speaker(b.v("lena.haas"), pub, first.pk)
+    services.request_floor(b.v("bruno.cnry"), pub, first.pk)
     # public meeting chaired by NOR; the chair names the hidden NOR adviser rapporteur
     m = meeting(
         "lena.haas", PUB, "working_group", "ingrid.dahl", "ingrid.dahl", ["NOR"], ["ingrid.dahl"]
