@@ -58,6 +58,7 @@ bench: setup-dev
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python bench/bench_alignment.py
 	$(BIN)/python bench/bench_library.py
+	$(BIN)/python bench/bench_verification.py
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -110,7 +110,7 @@ def main() -> None:
     ap.add_argument("--updates", type=int, default=2500)
     ap.add_argument(
         "--pg",
-        default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/wt_verification"),
+        default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/bench_verification"),
     )
     ap.add_argument("--trgm-limit", type=float, default=0.3)
     args = ap.parse_args()

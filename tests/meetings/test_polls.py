@@ -51,7 +51,7 @@ def test_ranked_choice_by_schulze_and_a_bad_ballot_refused(make_meeting, viewer,
         services.answer_poll(viewer("erik.lund"), m, p.pk, ["Paris"])
     assert counts() == before
     pv = queries.poll_view(viewer("ana.costa"), p)
-    assert pv.rows[0] == ("Vienna", "1.") and pv.mine == ["Vienna", "Varna"]
+    assert pv.rows[0] == ("Vienna", "1st place") and pv.mine == ["Vienna", "Varna"]
 
 
 def test_proposal_score_dot_and_time_polls(make_meeting, viewer):

@@ -381,8 +381,9 @@ def _disputes_and_concerns(process: Process) -> None:
 
 
 def _polls(process: Process) -> None:
-    """A time poll for the technical committee on detainees in the third plenary, and a
-    proposal poll on the humanitarian corridors annex in the second (three answers)."""
+    """A time poll for the technical committee on detainees in the third plenary, a proposal
+    poll on the humanitarian corridors annex in the second (three answers), and the first
+    plenary's ranked-choice poll on the venue of the second round (closed)."""
     from accord.meetings.models import Meeting
 
     lena = member_viewer(process, "lena.haas")
@@ -408,3 +409,23 @@ def _polls(process: Process) -> None:
         v = member_viewer(process, who)
         if services.may_answer(v, second):
             services.answer_poll(v, second, p.pk, answer)
+    first = Meeting.objects.get(process=process, title="First plenary session")
+    venue = services.create_poll(
+        lena,
+        first,
+        title="Where should the second round be held?",
+        kind="ranked",
+        method="instant-runoff",
+        options=["Varna", "Geneva", "Vienna"],
+        closes_at=timezone.now() + timedelta(days=1),
+    )
+    for who, ranking in (
+        ("ana.costa", ["Varna", "Vienna"]),
+        ("ilya.brant", ["Geneva", "Varna"]),
+        ("erik.lund", ["Vienna", "Varna", "Geneva"]),
+        ("daria.vol", ["Varna", "Geneva"]),
+    ):
+        v = member_viewer(process, who)
+        if services.may_answer(v, first):
+            services.answer_poll(v, first, venue.pk, ranking)
+    services.close_poll(member_viewer(process, first.chair.user.username), first, venue.pk)

@@ -526,6 +526,10 @@ class PollView:
     mine: object = None
 
 
+def _ordinal(i: int) -> str:
+    return f"{i}{'th' if 10 <= i % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(i % 10, 'th')}"
+
+
 def _pct(n: int, total: int) -> str:
     return f"{n} ({round(100 * n / total)} %)" if total else str(n)
 
@@ -554,7 +558,7 @@ def poll_view(viewer: Viewer, p: Poll, now=None) -> PollView:
             mean = r.means[o]
             rows.append((o, "no score" if mean is None else f"mean {float(mean):.1f} of 5"))
     elif k == "ranked":
-        rows = [(o, f"{i}.") for i, o in enumerate(r.ranking, 1)]
+        rows = [(o, f"{_ordinal(i)} place") for i, o in enumerate(r.ranking, 1)]
     elif k == "dot":
         rows = [(o, f"{r.totals[o]} dots") for o in p.options]
     else:
