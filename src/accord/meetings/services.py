@@ -1271,27 +1271,13 @@ def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
         subject = f"[{m.label.value.display(names)}] {d.title}: "
         steps: list[tuple[str, list[Member], str]] = []
         if v.final:
-            readers = [
-                mem
-                for mem in Member.objects.filter(process=m.process, active=True).select_related(
-                    "party", "user", "process"
-                )
-                if access.can_read(_reader(mem), m.label.value)
-            ]
-            steps.append(("outcome", readers, v.outcome_words))
+            steps.append(("outcome", _readers(m.process, m.label), v.outcome_words))
         else:
             for s in v.escalation:
                 if not s.due or s.step in taken:
                     continue
                 if s.step == "reminder":
-                    heads = [
-                        mem
-                        for mem in Member.objects.filter(
-                            process=m.process, active=True, party__code__in=list(s.parties)
-                        ).select_related("party", "user", "process")
-                        if "head_of_delegation" in {r.value for r in mem.active_roles()}
-                        and access.can_read(_reader(mem), m.label.value)
-                    ]
+                    heads = _heads(m.process, m.label, s.parties)
                     steps.append(("reminder", heads, "confirmation awaited"))
                 else:
                     steps.append(("chair_notice", [m.chair], "capitals overdue"))
@@ -1436,21 +1422,25 @@ def _dispute_notify(d: Dispute) -> None:
     events.notify(d.process_id, "meetings.dispute", {"dispute": d.pk}, [d.label_id])
 
 
-def _readers(process, label) -> list[Member]:
+def _readers(process, label, codes=None) -> list[Member]:
+    """Active members (of the parties `codes`, when given) who may read `label`: whom a clock's
+    notice may reach."""
+    qs = Member.objects.filter(process=process, active=True)
+    if codes is not None:
+        qs = qs.filter(party__code__in=list(codes))
     return [
         mem
-        for mem in Member.objects.filter(process=process, active=True).select_related(
-            "party", "user", "process"
-        )
+        for mem in qs.select_related("party", "user", "process").order_by("party__code", "pk")
         if access.can_read(_reader(mem), label.value)
     ]
 
 
 def _heads(process, label, codes) -> list[Member]:
+    """The heads of delegation of the parties `codes` who may read `label`."""
     return [
         mem
-        for mem in _readers(process, label)
-        if mem.party.code in codes and "head_of_delegation" in {r.value for r in mem.active_roles()}
+        for mem in _readers(process, label, codes)
+        if "head_of_delegation" in {r.value for r in mem.active_roles()}
     ]
 
 
@@ -2251,20 +2241,11 @@ def review_recipients(d: Decision) -> list[Member]:
     """Whom a review reminder goes to: the chair and the heads of delegation of the eligible
     parties, each only if they may read the meeting."""
     m = d.meeting
-    label = m.label.value
-    heads = [
-        mem
-        for mem in Member.objects.filter(
-            process=m.process, active=True, party__code__in=list(d.eligible)
-        )
-        .select_related("party", "user", "process")
-        .order_by("party__code", "pk")
-        if "head_of_delegation" in {r.value for r in mem.active_roles()}
-    ]
     out: dict[int, Member] = {}
-    for mem in [m.chair, *heads]:
-        if mem.active and mem.pk not in out and access.can_read(_reader(mem), label):
-            out[mem.pk] = mem
+    if m.chair.active and access.can_read(_reader(m.chair), m.label.value):
+        out[m.chair.pk] = m.chair
+    for mem in _heads(m.process, m.label, d.eligible):
+        out.setdefault(mem.pk, mem)
     return list(out.values())
 
 
