@@ -132,6 +132,10 @@ def _fields(data) -> dict:
     return data.dict(exclude={"label"})
 
 
+def _label_in(v: access.Viewer, data) -> LabelValue | None:
+    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
 @router.get(BASE, response=list[s.MeetingOut], summary="Meetings I may read")
 @paginate(Page)
 def list_meetings(request: HttpRequest, slug: str, when: str | None = None):
@@ -145,12 +149,7 @@ def list_meetings(request: HttpRequest, slug: str, when: str | None = None):
 @router.post(BASE, response={201: s.MeetingDetailOut}, summary="Schedule a meeting")
 def create_meeting(request: HttpRequest, slug: str, data: s.MeetingIn):
     v = _v(request, slug)
-    label = (
-        None
-        if data.label is None
-        else access.parse_label(v.process, data.label.dict(), LabelValue())
-    )
-    m = services.create_meeting(v, label=label, **_fields(data))
+    m = services.create_meeting(v, label=_label_in(v, data.label), **_fields(data))
     return Status(201, detail_out(v, m))
 
 
@@ -613,10 +612,6 @@ def close_decision(request: HttpRequest, slug: str, meeting_id: int, decision_id
 # --- rules of procedure, disputes, concerns, engagement ---------------------------------------
 DIS = "/processes/{slug}/disputes"
 CON = "/processes/{slug}/concerns"
-
-
-def _label_in(v: access.Viewer, data) -> LabelValue | None:
-    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
 
 
 def procedures_out(p) -> dict:
