@@ -43,7 +43,7 @@ test: setup-dev
 test-postgres: setup-dev
 	ACCORD_DATABASE_URL=$${ACCORD_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	ACCORD_REDIS_URL=$${ACCORD_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
-	  $(BIN)/python -m pytest -q -n 2 -m "not e2e" --durations=15 --ignore=tests/analysis tests
+	  $(BIN)/python -m pytest -q -n 2 -m "not e2e and not suite" --durations=15 --ignore=tests/analysis tests
 
 lint:
 	$(BIN)/ruff check .

@@ -10,11 +10,56 @@ from accord.core.auth import MFA_SESSION_KEY
 from accord.core.demo import load_demo
 from accord.core.models import Member
 
+_DEMO_SHARED = False
+
+
+@pytest.fixture(scope="session")
+def _shared_demo(django_db_setup, django_db_blocker):
+    """The demo, loaded and committed once per test worker: each test then runs in a
+    transaction rolled back at its end, so it sees the demo as loaded and changes nothing for
+    the next test (loading it per test cost a second or more, a thousand times over)."""
+    global _DEMO_SHARED
+    with django_db_blocker.unblock():
+        load_demo()
+    _DEMO_SHARED = True
+
 
 @pytest.fixture
-def demo(db):
-    """The demo process (Lake Varna), loaded into the test database."""
-    return load_demo()
+def demo(_shared_demo, db):
+    """The demo process (Lake Varna), in the test database."""
+    return load_demo()  # idempotent: the shared one
+
+
+def pytest_collection_modifyitems(items):
+    """Every database test starts from the shared demo, whatever ran before it on its worker:
+    without this, a test that does not ask for the demo would see an empty store or the demo
+    depending on the order xdist deals the tests out."""
+    for item in items:
+        if item.get_closest_marker("django_db") or "db" in item.fixturenames:
+            names = item.fixturenames  # the fixture closure: session scope is set up first
+            if "_shared_demo" not in names:
+                names.insert(0, "_shared_demo")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, sockets, several connections) ends by emptying every
+    table: load the shared demo again for the tests after it."""
+    yield
+    if not (_DEMO_SHARED and nextitem is not None and _transactional(item)):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        load_demo()
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    by_marker = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return by_marker or bool({"transactional_db", "live_server"} & set(item.fixturenames))
 
 
 @pytest.fixture

@@ -15,6 +15,14 @@ from .conftest import csv_text, make_row, real_columns
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def empty_library(db):
+    """An import into a library that holds no agreement yet (the demo's sample rows, which a
+    test run may have committed before, are removed inside the test's transaction)."""
+    PaxAgreement.objects.all().delete()
+    PaxImport.objects.all().delete()
+
+
 def test_layout_is_the_real_one():
     assert list(pax.COLUMNS) == real_columns()
     assert len(pax.COLUMNS) == 279

@@ -254,6 +254,22 @@ def test_an_overdue_concern_escalates_to_the_heads_once(viewer):
     assert c.escalated_at == late
 
 
+def test_the_overdue_query_and_the_overdue_rule_agree(viewer):
+    """The register's filter (a query) and each row's tag (a method) are one rule: over concerns
+    in every status, at times before and after each objective, they select the same concerns."""
+    open_ = _concern(viewer, title="Open")
+    acked = _concern(viewer, title="Acknowledged")
+    services.acknowledge_concern(viewer("ilya.brant"), acked, now=T0 + timedelta(hours=1))
+    answered = _concern(viewer, title="Answered")
+    services.respond_concern(viewer("ilya.brant"), answered, response="Done.", now=T0)
+    mine = Concern.objects.filter(pk__in=[open_.pk, acked.pk, answered.pk])
+    for hours in (1, 25, 49, 24 * 9):
+        now = T0 + timedelta(hours=hours)
+        by_rule = {c.pk for c in mine if c.overdue(now)}
+        assert set(mine.filter(Concern.overdue_q(now)).values_list("pk", flat=True)) == by_rule
+    assert {c.pk for c in mine if c.overdue(T0 + timedelta(hours=49))} == {open_.pk, acked.pk}
+
+
 def test_a_concern_becomes_a_dispute_with_its_history(viewer):
     c = _concern(viewer)
     services.respond_concern(viewer("ilya.brant"), c, response="We disagree.")

@@ -16,7 +16,7 @@ from tests.security import canaries
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(_shared_demo, django_db_setup, django_db_blocker):
     """The demo process plus canaries (tests/security/canaries.py), shared by a module."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()

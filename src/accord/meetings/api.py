@@ -17,7 +17,7 @@ from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
 from accord.meetings import exports, ical, queries, services
 from accord.meetings import schemas as s
-from accord.meetings.models import Meeting, Minutes
+from accord.meetings.models import Concern, Meeting, Minutes
 from accord.pagination import Page
 
 router = Router(tags=["meetings"])
@@ -660,7 +660,6 @@ def dispute_detail_out(v: access.Viewer, d) -> dict:
 
     about = links.targets(v, d, "about")
     subject = about[0] if about else None
-    hidden = subject is None and links_count(d) > 0
     return {
         **dispute_out(v, d),
         "steps": [
@@ -708,14 +707,7 @@ def dispute_detail_out(v: access.Viewer, d) -> dict:
         "subject": None
         if subject is None
         else {"kind": subject.kind, "id": subject.id, "title": subject.title, "url": subject.url},
-        "subject_hidden": hidden,
     }
-
-
-def links_count(d) -> int:
-    from accord.core.models import Link
-
-    return Link.objects.filter(from_kind="meetings.dispute", from_id=d.pk, relation="about").count()
 
 
 @router.get(DIS, response=list[s.DisputeOut], summary="Disputes I may read")
@@ -852,10 +844,11 @@ def list_concerns(
         qs = queries.open_concerns(v)
     elif status == "closed":
         qs = qs.exclude(status__in=["open", "acknowledged"])
+    if status == "overdue":
+        qs = qs.filter(Concern.overdue_q(now))
     if party:
         qs = qs.filter(addressed_party__code__iexact=party)
-    rows = [c for c in qs if status != "overdue" or c.overdue(now)]
-    return [concern_out(v, c, now) for c in rows]
+    return [concern_out(v, c, now) for c in qs]
 
 
 @router.post(CON, response={201: s.ConcernOut}, summary="Raise a concern")

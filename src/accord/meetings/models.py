@@ -697,6 +697,13 @@ class Concern(models.Model):
             return "acknowledgement"
         return ""
 
+    @classmethod
+    def overdue_q(cls, now) -> models.Q:
+        """The rule of `overdue`, as a query: the concerns for which it is not ''."""
+        return models.Q(status=cls.Status.OPEN, acknowledge_by__lt=now) | models.Q(
+            status__in=(cls.Status.OPEN, cls.Status.ACKNOWLEDGED), respond_by__lt=now
+        )
+
 
 # --- polls (consultation of opinion inside the body, after Loomio) ------------------------------
 class Poll(models.Model):

@@ -358,7 +358,6 @@ class DisputeDetailOut(DisputeOut):
     submissions: list[SubmissionOut]
     extensions: list[ExtensionOut]
     subject: LinkOut | None
-    subject_hidden: bool = Field(False, description="the subject exists but is not shown")
 
 
 class ConcernIn(Schema):

@@ -27,7 +27,6 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accord.core import access, events, links, people
@@ -1976,7 +1975,7 @@ def run_concern_clocks(now: datetime | None = None) -> list[Concern]:
         Concern.objects.filter(
             status__in=[Concern.Status.OPEN, Concern.Status.ACKNOWLEDGED], escalated_at__isnull=True
         )
-        .filter(_overdue_q(now))
+        .filter(Concern.overdue_q(now))
         .select_related("process", "label", "addressed_party", "raising_party")
     )
     done = []
@@ -2004,10 +2003,6 @@ def run_concern_clocks(now: datetime | None = None) -> list[Concern]:
         )
         done.append(c)
     return done
-
-
-def _overdue_q(now: datetime) -> Q:
-    return Q(status=Concern.Status.OPEN, acknowledge_by__lt=now) | Q(respond_by__lt=now)
 
 
 # --- polls ----------------------------------------------------------------------------------------

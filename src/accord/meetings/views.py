@@ -841,9 +841,9 @@ def _concerns_ctx(viewer: access.Viewer, get, **extra) -> dict:
         qs = qs.filter(status=Concern.Status.RESPONDED)
     elif status == "closed":
         qs = qs.filter(status__in=[Concern.Status.CLOSED, Concern.Status.DISPUTE])
-    rows = [{"c": c, "overdue": c.overdue(now)} for c in qs]
     if status == "overdue":
-        rows = [r for r in rows if r["overdue"]]
+        qs = qs.filter(Concern.overdue_q(now))
+    rows = [{"c": c, "overdue": c.overdue(now)} for c in qs]
     return {
         "process": viewer.process,
         "viewer": viewer,
