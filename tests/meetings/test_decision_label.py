@@ -184,6 +184,17 @@ def test_a_label_the_proposer_could_not_read_is_refused_and_nothing_written(
                 label=label,
             )
         assert words in err.value.message, (words, err.value.message)
+    # a label neither officer may read (they hold no MILOPS): nobody could close it
+    with pytest.raises(Invalid, match="neither the chair nor the rapporteur"):
+        services.propose(
+            viewer("amara.okafor"),
+            m,
+            title="Refused",
+            text="x",
+            rule="consensus",
+            eligible=["MED"],
+            label=LabelValue.of(1, None, ["MILOPS"]),
+        )
     assert counts() == before and Label.objects.count() == labels
     # the API: a clear 4xx, nothing written
     r = send(

@@ -1061,7 +1061,8 @@ def propose(
     rapporteur, or whoever may run meetings). The rule is checked by rules.validate: a quorum
     above the eligible count or a deadline in the past is refused. Its label is the meeting's
     combined with the one chosen (by default the meeting's): never less restricted than the
-    meeting, readable by the proposer, and releasable to every eligible party."""
+    meeting, readable by the proposer and by an officer (who closes it), and releasable to
+    every eligible party."""
     m = _fresh(viewer, m)
     if not _is_officer(viewer, m):
         access.require(viewer, MANAGE)
@@ -1101,6 +1102,13 @@ def propose(
             f"the label must be releasable to the eligible parties: {', '.join(outside)} "
             "may not read it",
             {"label.rel_to": "excludes an eligible party"},
+        )
+    officers = [mem for mem in (m.chair, m.rapporteur) if mem is not None]
+    if not any(access.can_read(_reader(mem), final) for mem in officers):
+        raise Invalid(
+            "neither the chair nor the rapporteur of this meeting may read this label: "
+            "nobody could close the decision",
+            {"label": "unreadable by the officers"},
         )
     if closes_at is not None and timezone.is_naive(closes_at):
         closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
