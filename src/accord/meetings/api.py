@@ -542,6 +542,7 @@ def decision_out(v: access.Viewer, d) -> dict:
         "rule_words": verdict["rule_words"],
         "eligible": d.eligible,
         "secret": d.secret,
+        "label": label_out(v.process, d.label),
         "status": d.status,
         "closes_at": d.closes_at,
         "outcome": verdict["outcome"],
@@ -572,7 +573,8 @@ def list_decisions(request: HttpRequest, slug: str, meeting_id: int):
 def propose(request: HttpRequest, slug: str, meeting_id: int, data: s.DecisionIn):
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
-    return Status(201, decision_out(v, services.propose(v, m, **data.dict())))
+    d = services.propose(v, m, label=_label_in(v, data.label), **_fields(data))
+    return Status(201, decision_out(v, d))
 
 
 @router.get(
@@ -1006,7 +1008,7 @@ def record_outcome(
 
 @router.get(
     f"{ONE}/decisions/{{decision_id}}/export",
-    summary="The decision record to print or keep: format=html or pdf, under the meeting's label",
+    summary="The decision record to print or keep: format=html or pdf, under its own label",
     response={200: None},
 )
 def export_decision(

@@ -130,7 +130,7 @@ class MeetingsConfig(AppConfig):
             Kind(
                 name="meetings.decision",
                 model_label="meetings.Decision",
-                label_paths=("meeting__label",),
+                label_paths=("label",),  # its own: the meeting's combined with the one chosen
                 process_path="meeting__process",
                 title=lambda d: d.title,
                 url=lambda d: reverse(

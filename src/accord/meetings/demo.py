@@ -3,7 +3,9 @@ the members who would do it:
 
 1. "First plenary session" (ten days ago): agenda, attendance, minutes of the whole meeting
    final (hash in the ledger), minutes of item 1 locked.
-2. "Second plenary session" (three days ago): minutes circulated for comment, one comment.
+2. "Second plenary session" (three days ago): minutes circulated for comment, one comment; a
+   silence procedure, and a proposal on the detainee lists under its own, narrower label
+   (REL TO KES, MED, NVF): the other delegations read the plenary but not that proposal.
 3. "Third plenary session" (in six days): a draft agenda, its first item linked to a clause of
    the single negotiating text, with a speaking list (ten minutes each for ARD and KES, two
    delegates waiting).
@@ -243,6 +245,19 @@ def load(process: Process) -> None:
         closes_at=_day(1, 17, 30),
         eligible=everyone_voting,
     )
+    # a proposal to the two conflict parties only, under a label narrower than the plenary's
+    detainees = services.propose(
+        lena,
+        m2,
+        title="Exchange of the lists of detainees",
+        text="Kestria and the Northern Varna Front exchange, through the Envoy's office and "
+        "within ten days, complete lists of the persons each holds in connection with the "
+        "conflict. The lists are not published.",
+        rule="consensus",
+        eligible=["KES", "NVF"],
+        label=LabelValue.of(1, ["KES", "MED", "NVF"]),
+    )
+    services.cast_vote(member_viewer(process, "viktor.kess"), m2, detainees.pk, choice="agree")
 
     # 3. upcoming plenary with a draft agenda linked to a clause
     m3, items3 = plenary(

@@ -1,9 +1,10 @@
 """Export of a decision record: print-friendly HTML and PDF (ui.pdf, fpdf2).
 
-The record is read through queries (the same door as the decision's page: a decision of a
-meeting the reader may not read is not found), people are named through core.people, a secret
-vote shows who voted and not how, and each format carries the meeting's label at the top and
-the bottom (of every page, in the PDF). Exporting changes nothing and is not recorded, like the
+The record is read through queries (the same door as the decision's page: a decision the reader
+may not read, or of a meeting they may not read, is not found), people are named through
+core.people, a secret vote shows who voted and not how, and each format carries the decision's
+own label (the meeting's combined with the one chosen) at the top and the bottom (of every page,
+in the PDF). Exporting changes nothing and is not recorded, like the
 export of a negotiating text.
 """
 
@@ -127,10 +128,11 @@ def closed_by_clock(d: Decision) -> bool:
 
 
 def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> DecisionRecord:
-    """The record of a decision of a readable meeting (404 otherwise)."""
+    """The record of a readable decision of a readable meeting (404 otherwise), under the
+    decision's own label."""
     d = queries.decision(viewer, m, decision_id)
     v = queries.verdict(viewer, d)
-    label = m.label.value
+    label = d.label.value
     names = dict(m.process.parties.values_list("code", "name"))
     weights = {c: Fraction(str(w)) for c, w in d.eligible.items()}
     weighted = any(w != 1 for w in weights.values())

@@ -3,7 +3,9 @@ revisions, comments and corrigenda, per-member calendar feeds, and action items.
 
 Everything a meeting holds is read under the meeting's label: a caucus of the mediator with one
 party (label REL TO MED, KES) is invisible to the other parties, minutes, agenda, attendance,
-action items and calendar entries included.
+action items and calendar entries included. A decision carries its own label besides: the
+meeting's combined with the one chosen when it was proposed, so a proposal put to some parties
+of a plenary may be hidden from the others.
 """
 
 from __future__ import annotations
@@ -319,7 +321,9 @@ class ActionReminder(models.Model):
 
 class Decision(models.Model):
     """A proposal put to the parties of a meeting under one explicit decision rule (computed by
-    rules.py, never by the chair's arithmetic); read under the meeting's label."""
+    rules.py, never by the chair's arithmetic). Its label is the meeting's combined with the one
+    chosen when it was proposed (never less restricted than its meeting); it is read, recorded,
+    notified and exported under that label."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -339,6 +343,7 @@ class Decision(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True)
     eligible = models.JSONField(default=dict)  # party code → weight (1 when not weighted)
     secret = models.BooleanField(default=False)  # who voted is known, not how
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     outcome = models.CharField(max_length=20, blank=True)
     arithmetic = models.TextField(blank=True)
@@ -366,6 +371,7 @@ class Decision(models.Model):
         "closes_at",
         "eligible",
         "secret",
+        "label",
         "status",
         "outcome",
         "arithmetic",

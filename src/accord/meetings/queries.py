@@ -2,7 +2,8 @@
 
 A meeting and everything it holds (agenda, attendance, minutes, comments, revisions, action
 items) are read under the meeting's label: whoever may not read a caucus learns nothing of it,
-not that it exists. People are named through core.people by the callers (pages, API).
+not that it exists. A decision is read under its own label too (the meeting's combined with the
+one chosen): a proposal confidential to some parties of a plenary is not found by the others. People are named through core.people by the callers (pages, API).
 """
 
 from __future__ import annotations
@@ -266,20 +267,30 @@ def my_actions(viewer: Viewer) -> QuerySet:
     return access.readable(qs, viewer, "meeting__label").order_by("status", "due_date", "pk")
 
 
-def decisions(viewer: Viewer, m: Meeting) -> QuerySet:
-    """Decisions of a readable meeting."""
-    from accord.meetings.models import Decision
+def readable_decisions(viewer: Viewer) -> QuerySet[Decision]:
+    """Decisions of the viewer's process that they may read: the meeting's label and the
+    decision's own (which never reads wider than its meeting's)."""
+    if viewer.member is None:
+        return Decision.objects.none()
+    qs = Decision.objects.filter(meeting__process=viewer.process).select_related(
+        "label", "meeting__label"
+    )
+    return access.readable(access.readable(qs, viewer, "meeting__label"), viewer, "label")
 
+
+def decisions(viewer: Viewer, m: Meeting) -> QuerySet[Decision]:
+    """Decisions of a readable meeting that the viewer may read (a decision under a narrower
+    label than its meeting's is neither shown nor counted to a reader outside it)."""
     meeting(viewer, m.pk)
-    return Decision.objects.filter(meeting=m).order_by("pk")
+    return readable_decisions(viewer).filter(meeting=m).order_by("pk")
 
 
-def decision(viewer: Viewer, m: Meeting, decision_id: object):
-    from accord.meetings.models import Decision
-
+def decision(viewer: Viewer, m: Meeting, decision_id: object) -> Decision:
+    """One readable decision of a readable meeting, or 404 (an unreadable one is not found,
+    like a missing one)."""
     meeting(viewer, m.pk)
     d = (
-        Decision.objects.filter(meeting=m, pk=decision_id).first()
+        readable_decisions(viewer).filter(meeting=m, pk=decision_id).first()
         if valid_id(decision_id)
         else None
     )
@@ -302,12 +313,13 @@ CHOICE_WORDS = {
 
 
 def verdict(viewer: Viewer, d) -> dict:
-    """What a reader of the meeting may know of a decision: the rule in words, the verdict
-    (stored when closed, computed now while open) with its arithmetic, and the votes — for a
-    secret vote who voted, not how."""
+    """What a reader of the decision may know of it: the rule in words, the verdict (stored
+    when closed, computed now while open) with its arithmetic, and the votes — for a secret
+    vote who voted, not how."""
     from accord.meetings import services
 
-    meeting(viewer, d.meeting_id)
+    if not readable_decisions(viewer).filter(pk=d.pk).exists():
+        raise NotFound("decision not found")
     proc = services.procedure_of(d)
     if d.status == "closed" and d.verdict:
         outcome, words = d.verdict["outcome"], d.verdict["outcome_words"]
@@ -479,15 +491,13 @@ def engagement(viewer: Viewer, now=None) -> tuple[list[Engagement], object]:
             if r is not None:
                 r.invited += 1
                 r.attended += p.pk in present
-    decided = Decision.objects.filter(
-        meeting__in=meetings(viewer), rule="ad_referendum", closes_at__isnull=False
-    ).select_related("meeting__label")
+    decided = readable_decisions(viewer).filter(rule="ad_referendum", closes_at__isnull=False)
     for d in decided.prefetch_related("votes__party"):
         votes = {v.party.code: v for v in d.votes.all()}
         due = [code for code in d.eligible if d.closes_at <= now or code in votes]
         if not due:
             continue
-        used.append(d.meeting.label.value)
+        used.append(d.label.value)
         for code in due:
             r = by_code.get(code)
             if r is None:

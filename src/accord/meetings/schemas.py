@@ -209,6 +209,12 @@ class DecisionIn(Schema):
     closes_at: datetime | None = None
     secret: bool = False
     item_id: int | None = None
+    label: LabelIn | None = Field(
+        None,
+        description="combined with the meeting's label (never less restricted than the "
+        "meeting); by default the meeting's. You must be able to read it, and so must every "
+        "eligible party (REL TO)",
+    )
 
 
 class VoteIn(Schema):
@@ -237,6 +243,7 @@ class DecisionOut(Schema):
     rule_words: str
     eligible: dict[str, float]
     secret: bool
+    label: LabelOut = Field(..., description="the decision's own label")
     status: str
     closes_at: datetime | None
     outcome: str

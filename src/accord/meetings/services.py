@@ -15,7 +15,8 @@ Who may do what:
   item; a member attending or invited asks for the floor (a point of order goes ahead); the
   officers give the floor to the next speaker and end speeches.
 Every record of an act carries the meeting's label, so a caucus leaves no trace readable by a
-party that may not read the caucus.
+party that may not read the caucus. A decision has its own label (the meeting's combined with the
+one chosen): its acts are recorded, notified and mailed under it, to those who may read it.
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ AGENDA_RELATION = "on the agenda"
 
 def _notify(m: Meeting, kind: str, **ids: int) -> None:
     events.notify(m.process_id, f"meetings.{kind}", {"meeting": m.pk, **ids}, [m.label_id])
+
+
+def _decision_notify(m: Meeting, d: Decision) -> None:
+    """A decision's live notice reaches only the members who may read the decision itself."""
+    events.notify(
+        m.process_id,
+        "meetings.decision",
+        {"meeting": m.pk, "decision": d.pk},
+        [m.label_id, d.label_id],
+    )
 
 
 # --- validation helpers ------------------------------------------------------------------------
@@ -1043,10 +1054,14 @@ def propose(
     closes_at: datetime | None = None,
     secret: bool = False,
     item_id: int | None = None,
+    label: LabelValue | None = None,
 ) -> Decision:
     """Put a proposal to the eligible parties under one decision rule (the meeting's chair or
     rapporteur, or whoever may run meetings). The rule is checked by rules.validate: a quorum
-    above the eligible count or a deadline in the past is refused."""
+    above the eligible count or a deadline in the past is refused. Its label is the meeting's
+    combined with the one chosen (by default the meeting's): never less restricted than the
+    meeting, readable by the proposer and by an officer (who closes it), and releasable to
+    every eligible party."""
     m = _fresh(viewer, m)
     if not _is_officer(viewer, m):
         access.require(viewer, MANAGE)
@@ -1076,6 +1091,24 @@ def propose(
             f"{', '.join(outside)} may not read this meeting: not eligible",
             {"eligible": "outside the label"},
         )
+    chosen = label or m.label.value
+    access.check_can_apply(viewer, chosen)
+    final = combine([m.label.value, chosen])
+    rel = final.rel_to
+    outside = [p.code for p in parties if rel is not None and p.code.upper() not in rel]
+    if outside:
+        raise Invalid(
+            f"the label must be releasable to the eligible parties: {', '.join(outside)} "
+            "may not read it",
+            {"label.rel_to": "excludes an eligible party"},
+        )
+    officers = [mem for mem in (m.chair, m.rapporteur) if mem is not None]
+    if not any(access.can_read(_reader(mem), final) for mem in officers):
+        raise Invalid(
+            "neither the chair nor the rapporteur of this meeting may read this label: "
+            "nobody could close the decision",
+            {"label": "unreadable by the officers"},
+        )
     if closes_at is not None and timezone.is_naive(closes_at):
         closes_at = closes_at.replace(tzinfo=ZoneInfo(m.time_zone))
     if closes_at is not None:
@@ -1104,19 +1137,16 @@ def propose(
     except rules.RuleError as exc:
         raise Invalid(exc.fault, {"decision": "rule"}) from exc
     with transaction.atomic():
+        d.label = access.label_row(m.process, final)
         d.save()
-        record(viewer.member, "meetings.decision.propose", d, {"rule": d.rule}, m.label)
-    _notify(m, "decision", decision=d.pk)
+        record(viewer.member, "meetings.decision.propose", d, {"rule": d.rule}, d.label)
+    _decision_notify(m, d)
     return d
 
 
-def _decision(m: Meeting, decision_id: object) -> Decision:
-    d = None
-    if valid_id(decision_id):
-        d = Decision.objects.filter(meeting=m, pk=decision_id).first()
-    if d is None:
-        raise NotFound("decision not found")
-    return d
+def _decision(viewer: Viewer, m: Meeting, decision_id: object) -> Decision:
+    """A decision of the meeting that the viewer may read (its own label), or 404."""
+    return queries.decision(viewer, m, decision_id)
 
 
 def cast_vote(
@@ -1132,7 +1162,7 @@ def cast_vote(
     """Cast (or change) a party's ballot: by a member of that party holding the authority
     (head of delegation or negotiator), or by the member holding its proxy in this meeting."""
     m = _fresh(viewer, m)
-    d = _decision(m, decision_id)
+    d = _decision(viewer, m, decision_id)
     if d.status != Decision.Status.OPEN:
         raise Conflict("the decision is closed: no more votes", {"decision": "closed"})
     roles = {r.value for r in viewer.member.active_roles()}
@@ -1189,8 +1219,8 @@ def cast_vote(
                 "cast_at": now,
             },
         )
-        record(viewer.member, "meetings.decision.vote", d, payload, m.label)
-    _notify(m, "decision", decision=d.pk)
+        record(viewer.member, "meetings.decision.vote", d, payload, d.label)
+    _decision_notify(m, d)
     return vote
 
 
@@ -1199,7 +1229,7 @@ def close_decision(viewer: Viewer, m: Meeting, decision_id: int) -> Decision:
     stored with its arithmetic and recorded. A written procedure (silence, ad referendum) is
     closed only once its verdict is final."""
     m = _fresh(viewer, m)
-    d = _decision(m, decision_id)
+    d = _decision(viewer, m, decision_id)
     _require_officer(viewer, m, "close its decisions")
     if d.status != Decision.Status.OPEN:
         raise Conflict("the decision is already closed", {"decision": "closed"})
@@ -1229,9 +1259,9 @@ def close_decision(viewer: Viewer, m: Meeting, decision_id: int) -> Decision:
             "meetings.decision.close",
             d,
             {"outcome": d.outcome, "arithmetic": d.arithmetic},
-            m.label,
+            d.label,
         )
-    _notify(m, "decision", decision=d.pk)
+    _decision_notify(m, d)
     return d
 
 
@@ -1254,12 +1284,19 @@ def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
     or adopted at the expiry) and an ad-referendum decision that is final (all confirmed, or
     one declined) are closed and everyone who may read the meeting is told at once; past the
     capitals' deadline the heads of the delegations awaited get a reminder, then the chair a
-    notice. Each step is stored once: running again repeats nothing."""
+    notice. Everything is said under the decision's own label, to those who may read it. Each
+    step is stored once: running again repeats nothing."""
     now = now or timezone.now()
     done: list[DecisionNotice] = []
     open_ = Decision.objects.filter(
         status=Decision.Status.OPEN, rule__in=["silence", "ad_referendum"]
-    ).select_related("meeting__label", "meeting__process", "meeting__chair__user")
+    ).select_related(
+        "label",
+        "meeting__label",
+        "meeting__process",
+        "meeting__chair__user",
+        "meeting__chair__party",
+    )
     for d in open_.order_by("pk"):
         m = d.meeting
         v = compute(d, now)
@@ -1267,19 +1304,20 @@ def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
             v = v.redacted()
         taken = set(d.notices.values_list("step", flat=True))
         names = m.process.level_names
-        subject = f"[{m.label.value.display(names)}] {d.title}: "
+        subject = f"[{d.label.value.display(names)}] {d.title}: "
         steps: list[tuple[str, list[Member], str]] = []
         if v.final:
-            steps.append(("outcome", _readers(m.process, m.label), v.outcome_words))
+            steps.append(("outcome", _readers(m.process, d.label), v.outcome_words))
         else:
             for s in v.escalation:
                 if not s.due or s.step in taken:
                     continue
                 if s.step == "reminder":
-                    heads = _heads(m.process, m.label, s.parties)
+                    heads = _heads(m.process, d.label, s.parties)
                     steps.append(("reminder", heads, "confirmation awaited"))
                 else:
-                    steps.append(("chair_notice", [m.chair], "capitals overdue"))
+                    chair = [m.chair] if _may_read(m.chair, d.label) else []
+                    steps.append(("chair_notice", chair, "capitals overdue"))
         for step, members, words in steps:
             if step in taken:
                 continue
@@ -1297,10 +1335,10 @@ def run_decision_clocks(now: datetime | None = None) -> list[DecisionNotice]:
                     f"meetings.decision.{step}",
                     d,
                     {"outcome": v.outcome.value, "arithmetic": v.arithmetic},
-                    m.label,
+                    d.label,
                     process=m.process,
                 )
-            _notify(m, "decision", decision=d.pk)
+            _decision_notify(m, d)
             _mail_members(members, subject + words, f"{v.arithmetic}\n\n{d.text}\n")
             done.append(n)
     return done
@@ -1432,6 +1470,11 @@ def _readers(process, label, codes=None) -> list[Member]:
         for mem in qs.select_related("party", "user", "process").order_by("party__code", "pk")
         if access.can_read(_reader(mem), label.value)
     ]
+
+
+def _may_read(mem: Member, label) -> bool:
+    """May this (active) member read `label` (a Label row)? Whom a single notice may reach."""
+    return mem.active and access.can_read(_reader(mem), label.value)
 
 
 def _heads(process, label, codes) -> list[Member]:
@@ -2189,7 +2232,7 @@ def record_outcome(
     whoever may run meetings; again later to amend it. A new review date must be to come; the
     one already recorded may stay as it is."""
     m = _fresh(viewer, m)
-    d = _decision(m, decision_id)
+    d = _decision(viewer, m, decision_id)
     if not _is_officer(viewer, m):
         access.require(viewer, MANAGE)
     if d.status != Decision.Status.CLOSED:
@@ -2226,20 +2269,20 @@ def record_outcome(
             "meetings.decision.outcome",
             d,
             {"review_on": review_on.isoformat() if review_on else None},
-            m.label,
+            d.label,
         )
-    _notify(m, "decision", decision=d.pk)
+    _decision_notify(m, d)
     return d
 
 
 def review_recipients(d: Decision) -> list[Member]:
     """Whom a review reminder goes to: the chair and the heads of delegation of the eligible
-    parties, each only if they may read the meeting."""
+    parties, each only if they may read the decision (its own label)."""
     m = d.meeting
     out: dict[int, Member] = {}
-    if m.chair.active and access.can_read(_reader(m.chair), m.label.value):
+    if _may_read(m.chair, d.label):
         out[m.chair.pk] = m.chair
-    for mem in _heads(m.process, m.label, d.eligible):
+    for mem in _heads(m.process, d.label, d.eligible):
         out.setdefault(mem.pk, mem)
     return list(out.values())
 
@@ -2256,7 +2299,13 @@ def send_review_reminders(now: datetime | None = None) -> list[Decision]:
             review_reminded_at__isnull=True,
             review_on__lte=(now + timedelta(days=1)).date(),  # the zones ahead of UTC
         )
-        .select_related("meeting__label", "meeting__process", "meeting__chair__user")
+        .select_related(
+            "label",
+            "meeting__label",
+            "meeting__process",
+            "meeting__chair__user",
+            "meeting__chair__party",
+        )
         .order_by("review_on", "pk")
     )
     done: list[Decision] = []
@@ -2277,11 +2326,11 @@ def send_review_reminders(now: datetime | None = None) -> list[Decision]:
                 f"meetings.decision.{REVIEW_STEP}",
                 d,
                 {"review_on": d.review_on.isoformat(), "reminded": len(members)},
-                m.label,
+                d.label,
                 process=m.process,
             )
-        _notify(m, "decision", decision=d.pk)
-        banner = m.label.value.display(m.process.level_names)
+        _decision_notify(m, d)
+        banner = d.label.value.display(m.process.level_names)
         _mail_members(
             members,
             f"[{banner}] {d.title}: review due — {m.process.name}",

@@ -260,6 +260,15 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
     ctx["owner_parties"] = [
         p for p in viewer.process.parties.order_by("code") if rel is None or p.code in rel
     ]
+    if ctx["can_propose"]:  # the proposal's label picker: from the meeting's label up
+        choices = label_choices(viewer)
+        ctx.update(
+            levels=choices["levels"],
+            my_caveats=choices["my_caveats"],
+            label_parties=[p.code for p in ctx["owner_parties"]],
+            label_min=m.label.value.level,
+            **_decision_label_sel(viewer, m, extra.get("dform")),
+        )
     if is_officer:
         ctx["candidates"] = queries.attendance_candidates(viewer, m)
         rel = m.label.value.rel_to
@@ -271,6 +280,18 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
         ctx["linkable"] = links.linkable(viewer, services.LINKABLE_KINDS, limit=100)
     ctx.update(extra)
     return ctx
+
+
+def _decision_label_sel(viewer: access.Viewer, m: Meeting, post=None) -> dict:
+    """What the proposal's label picker shows: the meeting's label, or what was posted."""
+    if post is not None and "label_level" in post:
+        return _label_sel(viewer, post)
+    lab = m.label.value
+    return {
+        "sel_level": lab.level,
+        "sel_rel_to": sorted(lab.rel_to or ()),
+        "sel_caveats": sorted(lab.caveats),
+    }
 
 
 def _overdue(a) -> bool:
@@ -598,6 +619,7 @@ def decision_new(request: HttpRequest, viewer: access.Viewer, meeting_id: int) -
             quorum=_int(post.get("quorum"), "quorum"),
             closes_at=_dt(post.get("closes_at", ""), "closing"),
             secret=post.get("secret") == "on",
+            label=_label_from_form(viewer, post),
         )
     except AccordError as exc:
         ctx = _detail_ctx(viewer, m, page_error=exc.message, error_anchor="decisions", dform=post)
@@ -694,7 +716,7 @@ def decision_export(
     request: HttpRequest, viewer: access.Viewer, meeting_id: int, decision_id: int, fmt: str
 ) -> HttpResponse:
     """The decision record to print (HTML, shown in the browser) or to download (PDF), under
-    the meeting's label."""
+    the decision's own label."""
     m = queries.meeting(viewer, meeting_id)
     body, ctype, name = exports.export(viewer, m, decision_id, fmt=fmt)
     resp = HttpResponse(body, content_type=ctype)

@@ -1,7 +1,9 @@
 """Leak-suite plug-in of the meetings app: its path parameters, and canary meetings (a public
 plenary chaired by a hidden mediator, a caucus REL TO KES, MED, a mediators-only meeting, an
 Ardanian delegation meeting) with agenda items, attendance, speaking lists, minutes and comments,
-and a closed decision with its outcome statement, so that every party misses something. The
+and a closed decision with its outcome statement, so that every party misses something; in the
+public plenary, a closed decision under its own label REL TO NVF, MED (read by those two parties
+only, in a meeting every member reads). The
 decision record's export (`…/export.html`, `…/export.pdf`) needs no parameter of its own: the
 format is in the address of two routes, and the API's `format` is taught by the walker."""
 
@@ -11,7 +13,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.security.canaries import C_ARD, PUB, R_KESMED, R_KESNVF, S_MED
+from tests.security.canaries import C_ARD, PUB, R_KESMED, R_KESNVF, R_NVFMED, S_MED
 from tests.security.walker import Param, Query
 
 _M = ("meeting_id", ("meeting_id",))
@@ -120,6 +122,28 @@ def canaries(b) -> None:
     services.next_speaker(b.v("lena.haas"), pub, first.pk)
     services.next_speaker(b.v("lena.haas"), pub, first.pk)
     services.request_floor(b.v("bruno.cnry"), pub, first.pk)
+    # a proposal in the public plenary under a narrower label of its own (REL TO NVF, MED):
+    # every member reads the plenary, only NVF and MED its decision, votes, outcome and record
+    narrow = services.propose(
+        b.v("lena.haas"),
+        pub,
+        title=f"Canary narrow decision {b.tok()}",
+        text=f"Canary narrow text {b.tok()}",
+        rule="consensus",
+        eligible=["NVF", "MED"],
+        label=R_NVFMED,
+    )
+    services.cast_vote(
+        b.v("daria.vol"), pub, narrow.pk, choice="object", text=f"Canary NVF objection {b.tok()}"
+    )
+    services.close_decision(b.v("lena.haas"), pub, narrow.pk)
+    services.record_outcome(
+        b.v("lena.haas"),
+        pub,
+        narrow.pk,
+        statement=f"Canary narrow outcome {b.tok()}",
+        review_on=services.meeting_today(pub) + timedelta(days=30),
+    )
     # public meeting chaired by NOR; the chair names the hidden NOR adviser rapporteur
     m = meeting(
         "lena.haas", PUB, "working_group", "ingrid.dahl", "ingrid.dahl", ["NOR"], ["ingrid.dahl"]
