@@ -36,7 +36,7 @@ run: setup
 # they answer on this machine (CI always has them; see .ci/run).
 test: setup-dev
 	$(BIN)/python -m pytest -q -n 2 -m "not e2e and not scale" --durations=15 tests
-	$(BIN)/python -m pytest -q -m "e2e" tests
+	$(BIN)/python -m pytest -q -n 2 -m "e2e" --durations=10 tests
 	@if $(BIN)/python -m accord.probe postgres redis; then $(MAKE) --no-print-directory test-postgres; \
 	 else echo "PostgreSQL/Redis not reachable: production-path tests skipped (CI runs them)"; fi
 

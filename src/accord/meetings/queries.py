@@ -3,7 +3,8 @@
 A meeting and everything it holds (agenda, attendance, minutes, comments, revisions, action
 items) are read under the meeting's label: whoever may not read a caucus learns nothing of it,
 not that it exists. A decision is read under its own label too (the meeting's combined with the
-one chosen): a proposal confidential to some parties of a plenary is not found by the others. People are named through core.people by the callers (pages, API).
+one chosen): a proposal confidential to some parties of a plenary is not found by the others.
+People are named through core.people by the callers (pages, API).
 """
 
 from __future__ import annotations
