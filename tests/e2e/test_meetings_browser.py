@@ -93,3 +93,60 @@ def test_chair_runs_a_meeting(browser, demo_live, off_loop):
     assert "Working group on crossings" in page.content()
     ctx.close()
     assert not errors, errors
+
+
+def test_a_dispute_climbs_the_ladder_and_keeps_its_confidences(browser, demo_live, off_loop):
+    """A head of delegation raises a dispute against another party on the page and files a
+    confidential submission; the clock moves it up the ladder; the other disputing party reads
+    the submission (at 390 px), a third party reads the dispute but not the submission."""
+    from django.utils import timezone
+
+    from accord.meetings import services
+
+    errors: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, demo_live, "viktor.kess", off_loop)
+    page.goto(f"{demo_live}/p/lake-varna/disputes/")
+    page.fill("#d-title", "Shelling near the eastern crossing")
+    page.fill("#d-text", "Positions of the Front shelled the crossing on the 3rd.")
+    page.select_option("#d-against", "NVF")
+    with page.expect_navigation():
+        page.click("button:has-text('Raise the dispute')")
+    assert "/disputes/" in page.url and page.url.rstrip("/").split("/")[-1].isdigit()
+    dispute_url = page.url
+    assert "Shelling near the eastern crossing" in page.locator("h1").inner_text()
+    assert page.locator(".usa-step-indicator__current-step").inner_text() == "1"
+    page.click("summary:has-text('Make a submission at this step')")
+    page.fill("#s-text", "Crater analysis attached: 120 mm mortar, fired from the north.")
+    page.click("label[for=s-conf]")
+    assert page.is_checked("#s-conf")
+    with page.expect_navigation():
+        page.click("button:has-text('File the submission')")
+    assert "Crater analysis attached" in page.content()
+    ctx.close()
+
+    # the step's clock runs out: the dispute moves up to the ministers
+    moved = off_loop(lambda: services.run_dispute_clocks(timezone.now() + timedelta(days=16)))
+    assert any(d.title == "Shelling near the eastern crossing" for d in moved)
+
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, demo_live, "daria.vol", off_loop)
+    page.goto(dispute_url)
+    assert page.locator(".usa-step-indicator__current-step").inner_text() == "2"
+    assert "Crater analysis attached" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ctx.close()
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, demo_live, "ana.costa", off_loop)
+    page.goto(dispute_url)
+    assert "Shelling near the eastern crossing" in page.locator("h1").inner_text()
+    assert "Crater analysis attached" not in page.content()
+    ctx.close()
+    assert not errors, errors

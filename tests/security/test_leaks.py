@@ -25,24 +25,21 @@ from tests.security.canaries import HIDDEN_MEMBERS, ID_BASE, VISIBLE_MEMBER
 pytestmark = pytest.mark.django_db
 
 EVERYONE = [m.username for m in MEMBERS] + sorted(HIDDEN_MEMBERS) + [VISIBLE_MEMBER]
-# Each member is walked on one store, the two passes of `make test` sharing the work: on the
-# production store (PostgreSQL, the suite's second pass) one member of each kind of reach —
-# mediator with a compartment, negotiators of two parties, military liaisons, a communications
-# officer, an observer, a head of a party to the conflict, a guarantor, a hidden canary — and on
-# the embedded store everyone else, who again covers every kind (coordinator with MILOPS,
-# mediator with MEDIATION, heads of delegation, analyst, monitor, the other hidden canary). The
-# routes and queries are the same code on both; the store answers them. Set
-# ACCORD_LEAK_EVERYONE=1 to walk everyone on both.
+# Each member is walked on one store, the two passes of `make test` sharing the work (a walk
+# takes about 90 s on PostgreSQL, 50 s on SQLite): on the production store one member of each
+# kind of reach — mediator with a compartment, negotiators of two parties, a military liaison,
+# heads of delegation of both parties to the conflict, a hidden canary — and on the embedded
+# store everyone else, who again covers every kind (coordinator with MILOPS, mediator with
+# MEDIATION, heads of delegation, analyst, communications officer, guarantor, monitor, observer,
+# the other hidden canary). The routes and queries are the same code on both; the store answers
+# them. Set ACCORD_LEAK_EVERYONE=1 to walk everyone on both.
 ON_PRODUCTION_STORE = [
     "lena.haas",
     "ana.costa",
     "ilya.brant",
     "viktor.kess",
     "col.marsh",
-    "erik.lund",
-    "mei.tanaka",
     "daria.vol",
-    "omar.said",
     "hedda.cnry",
 ]
 _POSTGRES = os.environ.get("ACCORD_DATABASE_URL", "").startswith("postgres")
