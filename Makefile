@@ -32,18 +32,20 @@ setup-dev: $(DEVSTAMP) assets
 run: setup
 	$(BIN)/accord run
 
+# Two workers each; worksteal: a worker that runs out takes queued tests from the other (the
+# long leak walks otherwise pile up on one worker at the end).
 # The whole suite on the embedded default (SQLite), then again on PostgreSQL + Redis when
 # they answer on this machine (CI always has them; see .ci/run).
 test: setup-dev
-	$(BIN)/python -m pytest -q -n 2 -m "not e2e and not scale" --durations=15 tests
-	$(BIN)/python -m pytest -q -n 2 -m "e2e" --durations=10 tests
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not e2e and not scale" --durations=15 tests
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal -m "e2e" --durations=10 tests
 	@if $(BIN)/python -m accord.probe postgres redis; then $(MAKE) --no-print-directory test-postgres; \
 	 else echo "PostgreSQL/Redis not reachable: production-path tests skipped (CI runs them)"; fi
 
 test-postgres: setup-dev
 	ACCORD_DATABASE_URL=$${ACCORD_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	ACCORD_REDIS_URL=$${ACCORD_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
-	  $(BIN)/python -m pytest -q -n 2 -m "not e2e and not suite" --durations=15 --ignore=tests/analysis tests
+	  $(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not e2e and not suite" --durations=15 --ignore=tests/analysis tests
 
 lint:
 	$(BIN)/ruff check .
