@@ -6,6 +6,7 @@ import json
 
 from accord.core.labels import LabelValue
 from accord.verification import services
+from tests.verification.conftest import BUNDLE
 
 SLUG = "lake-varna"
 API = f"/api/v1/processes/{SLUG}/verification"
@@ -135,7 +136,9 @@ def test_tracker_counts_only_readable_claims(demo, viewer, client_for):
     page = client_for("ana.costa").get(f"/p/{SLUG}/verification/tracker/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Claims seen per day, by status" in html and "<svg" in html and "T0023" in html
+    assert "Claims seen per day, by status" in html and "<svg" in html
+    if BUNDLE is not None:  # the demo tags its claims with DISARM techniques when it has them
+        assert "T0023" in html
 
 
 def test_claims_filter_by_technique(demo, api_for, rumour):
