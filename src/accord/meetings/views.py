@@ -267,7 +267,7 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
             my_caveats=choices["my_caveats"],
             label_parties=[p.code for p in ctx["owner_parties"]],
             label_min=m.label.value.level,
-            **_decision_label_sel(viewer, m, extra.get("dform")),
+            **_label_sel(viewer, extra.get("dform"), default=m.label.value),
         )
     if is_officer:
         ctx["candidates"] = queries.attendance_candidates(viewer, m)
@@ -280,18 +280,6 @@ def _detail_ctx(viewer: access.Viewer, m: Meeting, **extra) -> dict:
         ctx["linkable"] = links.linkable(viewer, services.LINKABLE_KINDS, limit=100)
     ctx.update(extra)
     return ctx
-
-
-def _decision_label_sel(viewer: access.Viewer, m: Meeting, post=None) -> dict:
-    """What the proposal's label picker shows: the meeting's label, or what was posted."""
-    if post is not None and "label_level" in post:
-        return _label_sel(viewer, post)
-    lab = m.label.value
-    return {
-        "sel_level": lab.level,
-        "sel_rel_to": sorted(lab.rel_to or ()),
-        "sel_caveats": sorted(lab.caveats),
-    }
 
 
 def _overdue(a) -> bool:
@@ -809,9 +797,16 @@ def _out_of(part: int, whole: int, percent: bool = False) -> str:
     return f"{out} ({round(100 * part / whole)} %)" if percent else out
 
 
-def _label_sel(viewer, post=None) -> dict:
-    """What the label picker shows: the default (RESTRICTED, every party) or what was posted."""
+def _label_sel(viewer, post=None, default: LabelValue | None = None) -> dict:
+    """What the label picker shows: what was posted, else `default` (a proposal starts at its
+    meeting's label), else RESTRICTED to every party."""
     if post is None or "label_level" not in post:
+        if default is not None:
+            return {
+                "sel_level": default.level,
+                "sel_rel_to": sorted(default.rel_to or ()),
+                "sel_caveats": sorted(default.caveats),
+            }
         return {
             "sel_level": min(services.DEFAULT_LEVEL, viewer.clearance),
             "sel_rel_to": [],
