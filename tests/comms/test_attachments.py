@@ -6,8 +6,9 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accord.comms import files, services
+from accord.comms import services
 from accord.comms.models import Attachment
+from accord.core import files
 from accord.core.errors import Invalid
 from accord.ledger.models import Entry
 

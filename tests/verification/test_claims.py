@@ -169,13 +169,13 @@ def test_labels_hide_claims_sources_and_assessments(demo, viewer):
 
 def test_claim_concerns_a_linked_object(demo, viewer):
     from accord.core import links
-    from accord.verification.models import Source as S
 
     sophie = viewer("sophie.martin")
-    s = services.create_source(sophie, name="Linked", kind="outlet")
-    c = services.create_claim(
-        sophie, text="About a source", concerns=[("verification.source", s.pk)]
-    )
-    assert [x.obj for x in links.targets(sophie, c)] == [S.objects.get(pk=s.pk)]
+    kind, oid, _ = links.linkable(sophie, ["negotiation.issue"], limit=1)[0]
+    c = services.create_claim(sophie, text="About an issue", concerns=[(kind, oid)])
+    assert [(x.kind, x.id) for x in links.targets(sophie, c)] == [(kind, oid)]
     with pytest.raises(NotFound):
-        services.create_claim(sophie, text="x", concerns=[("verification.source", 99999)])
+        services.create_claim(sophie, text="x", concerns=[("negotiation.issue", 99999)])
+    s = services.create_source(sophie, name="Linked", kind="outlet")
+    with pytest.raises(Invalid, match="may concern one of"):  # a source is not what it concerns
+        services.create_claim(sophie, text="x", concerns=[("verification.source", s.pk)])

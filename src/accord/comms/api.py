@@ -6,13 +6,13 @@ from datetime import date
 from functools import partial
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from accord import fastpath
-from accord.comms import files, queries, services
+from accord.comms import queries, services
 from accord.comms.models import Channel
 from accord.comms.schemas import (
     AckOut,
@@ -32,7 +32,7 @@ from accord.comms.schemas import (
     ReadOut,
     SearchHit,
 )
-from accord.core import people
+from accord.core import files, people
 from accord.core.access import Viewer
 from accord.core.api import label_out
 from accord.core.auth import viewer_for_token
@@ -363,9 +363,8 @@ def add_attachment(
 ):
     viewer = viewer_for_slug(request.user, slug)
     queries.message(viewer, message_id, channel_id)
-    limit = files.max_bytes()
-    data = file.read(limit + 1)
-    att = services.attach(viewer, message_id, name=file.name or "", data=data)
+    name, data = files.read_upload(file)
+    att = services.attach(viewer, message_id, name=name, data=data)
     return Status(201, queries.attachment_data(att))
 
 
@@ -379,12 +378,4 @@ def get_attachment(
     viewer = viewer_for_slug(request.user, slug)
     queries.message(viewer, message_id, channel_id)
     att = queries.attachment(viewer, message_id, attachment_id)
-    resp = FileResponse(
-        open(files.path_of(att.sha256), "rb"),
-        content_type=att.content_type,
-        as_attachment=True,
-        filename=att.name,
-    )
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return files.download(att.sha256, name=att.name, content_type=att.content_type)

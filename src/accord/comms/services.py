@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accord.comms import files, markup
+from accord.comms import markup
 from accord.comms import queries as q
 from accord.comms.models import (
     ACK_REQUIRED,
@@ -33,7 +33,7 @@ from accord.comms.models import (
     Precedence,
     ReadState,
 )
-from accord.core import access, events, people, prepared
+from accord.core import access, events, files, people, prepared
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.groupcommit import GroupCommit

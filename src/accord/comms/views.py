@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.comms import files, queries, services
+from accord.comms import queries, services
 from accord.comms.models import ACK_REQUIRED, Attachment, Channel, Message, Precedence
-from accord.core import access
+from accord.core import access, files
 from accord.core.errors import AccordError, Invalid, NotFound
 from accord.core.labels import LabelValue, combine
 from accord.core.roles import Perm
@@ -253,8 +253,7 @@ def channel(request: HttpRequest, viewer: access.Viewer, channel_id: int) -> Htt
 
 def _uploads(request: HttpRequest) -> list[tuple[str, bytes]]:
     """The composer's files, each read up to one byte past the limit (enough to refuse it)."""
-    limit = files.max_bytes()
-    return [(f.name or "", f.read(limit + 1)) for f in request.FILES.getlist("files")]
+    return [files.read_upload(f) for f in request.FILES.getlist("files")]
 
 
 @require_POST

@@ -21,6 +21,22 @@ class LabelOut(Schema):
     display: str
 
 
+class LinkIn(Schema):
+    """An object of a registered kind (core.links) that something is linked to."""
+
+    kind: str = Field(..., max_length=60, description="a linkable kind, e.g. negotiation.clause")
+    id: int
+
+
+class LinkedOut(Schema):
+    """One end of a link the reader may read (an unreadable end is left out, not named)."""
+
+    kind: str
+    id: int
+    title: str
+    relation: str
+
+
 class ProcessIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     slug: str | None = Field(None, max_length=60)

@@ -14,6 +14,7 @@ from accord.core.access import Viewer, viewer_for
 from accord.core.api import label_out
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
+from accord.core.schemas import LinkIn
 from accord.library import cases, pax, queries, services
 from accord.library import schemas as s
 from accord.library.models import Lesson, PaxAgreement
@@ -263,7 +264,7 @@ def validate(request: HttpRequest, slug: str, lesson_id: int, data: s.ValidateIn
 
 
 @router.post(LESSON + "/links", response={201: s.LessonOut}, summary="Link what changed")
-def link_change(request: HttpRequest, slug: str, lesson_id: int, data: s.LinkIn):
+def link_change(request: HttpRequest, slug: str, lesson_id: int, data: LinkIn):
     v = _v(request, slug)
     x = queries.lesson(v, lesson_id)
     services.link_change(v, x, data.kind, data.id)

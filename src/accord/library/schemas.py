@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from accord.core.schemas import LabelIn, LabelOut
+from accord.core.schemas import LabelIn, LabelOut, LinkedOut
 
 
 class TopicOut(Schema):
@@ -102,18 +102,6 @@ class ActionIn(Schema):
 
 class ValidateIn(Schema):
     validation: str = Field(..., max_length=4000)
-
-
-class LinkIn(Schema):
-    kind: str = Field(..., max_length=60)
-    id: int
-
-
-class LinkedOut(Schema):
-    kind: str
-    id: int
-    title: str
-    relation: str
 
 
 class LessonOut(Schema):

@@ -20,6 +20,7 @@ from accord.library.models import Lesson
 from accord.ui.pages import (
     error_page,
     label_choices,
+    link_choices,
     pagination,
     process_viewer,
     render_page,
@@ -260,10 +261,7 @@ def _lesson_ctx(request: HttpRequest, viewer: access.Viewer, x: Lesson, **extra)
     mine = x.created_by_id == viewer.member.pk
     may_step = mine or any(viewer.can(p) for p in services.STEP_PERMS)
     kinds = [k.name for k in links.kinds() if k.name not in ("library.lesson", "core.member")]
-    choices = [
-        (f"{kind}:{oid}", f"{_kind_word(kind)}: {title[:80]}")
-        for kind, oid, title in links.linkable(viewer, kinds, limit=30)
-    ]
+    choices = link_choices(viewer, kinds)
     owners = [m for m in core_queries.members(viewer) if people.can_see(viewer, m)]
     return {
         "process": viewer.process,
@@ -281,11 +279,6 @@ def _lesson_ctx(request: HttpRequest, viewer: access.Viewer, x: Lesson, **extra)
         "here": x.title if len(x.title) <= 60 else x.title[:57] + "…",
         **extra,
     }
-
-
-def _kind_word(kind: str) -> str:
-    """ "negotiation.clause" → "Clause" (what people call the thing)."""
-    return kind.split(".", 1)[1].replace("_", " ").capitalize()
 
 
 @login_required

@@ -15,6 +15,7 @@ from accord.core.api import label_out
 from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
+from accord.core.schemas import LinkIn
 from accord.meetings import exports, ical, queries, services
 from accord.meetings import schemas as s
 from accord.meetings.models import Concern, Meeting, Minutes
@@ -191,9 +192,7 @@ def remove_item(request: HttpRequest, slug: str, meeting_id: int, agenda_item_id
     response={201: s.MeetingDetailOut},
     summary="Link an agenda item to a clause, agenda issue or text",
 )
-def link_item(
-    request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int, data: s.LinkIn
-):
+def link_item(request: HttpRequest, slug: str, meeting_id: int, agenda_item_id: int, data: LinkIn):
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
     services.link_item(v, m, agenda_item_id, data.kind, data.id)

@@ -11,7 +11,6 @@ export of a negotiating text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -26,21 +25,10 @@ from accord.core.labels import LabelValue
 from accord.meetings import queries
 from accord.meetings.models import Decision, DecisionNotice, Meeting
 from accord.ui import pdf as ui_pdf
+from accord.ui.pdf import day_words, time_words
 
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 FONT_DIRS = ui_pdf.FONT_DIRS  # tests set it to [] for the core fonts (readable text)
-
-
-def day_words(d: date) -> str:
-    """ "6 January 2027"."""
-    return f"{d.day} {d:%B %Y}"
-
-
-def time_words(t: datetime, zone: str) -> str:
-    """ "26 November 2026, 12:41 EET (Europe/Sofia)": an instant in the meeting's zone."""
-    local = t.astimezone(ZoneInfo(zone))
-    name = f" ({zone})" if zone != "UTC" else ""
-    return f"{day_words(local.date())}, {local:%H:%M} {local.tzname()}{name}"
 
 
 def meeting_when(m: Meeting) -> str:

@@ -104,13 +104,6 @@ class ItemIn(Schema):
     duration_minutes: int = Field(0, ge=0, le=1440)
 
 
-class LinkIn(Schema):
-    kind: str = Field(
-        ..., description="negotiation.clause, negotiation.issue or negotiation.document"
-    )
-    id: int
-
-
 class AttendanceIn(Schema):
     member_id: int
     status: str = Field(..., description="present, proxy or absent")

@@ -77,6 +77,22 @@ def label_choices(viewer: access.Viewer) -> dict:
     }
 
 
+def kind_word(kind: str) -> str:
+    """ "negotiation.clause" → "Clause" (what people call the thing)."""
+    return kind.split(".", 1)[1].replace("_", " ").capitalize()
+
+
+def link_choices(viewer: access.Viewer, kinds: list[str], limit: int = 30) -> list[tuple[str, str]]:
+    """Options of a "link to…" select: ("kind:id", "Clause: its title") for objects of these
+    kinds the viewer may read (core.links reads them through access)."""
+    from accord.core import links
+
+    return [
+        (f"{kind}:{oid}", f"{kind_word(kind)}: {title[:80]}")
+        for kind, oid, title in links.linkable(viewer, kinds, limit=limit)
+    ]
+
+
 def entry_hint(payload: object) -> str:
     """A few words naming what a ledger entry is about (from its own payload, readable like it)."""
     if not isinstance(payload, dict):

@@ -9,9 +9,23 @@ fpdf2 is imported when a document is made, so a server without it answers with a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+
+
+def day_words(d: date) -> str:
+    """ "6 January 2027": a day as exports write it."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def time_words(t: datetime, zone: str) -> str:
+    """ "26 November 2026, 12:41 EET (Europe/Sofia)": an instant in a zone, with its name."""
+    local = t.astimezone(ZoneInfo(zone))
+    name = f" ({zone})" if zone != "UTC" else ""
+    return f"{day_words(local.date())}, {local:%H:%M} {local.tzname()}{name}"
 
 
 def document(banner: str, title: str, font_dirs: Sequence[Path] | None = None):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router, Status
+import json
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from accord.core import access, people
+from accord.core import access, files, links, people
 from accord.core.api import label_out
+from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
 from accord.core.roles import Perm
+from accord.core.schemas import LinkIn
 from accord.pagination import Page
-from accord.verification import queries, services
+from accord.verification import exports, queries, services
 from accord.verification import schemas as s
-from accord.verification.models import Assessment, Claim, Source
+from accord.verification.models import Assessment, Claim, Evidence, Source
 
 router = Router(tags=["verification"])
 BASE = "/processes/{slug}/verification"
@@ -26,6 +31,21 @@ def _v(request: HttpRequest, slug: str) -> access.Viewer:
 
 def _label(v: access.Viewer, data) -> LabelValue | None:
     return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
+def _json_label(v: access.Viewer, raw: str) -> LabelValue | None:
+    """A label sent as a JSON form field next to a file (multipart has no nested objects)."""
+    if not (raw or "").strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise Invalid(
+            'label is JSON, e.g. {"level": 2, "rel_to": ["MED"]}', {"label": "not JSON"}
+        ) from None
+    if not isinstance(data, dict):
+        raise Invalid("label is a JSON object", {"label": "not an object"})
+    return access.parse_label(v.process, data, LabelValue())
 
 
 def source_out(v: access.Viewer, src: Source) -> dict:
@@ -123,9 +143,37 @@ def similar_out(hits: list[queries.Similar]) -> list[dict]:
     ]
 
 
+def evidence_out(v: access.Viewer, e: Evidence) -> dict:
+    return {
+        "id": e.pk,
+        "name": e.name,
+        "content_type": e.content_type,
+        "size": e.size,
+        "sha256": e.sha256,
+        "note": e.note,
+        "added_by": people.handle(v, e.added_by),
+        "added_at": e.added_at,
+        "label": label_out(v.process, e.label),
+    }
+
+
+def concerns_out(v: access.Viewer, c: Claim) -> list[dict]:
+    """Parties first, then the linked objects the reader may read (others are left out)."""
+    parties = [
+        {"kind": services.PARTY, "id": p.pk, "title": p.name, "relation": "concerns"}
+        for p in c.parties.order_by("name")
+    ]
+    return parties + [
+        {"kind": t.kind, "id": t.id, "title": t.title, "relation": t.relation}
+        for t in links.targets(v, c, "concerns")
+    ]
+
+
 def claim_detail_out(v: access.Viewer, c: Claim) -> dict:
     return {
         **claim_out(v, c),
+        "evidence": [evidence_out(v, e) for e in queries.evidence(v, c)],
+        "concerns": concerns_out(v, c),
         "sources": [source_out(v, x) for x in queries.claim_sources(v, c)],
         "independent_sources": queries.independent_sources(v, c),
         "assessments": [assessment_out(v, a) for a in queries.assessments(v, c)],
@@ -236,8 +284,63 @@ def create_claim(request: HttpRequest, slug: str, data: s.ClaimIn):
         attribution=data.attribution,
         intent=data.intent,
         label=_label(v, data.label),
+        concerns=[(x.kind, x.id) for x in data.concerns],
     )
     return Status(201, claim_detail_out(v, queries.claim(v, c.pk)))
+
+
+@router.get(
+    f"{BASE}/claims/{{claim_id}}/report",
+    summary="The claim's verification report (format=html or pdf), under its derived label",
+)
+def claim_report(request: HttpRequest, slug: str, claim_id: int, format: str = "pdf"):
+    v = _v(request, slug)
+    body, content_type, filename = exports.export(v, claim_id, fmt=format)
+    resp = HttpResponse(body, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@router.post(
+    f"{BASE}/claims/{{claim_id}}/concerns",
+    response=s.ClaimDetailOut,
+    summary="Say what a claim concerns (a party, agenda issue, clause, incident…)",
+)
+def link_claim(request: HttpRequest, slug: str, claim_id: int, data: LinkIn):
+    v = _v(request, slug)
+    services.link_claim(v, queries.claim(v, claim_id), data.kind, data.id)
+    return claim_detail_out(v, queries.claim(v, claim_id))
+
+
+@router.post(
+    f"{BASE}/claims/{{claim_id}}/evidence",
+    response={201: s.EvidenceOut},
+    summary="Keep a file as evidence for a claim (type sniffed from content; size limit applies)",
+)
+def add_evidence(
+    request: HttpRequest,
+    slug: str,
+    claim_id: int,
+    file: UploadedFile = File(...),
+    note: str = Form(""),
+    label: str = Form("", description='optional JSON label, e.g. {"level": 2, "rel_to": ["MED"]}'),
+):
+    v = _v(request, slug)
+    c = queries.claim(v, claim_id)
+    name, data = files.read_upload(file)
+    ev = services.add_evidence(v, c, name=name, data=data, note=note, label=_json_label(v, label))
+    return Status(201, evidence_out(v, ev))
+
+
+@router.get(
+    f"{BASE}/claims/{{claim_id}}/evidence/{{evidence_id}}",
+    summary="Download a file of evidence (404 unless you may read it and its claim)",
+)
+def get_evidence(request: HttpRequest, slug: str, claim_id: int, evidence_id: int):
+    v = _v(request, slug)
+    ev = queries.one_evidence(v, claim_id, evidence_id)
+    return files.download(ev.sha256, name=ev.name, content_type=ev.content_type)
 
 
 @router.post(

@@ -96,6 +96,20 @@ class VerificationConfig(AppConfig):
             )
         )
 
+        register(
+            Kind(
+                name="verification.evidence",
+                model_label="verification.Evidence",
+                label_paths=("label", "claim__label"),
+                process_path="claim__process",
+                title=lambda e: e.name,
+                url=lambda e: reverse(
+                    "verification:claim", args=[e.claim.process.slug, e.claim_id]
+                ),
+                text_fields=("name", "note"),
+            )
+        )
+
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""
         from accord.verification.demo import load

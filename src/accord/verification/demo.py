@@ -24,6 +24,14 @@ RUMOUR = (
     "Massacre at the Varna bridge: NVF fighters shot dozens of civilians at dawn while the "
     "monitors looked away. Share before they delete it!"
 )
+PATROL_LOG = """VARNA MONITORING MISSION - PATROL REPORT 14/B (extract)
+Checkpoint: Varna bridge, east bank
+04:30 Patrol on station (4 monitors, 2 vehicles)
+05:10 Traffic normal, 12 civilian vehicles crossed westbound
+06:45 No gunfire heard; no armed personnel on the bridge
+08:20 Contact with Varna district hospital: no casualties admitted overnight
+09:00 Patrol relieved; nothing to report
+"""
 ECHO = "Dozens of civilians were massacred on the Varna bridge at dawn, local accounts say."
 
 
@@ -119,6 +127,30 @@ def load(process) -> None:
             "all relay Varna Truth: one origin, not independent corroboration."
         ),
     )
+    # the patrol log extract kept as evidence (its SHA-256 is in the report), and what the
+    # rumour concerns: the party it accuses and, when readable, the ceasefire issue
+    services.add_evidence(
+        sophie,
+        rumour,
+        name="VMM patrol report 14-B, extract.txt",
+        data=PATROL_LOG.encode(),
+        note="Patrol log of the bridge checkpoint: no shooting recorded from 04:30 to 09:00.",
+    )
+    nvf = process.parties.filter(code="NVF").first()
+    if nvf is not None:
+        services.link_claim(tomas, rumour, services.PARTY, nvf.pk)
+    from accord.core import links
+
+    issue = next(
+        (
+            (k, i)
+            for k, i, title in links.linkable(tomas, ["negotiation.issue"])
+            if "ceasefire" in title.lower()
+        ),
+        None,
+    )
+    if issue is not None:
+        services.link_claim(tomas, rumour, *issue)
     services.create_claim(
         tomas,
         text="The VMM patrol held the Varna bridge checkpoint from 04:30 to 09:00 without incident.",

@@ -192,6 +192,7 @@ class Claim(models.Model):
     seen_at = models.DateTimeField(default=timezone.now)
     sources = models.ManyToManyField(Source, blank=True, related_name="claims")
     techniques = models.JSONField(default=list)
+    parties = models.ManyToManyField("core.Party", blank=True, related_name="+")  # it concerns
     disinformant_category = models.CharField(max_length=20, blank=True, choices=Category.choices)
     disinformant_country = models.CharField(max_length=60, blank=True)
     attribution = models.CharField(max_length=10, blank=True, choices=Attribution.choices)
@@ -209,6 +210,31 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class Evidence(models.Model):
+    """A file kept as evidence for a claim (a screenshot, a document, a recording's transcript):
+    stored once by SHA-256 (core.files), so anyone holding a copy can check it is the same
+    file; labelled at least like its claim (the claim's label combined with the one chosen)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True)  # what it shows
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    added_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    ledger_fields = ("claim", "name", "content_type", "size", "sha256", "note", "label")
+    ledger_scope = "claim__process"
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Assessment(models.Model):

@@ -21,6 +21,7 @@ from accord.core.queries import valid_id
 from accord.verification.models import (
     Assessment,
     Claim,
+    Evidence,
     LineResponse,
     PublicLine,
     Source,
@@ -146,6 +147,23 @@ def assessments(viewer: Viewer, c: Claim) -> QuerySet[Assessment]:
     claim(viewer, c.pk)
     qs = Assessment.objects.filter(claim=c).select_related("label", "analyst__user", "source")
     return access.readable(access.readable(qs, viewer), viewer, "claim__label")
+
+
+def evidence(viewer: Viewer, c: Claim) -> QuerySet[Evidence]:
+    """The evidence of a readable claim that the viewer may read (its own label AND the
+    claim's)."""
+    claim(viewer, c.pk)
+    qs = Evidence.objects.filter(claim=c).select_related("label", "added_by__user")
+    return access.readable(access.readable(qs, viewer), viewer, "claim__label")
+
+
+def one_evidence(viewer: Viewer, claim_id: int, evidence_id: int) -> Evidence:
+    """One file of evidence, or 404 whether it is missing, unreadable or of another claim."""
+    c = claim(viewer, claim_id)
+    obj = evidence(viewer, c).filter(pk=evidence_id).first() if valid_id(evidence_id) else None
+    if obj is None:
+        raise NotFound("evidence not found")
+    return obj
 
 
 def assessment_source(viewer: Viewer, a: Assessment) -> Source | None:

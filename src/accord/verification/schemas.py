@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from accord.core.schemas import LabelIn, LabelOut
+from accord.core.schemas import LabelIn, LabelOut, LinkedOut, LinkIn
 
 
 class TechniqueOut(Schema):
@@ -76,6 +76,11 @@ class ClaimIn(Schema):
     attribution: str = ""
     intent: str = ""
     label: LabelIn | None = None
+    concerns: list[LinkIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="what the claim concerns: agenda issues, clauses, incidents, parties",
+    )
 
 
 class ClaimSourceIn(Schema):
@@ -137,11 +142,25 @@ class AssessmentOut(Schema):
     label: LabelOut
 
 
+class EvidenceOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str = Field(description="SHA-256 of the file: a copy with the same digest is the same")
+    note: str
+    added_by: str | None
+    added_at: datetime
+    label: LabelOut
+
+
 class ClaimDetailOut(ClaimOut):
     sources: list[SourceOut]
     independent_sources: int
     assessments: list[AssessmentOut]
     similar: list[SimilarOut]
+    evidence: list[EvidenceOut]
+    concerns: list[LinkedOut]
 
 
 class SimilarIn(Schema):

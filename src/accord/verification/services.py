@@ -22,7 +22,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core import access, events, links
+from accord.core import access, events, files, links
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.labels import LabelValue, combine
@@ -38,6 +38,7 @@ from accord.verification.models import (
     Assessment,
     Claim,
     Counter,
+    Evidence,
     LineResponse,
     PublicLine,
     Source,
@@ -58,7 +59,7 @@ def _notify(obj, kind: str, key: str, labels: list[int]) -> None:
 
 
 def obj_process(obj) -> int:
-    if isinstance(obj, Assessment):
+    if isinstance(obj, Assessment | Evidence):
         return obj.claim.process_id
     return obj.process_id
 
@@ -358,12 +359,9 @@ def create_claim(
     if len(found) != len(source_ids):
         raise NotFound("source not found")
     tech = validate_techniques(techniques)
-    targets = []
-    for kind_name, obj_id in concerns or []:
-        obj = links.resolve(viewer, kind_name, obj_id) if valid_id(obj_id) else None
-        if obj is None:
-            raise NotFound("what the claim concerns was not found")
-        targets.append(obj)
+    if len(concerns or []) > MAX_CONCERNS:
+        raise Invalid(f"a claim concerns at most {MAX_CONCERNS} things", {"concerns": "too many"})
+    targets = [_concern(viewer, kind_name, obj_id) for kind_name, obj_id in concerns or []]
     label = label or _default_label(viewer)
     access.check_can_apply(viewer, label)
     if seen_at is not None and seen_at > timezone.now() + timezone.timedelta(minutes=5):
@@ -395,13 +393,65 @@ def create_claim(
             {"sources": [s.pk for s in found], "techniques": tech},
             refs=found,
         )
-        from accord.core import services as core_services
-
         for obj in targets:
-            core_services.add_link(viewer, claim, obj, "concerns")
+            _attach_concern(viewer, claim, obj)
     transaction.on_commit(lambda: queries.index_claim(claim))
     _notify(claim, "claim", "claim", [claim.label_id])
     return claim
+
+
+MAX_CONCERNS = 20
+PARTY = "core.party"  # parties are known to every member: no label, no link kind
+CONCERN_KINDS = (
+    "negotiation.issue",
+    "negotiation.clause",
+    "negotiation.document",
+    "implementation.violation",
+    "implementation.commitment",
+    "meetings.decision",
+    "meetings.meeting",
+    "alignment.action",
+    "alignment.constraint",
+)
+
+
+def _concern(viewer: Viewer, kind_name: str, obj_id: int):
+    """What a claim may concern (a party of the process, an agenda issue, a clause, an
+    incident…), read through the reader's access: an object they may not read is 'not found',
+    like a missing one."""
+    if kind_name == PARTY:
+        party = viewer.process.parties.filter(pk=obj_id).first() if valid_id(obj_id) else None
+        if party is None:
+            raise NotFound("the party the claim concerns was not found")
+        return party
+    if kind_name not in CONCERN_KINDS:
+        words = ", ".join((PARTY, *CONCERN_KINDS))
+        raise Invalid(f"a claim may concern one of: {words}", {"concerns": "unknown kind"})
+    obj = links.resolve(viewer, kind_name, obj_id) if valid_id(obj_id) else None
+    if obj is None:
+        raise NotFound("what the claim concerns was not found")
+    return obj
+
+
+def _attach_concern(viewer: Viewer, claim: Claim, target) -> None:
+    if isinstance(target, Party):
+        claim.parties.add(target)
+        record(viewer.member, "verification.claim_party", claim, {"party": target.code})
+        return
+    from accord.core import services as core_services
+
+    core_services.add_link(viewer, claim, target, "concerns")
+
+
+def link_claim(viewer: Viewer, claim: Claim, kind_name: str, obj_id: int) -> None:
+    """Say what a claim concerns after it was reported (its reporter, analysts, monitors)."""
+    claim = queries.claim(viewer, claim.pk)
+    if claim.created_by_id != viewer.member.pk:
+        _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
+    target = _concern(viewer, kind_name, obj_id)
+    with transaction.atomic():
+        _attach_concern(viewer, claim, target)
+    _notify(claim, "claim", "claim", [claim.label_id])
 
 
 def add_claim_source(viewer: Viewer, claim: Claim, source_id: int) -> Claim:
@@ -523,6 +573,53 @@ def assess(
         )
     _notify(a, "assessment", "assessment", [a.label_id, claim.label_id])
     return a
+
+
+MAX_EVIDENCE_PER_CLAIM = 50
+
+
+def add_evidence(
+    viewer: Viewer,
+    claim: Claim,
+    *,
+    name: str,
+    data: bytes,
+    note: str = "",
+    label: LabelValue | None = None,
+) -> Evidence:
+    """Keep a file as evidence for a claim (its reporter, analysts and monitors). The type is
+    sniffed from the bytes and must match the name (core.files); the file is stored by its
+    SHA-256, which the claim page and the verification report show so a copy can be checked.
+    Labelled like the claim, or tighter: the claim's label combined with the one chosen."""
+    claim = queries.claim(viewer, claim.pk)
+    if claim.created_by_id != viewer.member.pk:
+        _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
+    name = (name or "").replace("/", "_").replace("\\", "_").strip()[:200] or "evidence"
+    note = _text(note, "note", 500)
+    ctype = files.check(name, data)
+    if Evidence.objects.filter(claim=claim).count() >= MAX_EVIDENCE_PER_CLAIM:
+        raise Conflict(
+            f"a claim keeps at most {MAX_EVIDENCE_PER_CLAIM} files of evidence",
+            {"file": "too many"},
+        )
+    value = combine([claim.label.value, label or claim.label.value])
+    access.check_can_apply(viewer, value)
+    digest = files.store(data)
+    with transaction.atomic():
+        row = access.label_row(viewer.process, value)
+        ev = Evidence.objects.create(
+            claim=claim,
+            name=name,
+            content_type=ctype,
+            size=len(data),
+            sha256=digest,
+            note=note,
+            label=row,
+            added_by=viewer.member,
+        )
+        record(viewer.member, "verification.evidence", ev)
+    _notify(ev, "evidence", "evidence", [ev.label_id, claim.label_id])
+    return ev
 
 
 # --- joint public lines ----------------------------------------------------------------------

@@ -12,13 +12,20 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core import access, links
+from accord.core import access, files, links
 from accord.core.errors import AccordError, Invalid, NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Process
 from accord.core.roles import Perm
-from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
-from accord.verification import disarm, queries, services
+from accord.ui.pages import (
+    error_page,
+    label_choices,
+    link_choices,
+    process_viewer,
+    render_page,
+    with_viewer,
+)
+from accord.verification import disarm, exports, queries, services
 from accord.verification.models import (
     CREDIBILITY,
     ESTIMATIVE,
@@ -112,9 +119,30 @@ def _new_claim_ctx(viewer: access.Viewer, **extra) -> dict:
         intents=Claim.Intent.choices,
         attributions=Claim.Attribution.choices,
         sel_level=min(services.DEFAULT_LEVEL, viewer.clearance),
+        concern_choices=_concern_choices(viewer),
         **label_choices(viewer),
         **extra,
     )
+
+
+def _concern_choices(viewer: access.Viewer, c: Claim | None = None) -> list[tuple[str, str]]:
+    """What a claim may be said to concern: the parties, then readable issues, clauses,
+    incidents… (those it already concerns are left out)."""
+    taken: set[str] = set()
+    if c is not None:
+        taken = {f"{services.PARTY}:{p.pk}" for p in c.parties.all()}
+        taken |= {f"{t.kind}:{t.id}" for t in links.targets(viewer, c, "concerns")}
+    parties = [
+        (f"{services.PARTY}:{p.pk}", f"Party: {p.name}")
+        for p in viewer.process.parties.order_by("name")
+    ]
+    out = parties + link_choices(viewer, list(services.CONCERN_KINDS))
+    return [(v, t) for v, t in out if v not in taken]
+
+
+def _concern_value(raw: str) -> tuple[str, int]:
+    kind, _, oid = (raw or "").partition(":")
+    return kind, _int(oid, "concerns") or 0
 
 
 @login_required
@@ -140,9 +168,12 @@ def claim_new(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                 attribution=p.get("attribution", ""),
                 intent=p.get("intent", ""),
                 label=_label(request, viewer),
+                concerns=[_concern_value(x) for x in p.getlist("concerns") if x],
             )
         except AccordError as exc:
-            ctx = _new_claim_ctx(viewer, error=exc.message, form=p)
+            ctx = _new_claim_ctx(
+                viewer, error=exc.message, form=p, form_concerns=p.getlist("concerns")
+            )
             return render_page(request, "verification/claim_new.html", ctx, status=exc.status)
         messages.success(request, "The claim was recorded.")
         url = redirect("verification:claim", slug=viewer.process.slug, claim_id=c.pk).url
@@ -163,7 +194,14 @@ def _claim_ctx(viewer: access.Viewer, c: Claim, **extra) -> dict:
         assessments=list(queries.assessments(viewer, c)),
         similar=[(h, latest[h.claim.pk]) for h in hits],
         techniques=list(queries.techniques(c.techniques)),
-        concerns=links.targets(viewer, c),
+        concerns=links.targets(viewer, c, "concerns"),
+        concern_parties=list(c.parties.order_by("name")),
+        concern_choices=_concern_choices(viewer, c),
+        evidence=list(queries.evidence(viewer, c)),
+        may_add_evidence=c.created_by_id == viewer.member.pk
+        or viewer.can(Perm.ASSESS_CLAIMS)
+        or viewer.can(Perm.FILE_REPORTS),
+        max_mb=files.max_bytes() // (1024 * 1024),
         other_sources=[s for s in queries.sources(viewer) if s not in srcs],
         statuses=Claim.Status.choices,
         credibility=sorted(CREDIBILITY.items()),
@@ -231,6 +269,56 @@ def claim_add_source(request: HttpRequest, slug: str, claim_id: int) -> HttpResp
     return _claim_act(request, slug, claim_id, act, "The source was added to the claim.")
 
 
+@login_required
+@require_POST
+def claim_add_evidence(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
+    upload = request.FILES.get("file")
+
+    def act(v, c):
+        if upload is None:
+            raise Invalid("choose a file to keep as evidence", {"file": "missing"})
+        name, data = files.read_upload(upload)
+        services.add_evidence(
+            v, c, name=name, data=data, note=request.POST.get("note", ""), label=_label(request, v)
+        )
+
+    return _claim_act(request, slug, claim_id, act, "The evidence was kept with its SHA-256.")
+
+
+@login_required
+@with_viewer
+def claim_evidence(
+    request: HttpRequest, viewer: access.Viewer, claim_id: int, evidence_id: int
+) -> HttpResponse:
+    """Download one file of evidence (404 unless the reader may read it and its claim)."""
+    ev = queries.one_evidence(viewer, claim_id, evidence_id)
+    return files.download(ev.sha256, name=ev.name, content_type=ev.content_type)
+
+
+@login_required
+@with_viewer
+def claim_report(request: HttpRequest, viewer: access.Viewer, claim_id: int, fmt: str):
+    """The claim's verification report to print (HTML, in the browser) or download (PDF),
+    under the label of everything it includes."""
+    body, ctype, name = exports.export(viewer, claim_id, fmt=fmt)
+    resp = HttpResponse(body, content_type=ctype)
+    disposition = "inline" if ctype.startswith("text/html") else "attachment"
+    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@login_required
+@require_POST
+def claim_link(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
+    kind, oid = _concern_value(request.POST.get("concerns", ""))
+
+    def act(v, c):
+        services.link_claim(v, c, kind, oid)
+
+    return _claim_act(request, slug, claim_id, act, "The claim now says what it concerns.")
+
+
 # --- sources -----------------------------------------------------------------------------------
 def _sources_ctx(viewer: access.Viewer, **extra) -> dict:
     return _base(
@@ -241,9 +329,30 @@ def _sources_ctx(viewer: access.Viewer, **extra) -> dict:
         statuses=Source.Status.choices,
         reliability=sorted(RELIABILITY.items()),
         sel_level=min(services.DEFAULT_LEVEL, viewer.clearance),
+        concern_choices=_concern_choices(viewer),
         **label_choices(viewer),
         **extra,
     )
+
+
+def _concern_choices(viewer: access.Viewer, c: Claim | None = None) -> list[tuple[str, str]]:
+    """What a claim may be said to concern: the parties, then readable issues, clauses,
+    incidents… (those it already concerns are left out)."""
+    taken: set[str] = set()
+    if c is not None:
+        taken = {f"{services.PARTY}:{p.pk}" for p in c.parties.all()}
+        taken |= {f"{t.kind}:{t.id}" for t in links.targets(viewer, c, "concerns")}
+    parties = [
+        (f"{services.PARTY}:{p.pk}", f"Party: {p.name}")
+        for p in viewer.process.parties.order_by("name")
+    ]
+    out = parties + link_choices(viewer, list(services.CONCERN_KINDS))
+    return [(v, t) for v, t in out if v not in taken]
+
+
+def _concern_value(raw: str) -> tuple[str, int]:
+    kind, _, oid = (raw or "").partition(":")
+    return kind, _int(oid, "concerns") or 0
 
 
 @login_required

@@ -14,6 +14,7 @@ PARAMS = {
     "claim_id": Param(kind="verification.claim"),
     "source_id": Param(kind="verification.source"),
     "publicline_id": Param(kind="verification.publicline"),
+    "evidence_id": Param(kind="verification.evidence", parent=("claim_id", ("claim_id",))),
 }
 QUERY = {
     "technique": Query(),
@@ -81,6 +82,34 @@ def canaries(b) -> None:
     assess("lena.haas", c_pub, S_MED)
     assess("ana.costa", c_ard, C_ARD, source=s_ard.pk)
     assess("viktor.kess", c_kes, R_KESNVF, source=s_kes.pk)
+
+    # evidence under a spread of labels on a public claim and on Ardania's; a public claim
+    # that concerns an agenda issue not every member may read (the claim page, its API and its
+    # report must leave that issue out for them)
+    def evidence(who, c, label):
+        t = b.tok()
+        return services.add_evidence(
+            analyst(who),
+            c,
+            name=f"{t}.txt",
+            data=f"evidence {t}\n".encode(),
+            note=f"Canary evidence note {t}",
+            label=label,
+        )
+
+    evidence("sophie.martin", c_pub, PUB)
+    evidence("lena.haas", c_pub, S_MED)
+    evidence("ana.costa", c_ard, C_ARD)
+    evidence("viktor.kess", c_kes, R_KESNVF)
+    from accord.core import links
+
+    lena, erik = b.v("lena.haas"), b.v("erik.lund")
+    hidden = next(
+        (k, i)
+        for k, i, _ in links.linkable(lena, ["negotiation.issue", "meetings.decision"])
+        if links.resolve(erik, k, i) is None
+    )
+    services.link_claim(analyst("lena.haas"), c_pub, *hidden)
 
     # joint public lines: circulating (drafters of the allies only), published to the allies,
     # published to the public (on the public page), under labels some allies cannot read

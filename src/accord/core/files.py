@@ -1,6 +1,7 @@
-"""Attachment content: type sniffed from the bytes (never the client's claim) and checked against
-the file's name (a `.exe` or `.html` is refused whatever its bytes, a PDF named `.txt` too),
-stored once per SHA-256 under DATA_DIR/attachments."""
+"""Uploaded files (message attachments, claim evidence, report attachments), one place for
+their checks and storage: the type is sniffed from the bytes (never the client's claim) and
+checked against the file's name (a `.exe` or `.html` is refused whatever its bytes, a PDF named
+`.txt` too); the bytes are stored once per SHA-256 under DATA_DIR/attachments."""
 
 from __future__ import annotations
 
@@ -155,3 +156,22 @@ def path_of(digest: str) -> Path:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError("bad digest")
     return root() / digest
+
+
+def download(digest: str, *, name: str, content_type: str):
+    """The stored bytes as a download (never rendered inline, never cached, never sniffed by
+    the browser): every attachment route answers through this one response."""
+    from django.http import FileResponse
+
+    resp = FileResponse(
+        open(path_of(digest), "rb"), content_type=content_type, as_attachment=True, filename=name
+    )
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def read_upload(upload) -> tuple[str, bytes]:
+    """An uploaded file's name and bytes, read up to one byte past the limit (enough to refuse
+    it without reading a huge file whole)."""
+    return upload.name or "", upload.read(max_bytes() + 1)
