@@ -1,9 +1,11 @@
 """Similar-claim matching over 100,000 synthetic claims: accord's incremental TF-IDF index
 (src/accord/verification/similar.py) against PostgreSQL pg_trgm similarity() with a GIN index,
-on the same claims and the same label filter; recall@5 on paraphrased duplicates.
+on the same claims and the same label filter; recall@5 on paraphrased duplicates. Also the
+index's snapshot (what a server start reads instead of building): save, size, load, the check
+of a snapshot against the claims table, and the first query after a load.
 
     PYTHONPATH=src python bench/bench_verification.py [--n 100000] [--queries 300]
-        [--pg postgres://postgres@127.0.0.1:5432/wt_verification]
+        [--pg postgres://postgres@127.0.0.1:5432/wt_verification] [--no-pg]
 
 Claims get one of 8 label ids; the viewer may read 5 of them (the filter is part of every
 query). Each paraphrase is made from a readable claim by synonym swaps, dropped and reordered
@@ -16,12 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
-from accord.verification.similar import MERGE_AT, ClaimIndex
+from accord.verification.similar import MERGE_AT, ClaimIndex, fingerprint
 
 ACTORS = "NVF fighters|Kestrian troops|government militia|border police|armed men|rebel units|army snipers|unknown gunmen|paramilitaries|the monitoring mission|local police|foreign mercenaries".split(
     "|"
@@ -113,6 +117,7 @@ def main() -> None:
         default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/bench_verification"),
     )
     ap.add_argument("--trgm-limit", type=float, default=0.3)
+    ap.add_argument("--no-pg", action="store_true", help="skip the pg_trgm peer")
     args = ap.parse_args()
     rng = random.Random(18)
     labels_all = list(range(1, 9))
@@ -140,6 +145,7 @@ def main() -> None:
         lat.append((time.perf_counter() - t) * 1000)
         hits += any(m.claim_id == cid for m in res)
         assert all(labels[m.claim_id - 1] in readable for m in res)
+    snap = snapshot_rows(ix, ids, labels, texts, queries, readable)
     upd = []
     for j in range(args.updates):
         t = time.perf_counter()
@@ -177,8 +183,88 @@ def main() -> None:
             f"{merge * 1000:.0f} ms",
         ),
         ("accord index: recall@5", f"{hits / len(queries):.3f}"),
+        *snap,
     ]
     # --- pg_trgm ---------------------------------------------------------------------------------
+    if not args.no_pg:
+        rows += pg_rows(args, ids, labels, texts, queries, readable, rng)
+    print(
+        f"\nSimilar claims, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, nproc {os.cpu_count()}, load {os.getloadavg()[0]:.2f}\n"
+    )
+    print("| measure | result |\n|---|---|")
+    for k, v in rows:
+        print(f"| {k} | {v} |")
+
+
+def snapshot_rows(ix: ClaimIndex, ids, labels, texts, queries, readable) -> list[tuple[str, str]]:
+    """The snapshot of the built index: what a restarted worker does instead of a build.
+    Load = read the file + check it against the table (count and fingerprint of the rows up to
+    its last id; here on an SQLite file of the same claims, the embedded store)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "1.npz")
+        t = time.perf_counter()
+        size = ix.save(path)
+        save = time.perf_counter() - t
+        db = sqlite3.connect(os.path.join(tmp, "claims.sqlite3"))
+        db.execute("CREATE TABLE claim (id integer primary key, label_id int, text text)")
+        db.executemany("INSERT INTO claim VALUES (?, ?, ?)", zip(ids, labels, texts, strict=True))
+        db.commit()
+
+        def matches(meta: dict) -> bool:
+            n = db.execute("SELECT count(*) FROM claim WHERE id <= ?", (meta["max_id"],))
+            if n.fetchone()[0] != meta["n"]:
+                return False
+            rows = db.execute(
+                "SELECT id, label_id, text FROM claim WHERE id <= ?", (meta["max_id"],)
+            )
+            return fingerprint(rows) == int(meta["digest"], 16)
+
+        t = time.perf_counter()
+        assert matches({"max_id": ix.max_id, "n": len(ix), "digest": f"{ix.digest:032x}"})
+        check = time.perf_counter() - t
+        loaded = ClaimIndex()
+        t = time.perf_counter()
+        assert loaded.load(path)
+        load = time.perf_counter() - t
+        t = time.perf_counter()
+        first = loaded.query(queries[1][1], readable, k=5, min_score=0.0)
+        first_ms = (time.perf_counter() - t) * 1000
+        assert first == ix.query(queries[1][1], readable, k=5, min_score=0.0)
+        lat = []
+        for _cid, q in queries[2:52]:
+            t = time.perf_counter()
+            loaded.query(q, readable, k=5, min_score=0.0)
+            lat.append((time.perf_counter() - t) * 1000)
+        rng = random.Random(7)
+        extra = [make_claim(rng) for _ in range(50)]
+        new_ids = list(range(max(ids) + 1, max(ids) + 51))
+        t = time.perf_counter()
+        loaded.extend(new_ids, [1] * 50, extra)  # claims made since the save: into the delta
+        append = time.perf_counter() - t
+        again = ClaimIndex()
+        again.load(path)
+        t = time.perf_counter()
+        again.bulk(new_ids, [1] * 50, extra)  # the same through the base (a rebuild of it)
+        append_bulk = time.perf_counter() - t
+        db.close()
+    return [
+        ("snapshot: save (whole index, one .npz)", f"{save:.2f} s"),
+        ("snapshot: file size", f"{size / 2**20:.0f} MiB"),
+        ("snapshot: load (read + rebuild the arrays)", f"{load:.2f} s"),
+        ("snapshot: check against the table (SQLite: count + fingerprint)", f"{check:.2f} s"),
+        (
+            "snapshot: first query after load / p95 of the next 50",
+            f"{first_ms:.1f} / {pct(lat, 95):.1f} ms",
+        ),
+        (
+            "snapshot: 50 claims newer than the snapshot appended, delta / base rebuild",
+            f"{append * 1000:.0f} ms / {append_bulk:.2f} s",
+        ),
+    ]
+
+
+def pg_rows(args, ids, labels, texts, queries, readable, rng) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
     try:
         import psycopg
 
@@ -196,6 +282,13 @@ def main() -> None:
             )
             cur.execute("ANALYZE bench_claims")
             pg_build = time.perf_counter() - t
+            t = time.perf_counter()  # the snapshot's check, as a worker does it on PostgreSQL
+            cur.execute("SELECT count(*) FROM bench_claims WHERE id <= %s", (max(ids),))
+            assert cur.fetchone()[0] == len(ids)
+            cur.execute("SELECT id, label_id, text FROM bench_claims WHERE id <= %s", (max(ids),))
+            digest = fingerprint(cur)
+            pg_check = time.perf_counter() - t
+            assert digest == fingerprint(zip(ids, labels, texts, strict=True))
             cur.execute(f"SET pg_trgm.similarity_threshold = {args.trgm_limit}")
             sql = (
                 "SELECT id FROM bench_claims WHERE label_id = ANY(%s) AND text %% %s "
@@ -218,6 +311,10 @@ def main() -> None:
                 pupd.append((time.perf_counter() - t) * 1000)
             cur.execute("DROP TABLE bench_claims")
         rows += [
+            (
+                "snapshot: check against the table (PostgreSQL: count + fingerprint)",
+                f"{pg_check:.2f} s",
+            ),
             ("pg_trgm: load + GIN index build", f"{pg_build:.1f} s"),
             (
                 f"pg_trgm: query p50 / p95 (`%` at {args.trgm_limit}, label filter incl.)",
@@ -228,12 +325,7 @@ def main() -> None:
         ]
     except Exception as exc:  # the peer is optional: say why it did not run
         rows.append(("pg_trgm", f"not run: {exc.__class__.__name__}: {exc}"[:200]))
-    print(
-        f"\nSimilar claims, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, nproc {os.cpu_count()}, load {os.getloadavg()[0]:.2f}\n"
-    )
-    print("| measure | result |\n|---|---|")
-    for k, v in rows:
-        print(f"| {k} | {v} |")
+    return rows
 
 
 if __name__ == "__main__":

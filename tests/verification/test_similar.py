@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from accord.verification.similar import MERGE_AT, ClaimIndex
 
 
@@ -59,3 +62,26 @@ def test_exclude_and_threshold():
     hits = ix.query("Massacre at the Varna bridge", [10], exclude=1)
     assert all(h.claim_id != 1 for h in hits)
     assert ix.query("completely unrelated astronomy", [10]) == []
+
+
+def test_extend_is_many_adds_at_once():
+    texts = [
+        "Drone footage shows the northern dam breached overnight",
+        "Rebel units mined the river ford before the talks",
+        "Refugees evacuated from Novo Selo school after the power station burned",
+    ]
+    one, many = _ix(), _ix()
+    for i, t in enumerate(texts):
+        one.add(5 + i, 10 if i != 1 else 20, t)
+    many.extend([5, 6, 7], [10, 20, 10], texts)
+    assert many.delta_ids == one.delta_ids == [5, 6, 7] and len(many) == len(one) == 7
+    assert many.max_id == 7 and many.digest == one.digest
+    assert np.array_equal(many.df, one.df)
+    for t in texts:
+        for labels in ([10], [20], [10, 20]):
+            a, b = one.query(t, labels), many.query(t, labels)
+            assert [h.claim_id for h in a] == [h.claim_id for h in b]
+            assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=0.02)
+    assert all(h.claim_id != 6 for h in many.query(texts[1], [10]))  # label 20 stays out
+    many.merge()
+    assert many.delta_ids == [] and many.query(texts[2], [10], k=1)[0].claim_id == 7

@@ -9,9 +9,14 @@ ranking, in the index itself).
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from accord.core import access
@@ -28,7 +33,7 @@ from accord.verification.models import (
     SourceRating,
     Technique,
 )
-from accord.verification.similar import ClaimIndex, Match
+from accord.verification.similar import ClaimIndex, Match, SnapshotError, fingerprint
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -193,34 +198,238 @@ class Similar:
 
 _indexes: dict[int, ClaimIndex] = {}
 _ilock = threading.Lock()
+log = logging.getLogger("accord.verification")
+
+
+def snapshot_path(process_id: int) -> Path:
+    """Where the process's similar-claim index is saved (shared by the workers of a host)."""
+    return Path(settings.DATA_DIR) / "similar" / f"{process_id}.npz"
+
+
+def _new_index(process_id: int) -> ClaimIndex:
+    ix = ClaimIndex()
+    ix.on_build = lambda built: _request_save(process_id, built, snapshot_path(process_id))
+    return ix
 
 
 def index_for(process_id: int) -> ClaimIndex:
     """The process's similar-claim index in this worker, brought up to date with the table:
-    built on first use, then claims added by other workers are appended (ids above the last
-    indexed one); if claims were removed it is rebuilt."""
+    on first use loaded from its snapshot if that still matches the table, else built; then
+    claims added since (by other workers, or after the snapshot) are appended (ids above the
+    last indexed one); if claims were removed it is rebuilt."""
     with _ilock:
         ix = _indexes.get(process_id)
         if ix is None:
-            ix = _indexes[process_id] = ClaimIndex()
+            ix = _indexes[process_id] = _new_index(process_id)
     base = Claim.objects.filter(process_id=process_id)
     stats = base.aggregate(n=Count("pk"), top=Max("pk"))
     if (stats["top"] or 0) < ix.max_id:  # rows removed (or a rolled-back test): start again
         with _ilock:
-            ix = _indexes[process_id] = ClaimIndex()
+            ix = _indexes[process_id] = _new_index(process_id)
+    if ix.origin == "new" and stats["n"]:
+        with ix._lock:  # one loader; a request that comes meanwhile waits for it
+            if ix.origin == "new" and not len(ix):
+                _restore(process_id, ix, base, stats["top"])
     newer = list(base.filter(pk__gt=ix.max_id).values_list("pk", "label_id", "text"))
     if newer:
         with ix._lock:
             newer = [r for r in newer if r[0] > ix.max_id]
-            if len(newer) == 1:
-                ix.add(*newer[0])
-            elif newer:
-                ix.bulk([r[0] for r in newer], [r[1] for r in newer], [r[2] for r in newer])
+            cols = [r[0] for r in newer], [r[1] for r in newer], [r[2] for r in newer]
+            if len(ix):  # the new rows only, into the delta (merged in the background)
+                ix.extend(*cols)
+            elif newer:  # a first build, straight into the base
+                ix.bulk(*cols)
     if len(ix) != stats["n"] and len(ix) != base.count():
         with _ilock:
             _indexes.pop(process_id, None)
         return index_for(process_id)
     return ix
+
+
+def _restore(process_id: int, ix: ClaimIndex, base: QuerySet[Claim], top: int) -> bool:
+    """Load the saved index into the empty `ix` if it holds exactly the claims of the table
+    up to its last id (same ids, labels and texts: a restore or a deletion since it was saved
+    makes it stale). A stale file is deleted; an unreadable one too, with a warning: either
+    way the index is built from the table, and the user sees no error."""
+    path = snapshot_path(process_id)
+    try:
+        seen = path.stat()
+    except OSError:
+        return False
+    t0 = time.perf_counter()
+
+    def matches(meta: dict) -> bool:
+        upto = base.filter(pk__lte=meta["max_id"])
+        if top < meta["max_id"] or upto.count() != meta["n"]:
+            return False
+        rows = upto.values_list("pk", "label_id", "text").iterator(chunk_size=5000)
+        return fingerprint(rows) == int(meta["digest"], 16)
+
+    try:
+        loaded = ix.load(path, matches)
+    except SnapshotError as exc:
+        log.warning(
+            "similar-claim index of process %s: snapshot %s ignored (%s); building from the table",
+            process_id,
+            path,
+            exc,
+        )
+        _discard(path, seen)
+        return False
+    if not loaded:
+        log.info(
+            "similar-claim index of process %s: snapshot %s no longer matches the claims; "
+            "deleted, building from the table",
+            process_id,
+            path,
+        )
+        _discard(path, seen)
+        return False
+    log.info(
+        "similar-claim index of process %s: %d claims loaded from %s in %.2f s",
+        process_id,
+        len(ix),
+        path,
+        time.perf_counter() - t0,
+    )
+    return True
+
+
+def _discard(path: Path, seen: os.stat_result) -> None:
+    """Delete a snapshot found unusable, unless another worker has replaced it meanwhile."""
+    try:
+        now = path.stat()
+        if (now.st_ino, now.st_mtime_ns) == (seen.st_ino, seen.st_mtime_ns):
+            path.unlink()
+    except OSError:
+        pass
+
+
+# Snapshots are written by one thread per process, off the request that built the index; a
+# save asked for while one is being written is done once after it, with the newest index.
+_saving: dict[int, threading.Thread] = {}
+_pending: dict[int, tuple[ClaimIndex, Path]] = {}
+_slock = threading.Lock()
+
+
+def _request_save(process_id: int, ix: ClaimIndex, path: Path) -> None:
+    with _slock:
+        _pending[process_id] = (ix, path)
+        if process_id in _saving:
+            return
+        t = _saving[process_id] = threading.Thread(
+            target=_saver, args=(process_id,), name=f"similar-snapshot-{process_id}", daemon=True
+        )
+    t.start()
+
+
+def _saver(process_id: int) -> None:
+    while True:
+        with _slock:
+            job = _pending.pop(process_id, None)
+            if job is None:
+                _saving.pop(process_id, None)
+                return
+        ix, path = job
+        if _indexes.get(process_id) is not ix:  # replaced or reset meanwhile: not worth it
+            continue
+        try:
+            _save(process_id, ix, path)
+        except Exception:  # a full disk must not reach a user: the index still works
+            log.exception("similar-claim index of process %s: snapshot not saved", process_id)
+
+
+def _save(process_id: int, ix: ClaimIndex, path: Path) -> int:
+    t0 = time.perf_counter()
+    size = ix.save(path)
+    log.info(
+        "similar-claim index of process %s: snapshot of %d claims saved to %s (%.1f MB, %.2f s)",
+        process_id,
+        ix.saved_n,
+        path,
+        size / 1e6,
+        time.perf_counter() - t0,
+    )
+    return size
+
+
+def save_snapshot(process_id: int) -> int:
+    """Save the process's index of this worker now (bytes written)."""
+    return _save(process_id, index_for(process_id), snapshot_path(process_id))
+
+
+def wait_snapshots() -> None:
+    """Wait for the snapshots being written by this worker."""
+    while True:
+        with _slock:
+            running = list(_saving.values())
+        if not running:
+            return
+        for t in running:
+            t.join()
+
+
+def drop_snapshot(process_id: int) -> None:
+    """Forget the process's saved index (the next start builds it from the table)."""
+    snapshot_path(process_id).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Warmed:
+    process_id: int
+    claims: int
+    seconds: float
+    origin: str  # "snapshot" (and newer claims appended), "build", "memory" (already warm)
+    saved: bool = False  # a snapshot was written for it
+    error: str = ""
+
+
+def warm_indexes(*, persist: bool = False) -> list[Warmed]:
+    """Load or build the similar-claim index of every process that has claims, so that no
+    user's first request pays for it (server start, `accord verification warm-index`).
+    `persist`: wait until each index is in its snapshot. A failure is logged and reported,
+    and the next process is warmed all the same."""
+    _sweep_partial_saves()
+    out: list[Warmed] = []
+    pids = Claim.objects.order_by("process_id").values_list("process_id", flat=True).distinct()
+    for pid in list(pids):
+        t0 = time.perf_counter()
+        had = pid in _indexes
+        try:
+            ix = index_for(pid)
+            origin = "memory" if had else ix.origin
+            seconds = time.perf_counter() - t0
+            saved = False
+            if persist:
+                wait_snapshots()
+                if ix.saved_n != len(ix):
+                    _save(pid, ix, snapshot_path(pid))
+                saved = True
+        except Exception as exc:
+            log.exception("similar-claim index of process %s: warm-up failed", pid)
+            out.append(Warmed(pid, 0, time.perf_counter() - t0, "failed", error=str(exc)))
+            continue
+        log.info(
+            "similar-claim index of process %s warm: %d claims in %.2f s (%s)",
+            pid,
+            len(ix),
+            seconds,
+            origin,
+        )
+        out.append(Warmed(pid, len(ix), seconds, origin, saved))
+    return out
+
+
+def _sweep_partial_saves(older_than: float = 3600.0) -> None:
+    """Remove the temporary files of saves cut short (a server killed while writing one);
+    a recent one may be another worker's save in progress."""
+    folder = Path(settings.DATA_DIR) / "similar"
+    for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+        try:
+            if time.time() - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def index_claim(c: Claim) -> None:
@@ -229,8 +438,10 @@ def index_claim(c: Claim) -> None:
 
 
 def reset_indexes() -> None:
+    """Forget every index of this worker (tests), once the snapshots being written are out."""
     with _ilock:
         _indexes.clear()
+    wait_snapshots()
 
 
 def similar(viewer: Viewer, text: str, *, k: int = 5, exclude: int | None = None) -> list[Similar]:
