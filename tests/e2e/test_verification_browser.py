@@ -4,6 +4,7 @@ public page (no sign-in) carries its ClaimReview."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -49,6 +50,24 @@ def test_assess_approve_publish(demo_live, page, off_loop):
     page.click("text=Record the assessment")
     assert "The assessment was recorded" in page.content()
     assert page.locator("strong", has_text="F5").count() == 1
+
+    # ... keeps a screenshot as evidence under the mediation-only label, says what the claim
+    # concerns, and opens the verification report, whose banner covers the evidence
+    frame = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    page.set_input_files(
+        "#ev-file", files=[{"name": "frame.png", "mimeType": "image/png", "buffer": frame}]
+    )
+    page.fill("#ev-note", "Geolocated frame of the bridge")
+    page.click("text=Keep the file")
+    assert "The evidence was kept" in page.content()
+    digest = hashlib.sha256(frame).hexdigest()
+    assert page.locator("code", has_text=digest).count() == 1
+    page.select_option("#c-concerns", label="Party: Northern Varna Front")
+    page.click("text=Add what it concerns")
+    assert "Northern Varna Front" in page.locator("dl").inner_text()
+    page.click("text=print it")
+    assert digest in page.content() and "Verification report" in page.content()
+    assert page.locator(".banner").first.inner_text().startswith("RESTRICTED")
 
     # Norlund's press counsellor drafts a public line on the public rumour
     rumour = off_loop(lambda: Claim.objects.get(text__startswith="Massacre at the Varna").pk)
