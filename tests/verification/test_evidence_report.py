@@ -218,3 +218,43 @@ def _upload(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_an_assessment_cites_evidence_and_names_only_what_the_reader_may_read(
+    demo, rumour, med_evidence, client_for, counts
+):
+    sophie_v = member_viewer(demo, "sophie.martin")
+    demo_log = Evidence.objects.get(claim=rumour, name="VMM patrol report 14-B, extract.txt")
+    verdict = queries.assessments(sophie_v, rumour).first()
+    assert [e.pk for e in queries.assessment_evidence(sophie_v, verdict)] == [demo_log.pk]
+    pavel = member_viewer(demo, "pavel.novak")  # an analyst of the mediation: reads bridge.png
+    a = services.assess(
+        pavel,
+        rumour,
+        status="false",
+        credibility=5,
+        rationale="The frame shows an empty bridge.",
+        evidence=[med_evidence.pk, demo_log.pk],
+    )
+    assert a.label_id == rumour.label_id  # a cited file is a reference, not content
+    lena, ana = client_for("lena.haas"), client_for("ana.costa")
+    out = {x["id"]: x for x in lena.get(f"{API}/claims/{rumour.pk}").json()["assessments"]}
+    assert sorted(out[a.pk]["evidence"]) == sorted([med_evidence.pk, demo_log.pk])
+    out = {x["id"]: x for x in ana.get(f"{API}/claims/{rumour.pk}").json()["assessments"]}
+    assert out[a.pk]["evidence"] == [demo_log.pk]
+    page = ana.get(f"{PAGE}/claims/{rumour.pk}/").content.decode()
+    assert "Evidence cited" in page and "bridge.png" not in page
+    # a file of another claim, or one the analyst may not read, is not found; nothing written
+    other = services.add_evidence(
+        member_viewer(demo, "tomas.ruiz"),
+        services.create_claim(member_viewer(demo, "tomas.ruiz"), text="Other"),
+        name="o.txt",
+        data=b"o",
+    )
+    before = counts()
+    for cited in ([other.pk], [med_evidence.pk]):
+        with pytest.raises(NotFound, match="evidence not found"):
+            services.assess(
+                sophie_v, rumour, status="false", credibility=5, rationale="r", evidence=cited
+            )
+    assert counts() == before

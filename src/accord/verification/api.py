@@ -120,6 +120,7 @@ def assessment_out(v: access.Viewer, a: Assessment) -> dict:
         "rationale": a.rationale,
         "independent_sources": a.independent_sources,
         "source": src.pk if src else None,
+        "evidence": [e.pk for e in queries.assessment_evidence(v, a)],
         "analyst": people.handle(v, a.analyst),
         "created_at": a.created_at,
         "label": label_out(v.process, a.label),
@@ -387,6 +388,7 @@ def assess(request: HttpRequest, slug: str, claim_id: int, data: s.AssessmentIn)
         probability=data.probability,
         source=data.source,
         label=_label(v, data.label),
+        evidence=data.evidence,
     )
     return Status(201, assessment_out(v, a))
 

@@ -113,6 +113,15 @@ def load(process) -> None:
         note="Three earlier stories traced to fabricated images.",
         status="not_credible",
     )
+    # the patrol log extract kept as evidence (its SHA-256 is in the report), cited by the
+    # verdict
+    log_file = services.add_evidence(
+        sophie,
+        rumour,
+        name="VMM patrol report 14-B, extract.txt",
+        data=PATROL_LOG.encode(),
+        note="Patrol log of the bridge checkpoint: no shooting recorded from 04:30 to 09:00.",
+    )
     services.assess(
         sophie,
         rumour,
@@ -126,16 +135,9 @@ def load(process) -> None:
             "recorded no shooting; hospitals in Varna report no casualties. The three accounts "
             "all relay Varna Truth: one origin, not independent corroboration."
         ),
+        evidence=[log_file.pk],
     )
-    # the patrol log extract kept as evidence (its SHA-256 is in the report), and what the
-    # rumour concerns: the party it accuses and, when readable, the ceasefire issue
-    services.add_evidence(
-        sophie,
-        rumour,
-        name="VMM patrol report 14-B, extract.txt",
-        data=PATROL_LOG.encode(),
-        note="Patrol log of the bridge checkpoint: no shooting recorded from 04:30 to 09:00.",
-    )
+    # what the rumour concerns: the party it accuses and, when readable, the ceasefire issue
     nvf = process.parties.filter(code="NVF").first()
     if nvf is not None:
         services.link_claim(tomas, rumour, services.PARTY, nvf.pk)

@@ -123,6 +123,7 @@ def claim_report(viewer: Viewer, claim_id: object) -> ClaimReport:
                 "rationale": a.rationale,
                 "by": f"{_who(viewer, a.analyst)}, {time_words(a.created_at, zone)}",
                 "independent": a.independent_sources,
+                "cited": [e.name for e in queries.assessment_evidence(viewer, a)],
             }
             for a in assessed
         ],
@@ -211,6 +212,8 @@ def _pdf(r: ClaimReport) -> bytes:
             line += f"; {a['likelihood']}"
         pdf.para(f"{line}; {a['independent']} independent source(s) then. By {a['by']}.")
         pdf.para(a["rationale"])
+        if a["cited"]:
+            pdf.para("Evidence cited: " + ", ".join(a["cited"]), size=9)
     if not r.assessments:
         pdf.para("Not assessed yet.")
     heading("Evidence (SHA-256 of each file)")

@@ -249,6 +249,7 @@ class Assessment(models.Model):
     probability = models.PositiveSmallIntegerField(null=True, blank=True)
     rationale = models.TextField()
     independent_sources = models.PositiveSmallIntegerField(default=0)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="cited_by")
     label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     analyst = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

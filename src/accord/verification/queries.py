@@ -171,6 +171,11 @@ def one_evidence(viewer: Viewer, claim_id: int, evidence_id: int) -> Evidence:
     return obj
 
 
+def assessment_evidence(viewer: Viewer, a: Assessment) -> list[Evidence]:
+    """The files an assessment cites that the viewer may read (others are not named)."""
+    return list(evidence(viewer, a.claim).filter(cited_by=a))
+
+
 def assessment_source(viewer: Viewer, a: Assessment) -> Source | None:
     if a.source_id is None:
         return None

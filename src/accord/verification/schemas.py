@@ -123,6 +123,9 @@ class AssessmentIn(Schema):
     probability: int | None = None
     source: int | None = None
     label: LabelIn | None = None
+    evidence: list[int] = Field(
+        default_factory=list, max_length=50, description="ids of the claim's files it cites"
+    )
 
 
 class AssessmentOut(Schema):
@@ -137,6 +140,7 @@ class AssessmentOut(Schema):
     rationale: str
     independent_sources: int
     source: int | None
+    evidence: list[int] = Field(description="the cited files you may read (others are not named)")
     analyst: str | None
     created_at: datetime
     label: LabelOut

@@ -513,6 +513,7 @@ def assess(
     probability: int | None = None,
     source: int | None = None,
     label: LabelValue | None = None,
+    evidence: list[int] | None = None,
 ) -> Assessment:
     """An analyst's assessment: workflow status, credibility 1–6, ICD 203 words, rationale;
     written with the reliability of its source as "B2". Credibility 1 needs two independent
@@ -547,6 +548,14 @@ def assess(
     if source is not None:
         src = queries.source(viewer, source)
     reliability = src.reliability if src is not None else "F"
+    cited_ids = list(dict.fromkeys(evidence or []))
+    cited = list(
+        queries.evidence(viewer, claim).filter(pk__in=[i for i in cited_ids if valid_id(i)])
+    )
+    if len(cited) != len(cited_ids):
+        raise NotFound("evidence not found among the files kept for this claim")
+    # a cited file is a reference: readers of the assessment who may not read the file do
+    # not see it named (queries.assessment_evidence), so it does not tighten the label
     value = combine([claim.label.value, label or claim.label.value])
     access.check_can_apply(viewer, value)
     with transaction.atomic():
@@ -564,12 +573,19 @@ def assess(
             label=row,
             analyst=viewer.member,
         )
+        if cited:
+            a.evidence.set(cited)
         record(
             viewer.member,
             "verification.assess",
             a,
-            {"rating": a.rating, "probability": prob, "independent_sources": independent},
-            refs=[src] if src else [],
+            {
+                "rating": a.rating,
+                "probability": prob,
+                "independent_sources": independent,
+                "evidence": [e.sha256 for e in cited],
+            },
+            refs=([src] if src else []) + cited,
         )
     _notify(a, "assessment", "assessment", [a.label_id, claim.label_id])
     return a

@@ -191,7 +191,9 @@ def _claim_ctx(viewer: access.Viewer, c: Claim, **extra) -> dict:
         c=c,
         sources=[(s, queries.lineage(viewer, s)) for s in srcs],
         independent=queries.independent_sources(viewer, c),
-        assessments=list(queries.assessments(viewer, c)),
+        assessments=[
+            (a, queries.assessment_evidence(viewer, a)) for a in queries.assessments(viewer, c)
+        ],
         similar=[(h, latest[h.claim.pk]) for h in hits],
         techniques=list(queries.techniques(c.techniques)),
         concerns=links.targets(viewer, c, "concerns"),
@@ -253,6 +255,7 @@ def claim_assess(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse
             likelihood=p.get("likelihood", ""),
             probability=_int(p.get("probability"), "probability"),
             source=_int(p.get("source"), "source"),
+            evidence=[_int(x, "evidence") or 0 for x in p.getlist("evidence") if x],
         )
 
     return _claim_act(request, slug, claim_id, act, "The assessment was recorded.")
