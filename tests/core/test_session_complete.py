@@ -190,3 +190,50 @@ async def test_websocket_refuses_a_half_signed_session_before_any_frame(demo):
             break
     assert secret_id in [f["message"]["id"] for f in got if f["type"] == "message"]
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_a_second_factor_reset_closes_the_members_open_websockets(demo):
+    """The reset ends every web session of the member; a live page opened with one of them
+    is closed too (4401: the page reloads into the sign-in), while a colleague's stays open."""
+    from accord.core import services as core_services
+
+    @database_sync_to_async
+    def setup():
+        from tests.ui.test_second_factor_reset import enrol
+
+        lena = Member.objects.select_related("user").get(process=demo, user__username=MEDIATOR)
+        enrol(lena.user)
+        ana = Member.objects.select_related("user").get(process=demo, user__username="ana.costa")
+        return _session_cookie(_complete(lena)), _session_cookie(_complete(ana)), lena.pk
+
+    lena_cookie, ana_cookie, lena_id = await setup()
+    lena_ws = WebsocketCommunicator(application, f"/ws/p/{demo.slug}/", headers=lena_cookie)
+    ana_ws = WebsocketCommunicator(application, f"/ws/p/{demo.slug}/", headers=ana_cookie)
+    for comm in (lena_ws, ana_ws):
+        ok, _ = await comm.connect()
+        assert ok and (await comm.receive_json_from(timeout=5))["type"] == "hello"
+
+    @database_sync_to_async
+    def reset():
+        coordinator = next(
+            m
+            for m in Member.objects.filter(process=demo).select_related("user")
+            if access.viewer_of(m).can(access.Perm.MANAGE_MEMBERS) and m.pk != lena_id
+        )
+        core_services.reset_second_factor(
+            access.viewer_of(coordinator), Member.objects.get(pk=lena_id)
+        )
+
+    await reset()
+    closing = await lena_ws.receive_output(timeout=5)
+    while closing.get("type") == "websocket.send":  # a live notice may come first
+        closing = await lena_ws.receive_output(timeout=5)
+    assert closing == {"type": "websocket.close", "code": 4401}
+    # the colleague's page stays live: it still answers
+    await ana_ws.send_json_to({"type": "resume", "after_id": 0})
+    frames: list[dict] = []
+    while not frames or frames[-1]["type"] != "resumed":
+        frames.append(await ana_ws.receive_json_from(timeout=5))
+    await ana_ws.disconnect()

@@ -39,6 +39,7 @@ from accord.core.models import Process
 
 CLOSE_NOT_MEMBER = 4404  # not signed in, or not a member: as if the process did not exist
 CLOSE_POLICY = 1008  # RFC 6455 policy violation: the session's sign-in is not complete
+CLOSE_SIGNED_OUT = 4401  # the web session was ended (second factor reset): sign in again
 
 RESUME_LIMIT = 2000
 RESUME_BATCH = 200  # catch-up messages per WebSocket frame
@@ -88,6 +89,11 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         await fanout.join(self.channel_layer, self.process_id, self)
         self.joined = True
 
+    async def end_session(self) -> None:
+        """The session this socket was opened with was ended: leave and close."""
+        await self.disconnect(CLOSE_SIGNED_OUT)
+        await self.close(code=CLOSE_SIGNED_OUT)
+
     async def disconnect(self, code: int) -> None:
         if getattr(self, "joined", False):
             self.joined = False
@@ -104,6 +110,7 @@ class ProcessConsumer(AsyncJsonWebsocketConsumer):
         if user is not None and user.is_authenticated:
             if not session_complete(user, self.scope.get("session")):
                 return CLOSE_POLICY
+            self.session_user_id = user.pk  # closed when that user's sessions are ended
         else:
             raw = _token_from_scope(self.scope)
             user = authenticate_token(raw) if raw else None

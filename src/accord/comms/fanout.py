@@ -576,6 +576,7 @@ class Hub:
             last = loop.time()
             while not self.queue.empty() and len(batch) < MAX_BURST:
                 batch.append(self.queue.get_nowait())
+            await self._end_sessions(batch)
             try:
                 per_member = await build(batch, set(self.sockets))
             except Exception:  # one bad batch must not stop live delivery for everyone
@@ -587,6 +588,19 @@ class Hub:
                         await sock.deliver(delivery)
                     except Exception:  # a socket closing mid-send; the others go on
                         log.debug("delivery to member %s failed", member_id, exc_info=True)
+
+
+    async def _end_sessions(self, batch: list[dict]) -> None:
+        """Close the sockets opened by a web session that has just been ended (a second-factor
+        reset ends every session of the user): they stop receiving at once, like the page."""
+        users = {ev.get("user_id") for ev in batch if ev.get("kind") == "sessions.ended"}
+        if not users:
+            return
+        for group in list(self.sockets.values()):
+            for sock in list(group):
+                if getattr(sock, "session_user_id", None) in users:
+                    with contextlib.suppress(Exception):
+                        await sock.end_session()
 
 
 _hubs: dict[tuple[int, int], Hub] = {}

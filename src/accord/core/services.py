@@ -557,6 +557,9 @@ def end_sessions(user) -> int:
         if str(s.get_decoded().get("_auth_user_id")) == str(user.pk):
             ended.append(s.pk)
     Session.objects.filter(pk__in=ended).delete()
+    # live pages signed in with those sessions close too (comms.fanout closes the sockets)
+    for process_id in set(Member.objects.filter(user=user).values_list("process_id", flat=True)):
+        events.publish(process_id, {"kind": "sessions.ended", "user_id": user.pk})
     return len(ended)
 
 

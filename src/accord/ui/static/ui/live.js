@@ -31,6 +31,7 @@
     };
     ws.onclose = function (ev) {
       emit("accord:closed", { code: ev.code });
+      if (ev.code === 4401) { location.reload(); return; } // session ended: the page asks to sign in
       if (ev.code === 4404 || ev.code === 1008) return; // refused: reconnecting cannot help
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
