@@ -589,7 +589,6 @@ class Hub:
                     except Exception:  # a socket closing mid-send; the others go on
                         log.debug("delivery to member %s failed", member_id, exc_info=True)
 
-
     async def _end_sessions(self, batch: list[dict]) -> None:
         """Close the sockets opened by a web session that has just been ended (a second-factor
         reset ends every session of the user): they stop receiving at once, like the page."""
