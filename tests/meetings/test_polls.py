@@ -68,8 +68,10 @@ def test_proposal_score_dot_and_time_polls(make_meeting, viewer):
     with pytest.raises(Invalid):
         services.answer_poll(viewer("erik.lund"), m, score.pk, {"Varna": 9})
     dots = _poll(viewer, m, kind="dot", budget=3)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid, match=r"^your answer spent 4 dots; the budget is 3$"):
         services.answer_poll(viewer("ana.costa"), m, dots.pk, {"Varna": 2, "Vienna": 2})
+    with pytest.raises(Invalid, match=r"^your answer: 'maybe' is not a proposal answer"):
+        services.answer_poll(viewer("erik.lund"), m, prop.pk, "maybe")
     services.answer_poll(viewer("ana.costa"), m, dots.pk, {"Varna": 2, "Vienna": 1})
     assert ("Varna", "2 dots") in queries.poll_view(viewer("ana.costa"), dots).rows
     when = _poll(viewer, m, kind="time", options=["Tue 10:00", "Wed 15:00"])

@@ -2175,14 +2175,12 @@ def answer_poll(
     votes = {str(v.member_id): v.answer for v in p.votes.exclude(member=viewer.member)}
     votes[str(viewer.member.pk)] = answer
     try:
+        # the answer alone first, keyed "your answer", so that the rule's words name it as the
+        # member reads it; then the whole poll with it
+        poll_result(p, {"your answer": answer})
         poll_result(p, votes)
     except rules.RuleError as exc:
-        raise Invalid(
-            str(exc)
-            .replace(f"{viewer.member.pk}: ", "")
-            .replace(f"{viewer.member.pk} ", "your answer "),
-            {"answer": "not valid"},
-        ) from exc
+        raise Invalid(str(exc), {"answer": "not valid"}) from exc
     except (TypeError, AttributeError) as exc:
         raise Invalid("the answer does not fit this kind of poll", {"answer": "not valid"}) from exc
     with transaction.atomic():
