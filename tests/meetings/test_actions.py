@@ -196,3 +196,27 @@ def test_api_and_pages(plenary2, api_for, client_for, member):
         },
     )
     assert r.status_code == 422 and "in the past" in r.content.decode()
+
+
+def test_my_action_items_banner_covers_the_meetings_shown(make_meeting, viewer, client_for):
+    """The page names each item's meeting label, so the page's banner is at least the highest
+    of them (a confidential caucus's action item raises it)."""
+    from accord.core.labels import LabelValue
+
+    m = make_meeting(
+        label=LabelValue.of(2, ["KES", "MED"]),
+        kind="caucus",
+        rapporteur="lena.haas",
+        parties=["KES", "MED"],
+    )
+    services.add_action(
+        viewer("lena.haas"),
+        m,
+        text="Bring the list",
+        due_date=timezone.now().date(),
+        owner_party="KES",
+    )
+    page = client_for("viktor.kess").get("/p/lake-varna/meetings/actions/").content.decode()
+    banner = page.split('class="banner"', 1)[1].split("</div>", 1)[0]
+    assert "Bring the list" in page
+    assert "CONFIDENTIAL // REL TO KES, MED" in banner
