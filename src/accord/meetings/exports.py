@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,7 +26,7 @@ from accord.meetings.models import Decision, DecisionNotice, Meeting
 from accord.ui import pdf as ui_pdf
 from accord.ui.pdf import day_words, time_words
 
-FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+FORMATS = ui_pdf.FORMATS
 FONT_DIRS = ui_pdf.FONT_DIRS  # tests set it to [] for the core fonts (readable text)
 
 
@@ -168,23 +167,15 @@ def decision_record(viewer: Viewer, m: Meeting, decision_id: object) -> Decision
 
 def export(viewer: Viewer, m: Meeting, decision_id: object, *, fmt: str) -> tuple[bytes, str, str]:
     """(body, content type, file name) of a decision record in the requested format."""
-    if fmt not in FORMATS:
+    if fmt not in FORMATS:  # before reading anything
         raise Invalid(f"format must be one of {', '.join(FORMATS)}", {"format": "unknown"})
     rec = decision_record(viewer, m, decision_id)
     name = f"decision-{rec.d.pk}-{slugify(rec.d.title)[:60] or 'record'}.{fmt}"
-    if fmt == "html":
-        body = render_to_string(
-            "meetings/decision_export.html", {"r": rec, "process": m.process, "viewer": viewer}
-        ).encode()
-    else:
-        try:
-            body = _pdf(rec)
-        except ImportError as exc:  # optional library missing on this server: say so, no 500
-            raise Invalid(
-                f"PDF export is not installed on this server ({exc.name}); use format=html",
-                {"format": "unavailable"},
-            ) from exc
-    return body, FORMATS[fmt], name
+    context = {"r": rec, "process": m.process, "viewer": viewer}
+    body, ctype = ui_pdf.export_body(
+        fmt, "meetings/decision_export.html", context, lambda: _pdf(rec)
+    )
+    return body, ctype, name
 
 
 def vote_line(x: Vote) -> str:

@@ -8,12 +8,36 @@ fpdf2 is imported when a document is made, so a server without it answers with a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def export_body(
+    fmt: str, template: str, context: dict, make_pdf: Callable[[], bytes]
+) -> tuple[bytes, str]:
+    """(body, content type) of an export in `fmt`: the print page rendered from `template`,
+    or the PDF `make_pdf` writes. Every export answers an unknown format, or a server without
+    fpdf2, with the same clear 422 instead of a 500."""
+    from django.template.loader import render_to_string
+
+    from accord.core.errors import Invalid
+
+    if fmt not in FORMATS:
+        raise Invalid(f"format must be one of {', '.join(FORMATS)}", {"format": "unknown"})
+    if fmt == "html":
+        return render_to_string(template, context).encode(), FORMATS[fmt]
+    try:
+        return make_pdf(), FORMATS[fmt]
+    except ImportError as exc:  # optional library missing on this server: say so, no 500
+        raise Invalid(
+            f"PDF export is not installed on this server ({exc.name}); use format=html",
+            {"format": "unavailable"},
+        ) from exc
 
 
 def day_words(d: date) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,7 +25,7 @@ from accord.ui.pdf import time_words
 from accord.verification import disarm, queries
 from accord.verification.models import Claim
 
-FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+FORMATS = ui_pdf.FORMATS
 FONT_DIRS = ui_pdf.FONT_DIRS  # tests set it to [] for the core fonts (readable text)
 
 
@@ -150,24 +149,15 @@ def _lineage_words(chain: list) -> str:
 
 def export(viewer: Viewer, claim_id: object, *, fmt: str) -> tuple[bytes, str, str]:
     """(body, content type, file name) of a claim's verification report."""
-    if fmt not in FORMATS:
+    if fmt not in FORMATS:  # before reading anything
         raise Invalid(f"format must be one of {', '.join(FORMATS)}", {"format": "unknown"})
     r = claim_report(viewer, claim_id)
     name = f"claim-{r.c.pk}-{slugify(r.c.text[:50])[:50] or 'report'}.{fmt}"
-    if fmt == "html":
-        body = render_to_string(
-            "verification/claim_report.html",
-            {"r": r, "process": r.c.process, "viewer": viewer},
-        ).encode()
-    else:
-        try:
-            body = _pdf(r)
-        except ImportError as exc:  # optional library missing on this server: say so, no 500
-            raise Invalid(
-                f"PDF export is not installed on this server ({exc.name}); use format=html",
-                {"format": "unavailable"},
-            ) from exc
-    return body, FORMATS[fmt], name
+    context = {"r": r, "process": r.c.process, "viewer": viewer}
+    body, ctype = ui_pdf.export_body(
+        fmt, "verification/claim_report.html", context, lambda: _pdf(r)
+    )
+    return body, ctype, name
 
 
 def _pdf(r: ClaimReport) -> bytes:

@@ -332,30 +332,9 @@ def _sources_ctx(viewer: access.Viewer, **extra) -> dict:
         statuses=Source.Status.choices,
         reliability=sorted(RELIABILITY.items()),
         sel_level=min(services.DEFAULT_LEVEL, viewer.clearance),
-        concern_choices=_concern_choices(viewer),
         **label_choices(viewer),
         **extra,
     )
-
-
-def _concern_choices(viewer: access.Viewer, c: Claim | None = None) -> list[tuple[str, str]]:
-    """What a claim may be said to concern: the parties, then readable issues, clauses,
-    incidents… (those it already concerns are left out)."""
-    taken: set[str] = set()
-    if c is not None:
-        taken = {f"{services.PARTY}:{p.pk}" for p in c.parties.all()}
-        taken |= {f"{t.kind}:{t.id}" for t in links.targets(viewer, c, "concerns")}
-    parties = [
-        (f"{services.PARTY}:{p.pk}", f"Party: {p.name}")
-        for p in viewer.process.parties.order_by("name")
-    ]
-    out = parties + link_choices(viewer, list(services.CONCERN_KINDS))
-    return [(v, t) for v, t in out if v not in taken]
-
-
-def _concern_value(raw: str) -> tuple[str, int]:
-    kind, _, oid = (raw or "").partition(":")
-    return kind, _int(oid, "concerns") or 0
 
 
 @login_required
