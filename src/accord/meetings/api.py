@@ -20,6 +20,7 @@ from accord.meetings import exports, ical, queries, services
 from accord.meetings import schemas as s
 from accord.meetings.models import Concern, Meeting, Minutes
 from accord.pagination import Page
+from accord.ui.pdf import export_response
 
 router = Router(tags=["meetings"])
 BASE = "/processes/{slug}/meetings"
@@ -1015,7 +1016,4 @@ def export_decision(
 ):
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
-    body, content_type, filename = exports.export(v, m, decision_id, fmt=format)
-    resp = HttpResponse(body, content_type=content_type)
-    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return resp
+    return export_response(*exports.export(v, m, decision_id, fmt=format))

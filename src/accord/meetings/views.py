@@ -34,6 +34,7 @@ from accord.meetings.models import (
 )
 from accord.ui import charts
 from accord.ui.pages import is_htmx, label_choices, render_page, with_viewer
+from accord.ui.pdf import export_response
 
 ZONES = [
     "UTC",
@@ -706,11 +707,7 @@ def decision_export(
     """The decision record to print (HTML, shown in the browser) or to download (PDF), under
     the decision's own label."""
     m = queries.meeting(viewer, meeting_id)
-    body, ctype, name = exports.export(viewer, m, decision_id, fmt=fmt)
-    resp = HttpResponse(body, content_type=ctype)
-    disposition = "inline" if ctype.startswith("text/html") else "attachment"
-    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    return resp
+    return export_response(*exports.export(viewer, m, decision_id, fmt=fmt), page=True)
 
 
 def dashboard_panel(viewer: access.Viewer) -> dict | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
@@ -22,6 +22,7 @@ from accord.negotiation.models import (
     Version,
 )
 from accord.pagination import Page
+from accord.ui.pdf import export_response
 
 router = Router(tags=["negotiation"])
 BASE = "/processes/{slug}/negotiation"
@@ -572,10 +573,7 @@ def export(
 ):
     v = _v(request, slug)
     doc = queries.document(v, document_id)
-    body, content_type, filename = exports.export(v, doc, version, fmt=format, clean=clean)
-    resp = HttpResponse(body, content_type=content_type)
-    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return resp
+    return export_response(*exports.export(v, doc, version, fmt=format, clean=clean))
 
 
 # --- analysis runs ----------------------------------------------------------------------------

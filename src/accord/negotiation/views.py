@@ -36,6 +36,7 @@ from accord.ui.pages import (
     render_page,
     with_viewer,
 )
+from accord.ui.pdf import export_response
 
 
 def _int(value, name: str) -> int | None:
@@ -901,10 +902,7 @@ def export(request: HttpRequest, viewer: access.Viewer, doc_id: int) -> HttpResp
         fmt=request.GET.get("format", "html"),
         clean=request.GET.get("clean") in ("1", "true", "yes"),
     )
-    resp = HttpResponse(body, content_type=ctype)
-    disposition = "inline" if ctype.startswith("text/html") else "attachment"
-    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    return resp
+    return export_response(body, ctype, name, page=True)
 
 
 # --- analysis runs ----------------------------------------------------------------------------

@@ -17,6 +17,18 @@ FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 
+def export_response(body: bytes, content_type: str, filename: str, *, page: bool = False):
+    """The HTTP answer of an export: a print page opens in the browser when `page` (the site's
+    own links), everything else downloads; never cached (it carries labelled data)."""
+    from django.http import HttpResponse
+
+    resp = HttpResponse(body, content_type=content_type)
+    inline = page and content_type.startswith("text/html")
+    resp["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
 def export_body(
     fmt: str, template: str, context: dict, make_pdf: Callable[[], bytes]
 ) -> tuple[bytes, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -17,6 +17,7 @@ from accord.core.queries import viewer_for_slug
 from accord.core.roles import Perm
 from accord.core.schemas import LinkIn
 from accord.pagination import Page
+from accord.ui.pdf import export_response
 from accord.verification import exports, queries, services
 from accord.verification import schemas as s
 from accord.verification.models import Assessment, Claim, Evidence, Source
@@ -296,11 +297,7 @@ def create_claim(request: HttpRequest, slug: str, data: s.ClaimIn):
 )
 def claim_report(request: HttpRequest, slug: str, claim_id: int, format: str = "pdf"):
     v = _v(request, slug)
-    body, content_type, filename = exports.export(v, claim_id, fmt=format)
-    resp = HttpResponse(body, content_type=content_type)
-    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return export_response(*exports.export(v, claim_id, fmt=format))
 
 
 @router.post(

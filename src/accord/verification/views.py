@@ -25,6 +25,7 @@ from accord.ui.pages import (
     render_page,
     with_viewer,
 )
+from accord.ui.pdf import export_response
 from accord.verification import disarm, exports, queries, services
 from accord.verification.models import (
     CREDIBILITY,
@@ -303,12 +304,7 @@ def claim_evidence(
 def claim_report(request: HttpRequest, viewer: access.Viewer, claim_id: int, fmt: str):
     """The claim's verification report to print (HTML, in the browser) or download (PDF),
     under the label of everything it includes."""
-    body, ctype, name = exports.export(viewer, claim_id, fmt=fmt)
-    resp = HttpResponse(body, content_type=ctype)
-    disposition = "inline" if ctype.startswith("text/html") else "attachment"
-    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return export_response(*exports.export(viewer, claim_id, fmt=fmt), page=True)
 
 
 @login_required
