@@ -243,3 +243,67 @@ def map_geojson(viewer: Viewer) -> dict:
     feats += [action_feature(viewer, a) for a in actions(viewer).filter(state__in=Action.LIVE)]
     feats += [f for t in conflicts(viewer) if (f := conflict_feature(viewer, t)) is not None]
     return collection(feats)
+
+
+# --- zones at a place (the public read door other domains use) ---------------------------------
+NEAR_M = 2000.0  # a place this close to a zone's edge is "near" it
+
+
+@dataclass
+class ZoneHit:
+    """A readable zone a place falls in ("inside") or lies within `near_m` of ("near")."""
+
+    constraint: Constraint
+    how: str  # "inside" | "near"
+    distance_m: float  # 0 when inside; else metres to the zone's buffered edge
+
+    @property
+    def distance_words(self) -> str:
+        """ "350 m" or "1.2 km" (to the zone's buffered edge)."""
+        return _metres(self.distance_m)
+
+    @property
+    def buffer_words(self) -> str:
+        """The zone's buffer around its drawn geometry, e.g. "2 km" ("" without one)."""
+        return _metres(self.constraint.buffer_m) if self.constraint.buffer_m else ""
+
+
+def _metres(d: float) -> str:
+    return f"{d / 1000:.1f} km".replace(".0 km", " km") if d >= 1000 else f"{round(d, -1):.0f} m"
+
+
+def zones_at(
+    viewer: Viewer, geometry: dict | None, *, near_m: float = NEAR_M, on=None
+) -> list[ZoneHit]:
+    """The constraints the viewer may read whose current footprint (geometry + buffer) holds
+    the place or lies within `near_m` of it; on a date, only those in force that day. A zone
+    the viewer may not read is neither named nor counted (it is filtered before any geometry)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from accord.alignment import geometry as geo
+    from accord.alignment.services import constraint_volume
+
+    if not geometry or viewer.member is None:
+        return []
+    try:
+        place = geo.parse_geojson(geometry)
+    except geo.GeometryError:
+        return []
+    qs = constraints(viewer)
+    if on is not None:
+        tz = timezone.get_current_timezone()
+        start = timezone.make_aware(datetime.combine(on, time.min), tz)
+        end = timezone.make_aware(datetime.combine(on, time.max), tz)
+        qs = qs.exclude(valid_from__gt=end).exclude(valid_until__lte=start)
+    hits = []
+    for c in qs:
+        zone = constraint_volume(c).shape
+        if zone.intersects(place):
+            hits.append(ZoneHit(c, "inside", 0.0))
+            continue
+        d = geo.distance_m(place, zone)
+        if d <= near_m:
+            hits.append(ZoneHit(c, "near", d))
+    return sorted(hits, key=lambda h: (h.distance_m, h.constraint.title))

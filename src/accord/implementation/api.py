@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from accord.core import access, people
+from accord.core import access, files, people
 from accord.core.api import label_out
+from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
 from accord.core.queries import viewer_for_slug
 from accord.implementation import queries, services
@@ -28,6 +32,47 @@ def _v(request: HttpRequest, slug: str) -> access.Viewer:
 
 def _label(v: access.Viewer, data) -> LabelValue | None:
     return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
+
+
+def _json_label(v: access.Viewer, raw: str) -> LabelValue | None:
+    """A label sent as a JSON form field next to a file (multipart has no nested objects)."""
+    if not (raw or "").strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise Invalid(
+            'label is JSON, e.g. {"level": 2, "rel_to": ["MED"]}', {"label": "not JSON"}
+        ) from None
+    if not isinstance(data, dict):
+        raise Invalid("label is a JSON object", {"label": "not an object"})
+    return access.parse_label(v.process, data, LabelValue())
+
+
+def attachment_out(v: access.Viewer, f, url: str) -> dict:
+    return {
+        "id": f.pk,
+        "name": f.name,
+        "content_type": f.content_type,
+        "size": f.size,
+        "sha256": f.sha256,
+        "note": f.note,
+        "added_by": people.handle(v, f.added_by),
+        "added_at": f.added_at,
+        "label": label_out(v.process, f.label),
+        "url": url,
+    }
+
+
+def report_attachment_out(v: access.Viewer, f) -> dict:
+    r = f.report
+    url = f"/api/v1/processes/{v.process.slug}/commitments/{r.commitment_id}/reports/{r.pk}"
+    return attachment_out(v, f, f"{url}/attachments/{f.pk}")
+
+
+def step_attachment_out(v: access.Viewer, f) -> dict:
+    url = f"/api/v1/processes/{v.process.slug}/violations/{f.step.violation_id}/attachments"
+    return attachment_out(v, f, f"{url}/{f.pk}")
 
 
 def agreement_out(v: access.Viewer, a: Agreement) -> dict:
@@ -108,6 +153,7 @@ def report_out(v: access.Viewer, r: ComplianceReport) -> dict:
         "party": r.party,
         "created_at": r.created_at,
         "label": label_out(v.process, r.label),
+        "attachments": [report_attachment_out(v, f) for f in queries.report_attachments(v, r)],
     }
 
 
@@ -374,6 +420,41 @@ def verify(request: HttpRequest, slug: str, commitment_id: int, data: s.VerifyIn
     return Status(201, report_out(v, r))
 
 
+@router.post(
+    f"{CONE}/reports/{{report_id}}/attachments",
+    response={201: s.AttachmentOut},
+    summary="Attach a file to your compliance report (type sniffed from content; size limit)",
+)
+def attach_to_report(
+    request: HttpRequest,
+    slug: str,
+    commitment_id: int,
+    report_id: int,
+    file: UploadedFile = File(...),
+    note: str = Form(""),
+    label: str = Form("", description='optional JSON label, e.g. {"level": 2, "rel_to": ["MED"]}'),
+):
+    v = _v(request, slug)
+    r = queries.report(v, commitment_id, report_id)
+    name, data = files.read_upload(file)
+    f = services.attach_to_report(
+        v, r, name=name, data=data, note=note, label=_json_label(v, label)
+    )
+    return Status(201, report_attachment_out(v, f))
+
+
+@router.get(
+    f"{CONE}/reports/{{report_id}}/attachments/{{report_attachment_id}}",
+    summary="Download a report's file (404 unless you may read it and its report)",
+)
+def get_report_attachment(
+    request: HttpRequest, slug: str, commitment_id: int, report_id: int, report_attachment_id: int
+):
+    v = _v(request, slug)
+    f = queries.one_report_attachment(v, commitment_id, report_id, report_attachment_id)
+    return files.download(f.sha256, name=f.name, content_type=f.content_type)
+
+
 # --- scores -----------------------------------------------------------------------------------
 @router.get(f"{ONE}/scores", response=list[s.ScoreOut], summary="PAM scores I may read")
 def list_scores(request: HttpRequest, slug: str, agreement_id: int):
@@ -417,6 +498,9 @@ VONE = VIOLATIONS + "/{violation_id}"
 
 
 def violation_out(v: access.Viewer, x) -> dict:
+    files_of: dict[int, list] = {}
+    for f in queries.step_attachments(v, x):
+        files_of.setdefault(f.step_id, []).append(f)
     return {
         "id": x.pk,
         "agreement": x.agreement_id,
@@ -437,13 +521,27 @@ def violation_out(v: access.Viewer, x) -> dict:
         "report": x.report,
         "steps": [
             {
+                "id": st.pk,
                 "step": st.step,
                 "step_words": st.step_words,
                 "note": st.note,
                 "actor": people.handle(v, st.actor),
                 "at": st.at,
+                "attachments": [step_attachment_out(v, f) for f in files_of.get(st.pk, [])],
             }
             for st in queries.violation_steps(v, x)
+        ],
+        "zones": [
+            {
+                "id": z.constraint.pk,
+                "name": z.constraint.title,
+                "kind": z.constraint.kind,
+                "kind_words": z.constraint.get_kind_display(),
+                "version": z.constraint.version,
+                "how": z.how,
+                "distance_m": round(z.distance_m, 1),
+            }
+            for z in queries.zones(v, x)
         ],
         "label": label_out(v.process, x.label),
     }
@@ -499,3 +597,37 @@ def publish(request: HttpRequest, slug: str, violation_id: int, data: s.PublishI
     v = _v(request, slug)
     x = services.approve_publication(v, queries.violation(v, violation_id), data.approved)
     return violation_out(v, x)
+
+
+@router.post(
+    f"{VONE}/attachments",
+    response={201: s.AttachmentOut},
+    summary="Attach a file to a step of a violation report (the latest step unless `step` says)",
+)
+def attach_to_step(
+    request: HttpRequest,
+    slug: str,
+    violation_id: int,
+    file: UploadedFile = File(...),
+    step: int | None = Form(None, description="the step's id (default: the latest step)"),
+    note: str = Form(""),
+    label: str = Form("", description='optional JSON label, e.g. {"level": 2, "rel_to": ["MED"]}'),
+):
+    v = _v(request, slug)
+    x = queries.violation(v, violation_id)
+    st = queries.violation_step(v, x.pk, step)
+    name, data = files.read_upload(file)
+    f = services.attach_to_step(v, st, name=name, data=data, note=note, label=_json_label(v, label))
+    return Status(201, step_attachment_out(v, f))
+
+
+@router.get(
+    f"{VONE}/attachments/{{step_attachment_id}}",
+    summary="Download a violation report's file (404 unless you may read it and the report)",
+)
+def get_step_attachment(
+    request: HttpRequest, slug: str, violation_id: int, step_attachment_id: int
+):
+    v = _v(request, slug)
+    f = queries.one_step_attachment(v, violation_id, step_attachment_id)
+    return files.download(f.sha256, name=f.name, content_type=f.content_type)

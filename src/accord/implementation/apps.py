@@ -123,6 +123,44 @@ class ImplementationConfig(AppConfig):
             )
         )
 
+        register(
+            Kind(
+                name="implementation.reportattachment",
+                model_label="implementation.ReportAttachment",
+                label_paths=(
+                    "label",
+                    "report__label",
+                    "report__commitment__label",
+                    "report__commitment__agreement__label",
+                ),
+                process_path="report__commitment__agreement__process",
+                title=lambda f: f.name,
+                url=lambda f: reverse(
+                    "implementation:commitment",
+                    args=[f.report.commitment.agreement.process.slug, f.report.commitment_id],
+                ),
+                text_fields=("name", "note"),
+            )
+        )
+        register(
+            Kind(
+                name="implementation.stepattachment",
+                model_label="implementation.StepAttachment",
+                label_paths=(
+                    "label",
+                    "step__violation__label",
+                    "step__violation__agreement__label",
+                ),
+                process_path="step__violation__agreement__process",
+                title=lambda f: f.name,
+                url=lambda f: reverse(
+                    "implementation:violation",
+                    args=[f.step.violation.agreement.process.slug, f.step.violation_id],
+                ),
+                text_fields=("name", "note"),
+            )
+        )
+
     def load_demo(self, process) -> None:
         """Add this app's demo content to the demo process (called by core.demo.load_demo)."""
         from accord.implementation.demo import load

@@ -10,7 +10,7 @@ from datetime import timedelta
 from accord.core.demo import member_viewer
 from accord.core.labels import LabelValue
 from accord.implementation import queries, services
-from accord.implementation.models import Provision
+from accord.implementation.models import ComplianceReport, Provision
 
 TITLE = "Lake Varna Ceasefire Agreement"
 PUB = LabelValue.of(0)
@@ -342,7 +342,30 @@ def load(process) -> None:
             evidence="Year 2 review to date: Mission reports.",
             label=label,
         )
+    load_attachment(process, a)
     load_violations(process, a)
+
+
+def load_attachment(process, a) -> None:
+    """A completion note attached to the first report of a commitment reported done."""
+    r = (
+        ComplianceReport.objects.filter(commitment__agreement=a, kind="done")
+        .select_related("author__user")
+        .order_by("pk")
+        .first()
+    )
+    if r is None or r.author is None:
+        return
+    services.attach_to_report(
+        member_viewer(process, r.author.user.username),
+        r,
+        name="Completion note.txt",
+        data=(
+            b"Completion note\n\nAll sectors done as agreed. Patrol log references: "
+            b"VMM-P-101 to VMM-P-113.\n"
+        ),
+        note="The completion note handed to the Mission",
+    )
 
 
 def load_violations(process, a) -> None:
@@ -358,12 +381,23 @@ def load_violations(process, a) -> None:
         source="party",
         alleged_party="KES",
         provision_id=cease.pk,
-        place={"type": "Point", "coordinates": [27.412, 44.027]},
+        # north of the checkpoint, inside the zone of separation along the ceasefire line
+        place={"type": "Point", "coordinates": [28.70, 45.205]},
         place_name="Dren checkpoint, sector north",
         occurred_on=queries.today() - timedelta(days=40),
     )
     services.advance(lena, v, "tasked", note="Team North to investigate within 72 hours.")
     services.advance(tomas, v, "visited", note="Site visited; eleven witnesses interviewed.")
+    services.attach_to_step(
+        tomas,
+        v.steps.last(),
+        name="Team North site visit notes.txt",
+        data=(
+            b"Site visit, Dren checkpoint sector north\n\nSix craters, 122 mm, fins found at two. "
+            b"Eleven witnesses interviewed; statements W1-W11 filed.\n"
+        ),
+        note="The team's notes from the site, with the crater count",
+    )
     services.advance(tomas, v, "investigated", note="Crater analysis and witness statements filed.")
     services.advance(
         tomas,

@@ -443,3 +443,63 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder of {self.commitment_id} for {self.member_id}"
+
+
+# --- attachments ------------------------------------------------------------------------------
+# Two small tables rather than one with two nullable keys: each has one parent, so its label
+# path to that parent is a plain join the access door and the link registry can follow (a row
+# with a null parent would drop out of a `parent__label__in` filter, and one kind = one path).
+class Attachment(models.Model):
+    """A file kept as evidence: stored once by SHA-256 (core.files), so anyone holding a copy
+    can check it is the same file; labelled at least like what it is attached to."""
+
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True)  # what it shows
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
+    added_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportAttachment(Attachment):
+    """A file attached to a compliance report by its author."""
+
+    report = models.ForeignKey(
+        ComplianceReport, on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    ledger_fields = ("report", "name", "content_type", "size", "sha256", "note", "label")
+    ledger_scope = "report__commitment__agreement__process"
+
+    class Meta(Attachment.Meta):
+        pass
+
+    @property
+    def commitment_id(self) -> int:
+        return self.report.commitment_id
+
+
+class StepAttachment(Attachment):
+    """A file attached to one step of a violation report (the team's photographs at the site
+    visit, the investigation report, the committee's minutes…)."""
+
+    step = models.ForeignKey(ViolationStep, on_delete=models.CASCADE, related_name="attachments")
+
+    ledger_fields = ("step", "name", "content_type", "size", "sha256", "note", "label")
+    ledger_scope = "step__violation__agreement__process"
+
+    class Meta(Attachment.Meta):
+        pass
+
+    @property
+    def violation_id(self) -> int:
+        return self.step.violation_id

@@ -29,7 +29,10 @@ from accord.implementation.models import (
     ComplianceReport,
     DeadlineProposal,
     Provision,
+    ReportAttachment,
     Score,
+    StepAttachment,
+    ViolationStep,
 )
 
 SLIPPING_DAYS = 30  # a deadline within this many days and not reported done is slipping
@@ -164,6 +167,45 @@ def reports(viewer: Viewer, c: Commitment) -> QuerySet[ComplianceReport]:
     """Reports on a readable commitment whose own label the viewer may read."""
     commitment(viewer, c.pk)
     return access.readable(c.reports.all(), viewer).select_related("author__user", "label")
+
+
+def report(viewer: Viewer, commitment_id: int, report_id: int) -> ComplianceReport:
+    """One readable report on a readable commitment, or 404 (also when it is another's)."""
+    c = commitment(viewer, commitment_id)
+    obj = reports(viewer, c).filter(pk=report_id).first() if valid_id(report_id) else None
+    if obj is None:
+        raise NotFound("report not found")
+    return obj
+
+
+def report_attachments(viewer: Viewer, r: ComplianceReport) -> QuerySet[ReportAttachment]:
+    """Files of a readable report that the viewer may read: their own label AND the report's,
+    its commitment's and its agreement's (the label paths registered for the kind)."""
+    report(viewer, r.commitment_id, r.pk)
+    qs = ReportAttachment.objects.filter(report=r).select_related("label", "added_by__user")
+    for path in ("label", "report__label", "report__commitment__label"):
+        qs = access.readable(qs, viewer, path)
+    return access.readable(qs, viewer, "report__commitment__agreement__label")
+
+
+def attachments_by_report(viewer: Viewer, c: Commitment) -> dict[int, list[ReportAttachment]]:
+    """The readable files of every readable report on a commitment, by report id."""
+    out: dict[int, list[ReportAttachment]] = {}
+    for r in reports(viewer, c):
+        out[r.pk] = list(report_attachments(viewer, r))
+    return out
+
+
+def one_report_attachment(
+    viewer: Viewer, commitment_id: int, report_id: int, attachment_id: int
+) -> ReportAttachment:
+    """One file of a report, or 404 whether it is missing, unreadable or of another report."""
+    r = report(viewer, commitment_id, report_id)
+    qs = report_attachments(viewer, r)
+    obj = qs.filter(pk=attachment_id).first() if valid_id(attachment_id) else None
+    if obj is None:
+        raise NotFound("attachment not found")
+    return obj
 
 
 # --- proposals --------------------------------------------------------------------------------
@@ -322,6 +364,50 @@ def violation_steps(viewer: Viewer, v) -> QuerySet:
     """The acts of a readable violation report (they carry its label)."""
     violation(viewer, v.pk)
     return v.steps.select_related("actor__user")
+
+
+def violation_step(viewer: Viewer, violation_id: int, step_id: int | None) -> ViolationStep:
+    """One step of a readable violation report (None: its latest), or 404 (also when it is
+    another report's)."""
+    v = violation(viewer, violation_id)
+    if step_id is None:
+        obj = v.steps.last()
+    else:
+        obj = v.steps.filter(pk=step_id).first() if valid_id(step_id) else None
+    if obj is None:
+        raise NotFound("step not found")
+    obj.violation = v
+    return obj
+
+
+def step_attachments(viewer: Viewer, v) -> QuerySet[StepAttachment]:
+    """Files of the steps of a readable violation report that the viewer may read: their own
+    label AND the report's and its agreement's."""
+    violation(viewer, v.pk)
+    qs = StepAttachment.objects.filter(step__violation=v).select_related(
+        "label", "added_by__user", "step"
+    )
+    qs = access.readable(access.readable(qs, viewer), viewer, "step__violation__label")
+    return access.readable(qs, viewer, "step__violation__agreement__label")
+
+
+def one_step_attachment(viewer: Viewer, violation_id: int, attachment_id: int) -> StepAttachment:
+    """One file of a violation report's step, or 404 (missing, unreadable or another's)."""
+    v = violation(viewer, violation_id)
+    qs = step_attachments(viewer, v)
+    obj = qs.filter(pk=attachment_id).first() if valid_id(attachment_id) else None
+    if obj is None:
+        raise NotFound("attachment not found")
+    return obj
+
+
+def zones(viewer: Viewer, v) -> list:
+    """The alignment zones the violation's place falls in or near, among those the viewer may
+    read and in force on the day (alignment's public read door; none without a place)."""
+    from accord.alignment import queries as alignment
+
+    violation(viewer, v.pk)
+    return alignment.zones_at(viewer, v.place, on=v.occurred_on)
 
 
 def my_reminders(viewer: Viewer) -> list:

@@ -140,6 +140,19 @@ class VerifyIn(Schema):
     evidence: str = Field(..., max_length=5000)
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str = Field(description="SHA-256 of the file: a copy with the same digest is the same")
+    note: str
+    added_by: str | None
+    added_at: datetime
+    label: LabelOut
+    url: str = Field(description="where to download it (404 unless you may read it)")
+
+
 class ReportOut(Schema):
     id: int
     kind: str
@@ -150,6 +163,7 @@ class ReportOut(Schema):
     party: str
     created_at: datetime
     label: LabelOut
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class ProposalOut(Schema):
@@ -242,11 +256,23 @@ class PublishIn(Schema):
 
 
 class StepOut(Schema):
+    id: int
     step: str
     step_words: str
     note: str
     actor: str | None
     at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ZoneOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_words: str
+    version: int
+    how: str = Field(description="inside, or near (within distance_m of the zone's edge)")
+    distance_m: float
 
 
 class ViolationOut(Schema):
@@ -268,4 +294,8 @@ class ViolationOut(Schema):
     violating_party: str
     report: dict
     steps: list[StepOut]
+    zones: list[ZoneOut] = Field(
+        description="alignment zones you may read that the place falls in or near, in force "
+        "on the day"
+    )
     label: LabelOut

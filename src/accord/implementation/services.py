@@ -11,7 +11,9 @@ Who may do what:
   verification body, and monitors (`Perm.FILE_REPORTS`);
 - "verified done" (or "could not be verified"): members of the commitment's verification body
   only — reported is not verified;
-- PAM scores: analysts (`Perm.ASSESS_CLAIMS`), monitors (`Perm.FILE_REPORTS`) and pen holders.
+- PAM scores: analysts (`Perm.ASSESS_CLAIMS`), monitors (`Perm.FILE_REPORTS`) and pen holders;
+- files attached to a compliance report: its author; to a step of a violation report: whoever
+  took the step, or whoever may take that step (the roles `STEP_PERMS` names for it).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core import access, events
+from accord.core import access, events, files
 from accord.core.access import Viewer
 from accord.core.errors import Conflict, Forbidden, Invalid
 from accord.core.labels import LabelValue, combine
@@ -38,7 +40,9 @@ from accord.implementation.models import (
     ComplianceReport,
     DeadlineProposal,
     Provision,
+    ReportAttachment,
     Score,
+    StepAttachment,
     Violation,
     ViolationStep,
 )
@@ -1049,3 +1053,104 @@ def send_reminders(on: date | None = None, before_days: int = REMIND_BEFORE_DAYS
         )
         sent += len(new)
     return sent
+
+
+# --- attachments ------------------------------------------------------------------------------
+MAX_ATTACHMENTS = 20  # per report or per step
+
+
+def may_attach_to_step(viewer: Viewer, st: ViolationStep) -> bool:
+    """Whoever took the step, or whoever may take it (the allegation: monitors)."""
+    if viewer.member is None:
+        return False
+    if st.actor_id == viewer.member.pk:
+        return True
+    return viewer.can(STEP_PERMS.get(st.step, Perm.FILE_REPORTS))
+
+
+def _attach(viewer: Viewer, model, parent_field: str, parent, parent_label: LabelValue, **kw):
+    """Check the file and the label, store the bytes by SHA-256, then write the row and its
+    ledger entry in one transaction (a refused file writes nothing, not even the bytes)."""
+    name = (kw["name"] or "").replace("/", "_").replace("\\", "_").strip()[:200] or "attachment"
+    note = _text(kw.get("note"), "note", required=False, limit=500)
+    ctype = files.check(name, kw["data"])
+    if model.objects.filter(**{parent_field: parent}).count() >= MAX_ATTACHMENTS:
+        raise Conflict(f"at most {MAX_ATTACHMENTS} files may be attached", {"file": "too many"})
+    value = combine([parent_label, kw.get("label") or parent_label])
+    access.check_can_apply(viewer, value)
+    digest = files.store(kw["data"])
+    with transaction.atomic():
+        row = model.objects.create(
+            **{parent_field: parent},
+            name=name,
+            content_type=ctype,
+            size=len(kw["data"]),
+            sha256=digest,
+            note=note,
+            label=access.label_row(viewer.process, value),
+            added_by=viewer.member,
+        )
+        record(viewer.member, f"implementation.{model.__name__.lower()}", row, refs=[parent])
+    return row
+
+
+def attach_to_report(
+    viewer: Viewer,
+    r: ComplianceReport,
+    *,
+    name: str,
+    data: bytes,
+    note: str = "",
+    label: LabelValue | None = None,
+) -> ReportAttachment:
+    """Keep a file as evidence of a compliance report (its author only: a report's evidence
+    is what its author vouches for). Labelled like the report, or tighter."""
+    r = queries.report(viewer, r.commitment_id, r.pk)
+    if r.author_id != viewer.member.pk:
+        raise Forbidden("only the author of a report may attach files to it")
+    att = _attach(
+        viewer,
+        ReportAttachment,
+        "report",
+        r,
+        r.label.value,
+        name=name,
+        data=data,
+        note=note,
+        label=label,
+    )
+    c = r.commitment
+    _publish(c.agreement, "report", {"commitment": c.pk}, [att.label_id, r.label_id, c.label_id])
+    return att
+
+
+def attach_to_step(
+    viewer: Viewer,
+    st: ViolationStep,
+    *,
+    name: str,
+    data: bytes,
+    note: str = "",
+    label: LabelValue | None = None,
+) -> StepAttachment:
+    """Keep a file as evidence of one step of a violation report (whoever took the step or
+    may take it). Labelled like the violation report, or tighter."""
+    st = queries.violation_step(viewer, st.violation_id, st.pk)
+    if not may_attach_to_step(viewer, st):
+        raise Forbidden(
+            f"only whoever took or may take the step “{st.step_words}” may attach files to it"
+        )
+    v = st.violation
+    att = _attach(
+        viewer,
+        StepAttachment,
+        "step",
+        st,
+        v.label.value,
+        name=name,
+        data=data,
+        note=note,
+        label=label,
+    )
+    _publish(v.agreement, "violation", {"violation": v.pk}, [att.label_id, v.label_id])
+    return att

@@ -24,6 +24,22 @@ urlpatterns = [
     path(f"{P}commitments/", views.commitment_list, name="commitments"),
     path(C, views.commitment_detail, name="commitment"),
     path(f"{C}reports/", views.commitment_report, name="commitment_report"),
+    path(f"{C}attachments/", views.commitment_attach, name="commitment_attach"),
+    path(
+        f"{C}reports/<int:report_id>/attachments/<int:report_attachment_id>/",
+        views.report_attachment,
+        name="report_attachment",
+    ),
     path(f"{P}violations/", views.violation_list, name="violations"),
     path(f"{P}violations/<int:violation_id>/", views.violation_detail, name="violation"),
+    path(
+        f"{P}violations/<int:violation_id>/attachments/",
+        views.violation_attach,
+        name="violation_attach",
+    ),
+    path(
+        f"{P}violations/<int:violation_id>/attachments/<int:step_attachment_id>/",
+        views.step_attachment,
+        name="step_attachment",
+    ),
 ]

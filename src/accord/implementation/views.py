@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core import access
+from accord.core import access, files
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
 from accord.implementation import charts, queries, services
@@ -284,17 +284,24 @@ def commitment_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse
 
 def _commitment_context(viewer: access.Viewer, c, **extra) -> dict:
     st = queries.standing(c)
+    reports = list(queries.reports(viewer, c))
+    files_of = queries.attachments_by_report(viewer, c)
+    mine = [r for r in reports if viewer.member is not None and r.author_id == viewer.member.pk]
+    may_label = services.may_report(viewer, c) or bool(mine)
     return {
         "process": viewer.process,
         "viewer": viewer,
         "c": c,
         "st": st,
         "tag": TAG.get(st.key, "bg-base-dark"),
-        "reports": queries.reports(viewer, c),
+        "reports": reports,
+        "report_rows": [(r, files_of.get(r.pk, [])) for r in reports],
+        "my_reports": mine,
+        "max_mb": files.max_bytes() // (1024 * 1024),
         "may_report": services.may_report(viewer, c),
         "may_verify": services.may_verify(viewer, c),
         "here": c.what[:60],
-        **(label_choices(viewer) if services.may_report(viewer, c) else {}),
+        **(label_choices(viewer) if may_label else {}),
         "sel_level": c.label.level,
         "min_level": c.label.level,
         "sel_rel_to": sorted(c.label.value.rel_to or []),
@@ -310,6 +317,52 @@ def commitment_detail(
 ) -> HttpResponse:
     c = queries.commitment(viewer, commitment_id)
     return render_page(request, "implementation/commitment.html", _commitment_context(viewer, c))
+
+
+@login_required
+@require_POST
+def commitment_attach(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """A file attached to one of the viewer's own reports on the commitment."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post, upload = request.POST, request.FILES.get("file")
+    try:
+        r = queries.report(viewer, c.pk, _int(post.get("report", ""), "report"))
+        if upload is None:
+            raise Invalid("choose a file to attach", {"file": "missing"})
+        name, data = files.read_upload(upload)
+        services.attach_to_report(
+            viewer,
+            r,
+            name=name,
+            data=data,
+            note=post.get("note", ""),
+            label=parse_label(viewer.process, post, "label_", r.label.value),
+        )
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "The file was attached with its SHA-256.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
+
+
+@login_required
+@with_viewer
+def report_attachment(
+    request: HttpRequest,
+    viewer: access.Viewer,
+    commitment_id: int,
+    report_id: int,
+    report_attachment_id: int,
+) -> HttpResponse:
+    """Download a report's file (404 unless the reader may read it and its report)."""
+    f = queries.one_report_attachment(viewer, commitment_id, report_id, report_attachment_id)
+    return files.download(f.sha256, name=f.name, content_type=f.content_type)
 
 
 @login_required
@@ -470,10 +523,18 @@ def _violation_context(viewer: access.Viewer, x, **extra) -> dict:
     order = [s for s, _ in VIOLATION_STEPS]
     nxt = order[order.index(x.step) + 1] if x.step != order[-1] else None
     perm = services.STEP_PERMS.get(nxt) if nxt else None
+    steps = list(queries.violation_steps(viewer, x))
+    files_of: dict[int, list] = {}
+    for f in queries.step_attachments(viewer, x):
+        files_of.setdefault(f.step_id, []).append(f)
     return {
         "process": viewer.process,
         "x": x,
-        "steps": queries.violation_steps(viewer, x),
+        "steps": steps,
+        "step_rows": [(st, files_of.get(st.pk, [])) for st in steps],
+        "attachable": [st for st in steps if services.may_attach_to_step(viewer, st)],
+        "zones": queries.zones(viewer, x),
+        "max_mb": files.max_bytes() // (1024 * 1024),
         "workflow": [(s, w, order.index(s) <= order.index(x.step)) for s, w in VIOLATION_STEPS],
         "next": nxt,
         "next_words": STEP_WORDS.get(nxt or "", ""),
@@ -487,6 +548,11 @@ def _violation_context(viewer: access.Viewer, x, **extra) -> dict:
             if x.report.get(k)
         ],
         "here": x.title,
+        **label_choices(viewer),
+        "sel_level": x.label.level,
+        "min_level": x.label.level,
+        "sel_rel_to": sorted(x.label.value.rel_to or []),
+        "sel_caveats": sorted(x.label.value.caveats),
         **extra,
     }
 
@@ -527,3 +593,45 @@ def violation_detail(
         messages.success(request, "Recorded.")
         return redirect("implementation:violation", slug=viewer.process.slug, violation_id=x.pk)
     return render_page(request, "implementation/violation.html", _violation_context(viewer, x))
+
+
+@login_required
+@require_POST
+def violation_attach(request: HttpRequest, slug: str, violation_id: int) -> HttpResponse:
+    """A file attached to one step of a violation report (whoever took or may take it)."""
+    try:
+        viewer = process_viewer(request, slug)
+        x = queries.violation(viewer, violation_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post, upload = request.POST, request.FILES.get("file")
+    try:
+        st = queries.violation_step(viewer, x.pk, _int(post.get("step_id", ""), "step"))
+        if upload is None:
+            raise Invalid("choose a file to attach", {"file": "missing"})
+        name, data = files.read_upload(upload)
+        services.attach_to_step(
+            viewer,
+            st,
+            name=name,
+            data=data,
+            note=post.get("note", ""),
+            label=parse_label(viewer.process, post, "label_", x.label.value),
+        )
+    except AccordError as exc:
+        ctx = _violation_context(
+            viewer, queries.violation(viewer, x.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/violation.html", ctx, status=exc.status)
+    messages.success(request, "The file was attached with its SHA-256.")
+    return redirect("implementation:violation", slug=slug, violation_id=x.pk)
+
+
+@login_required
+@with_viewer
+def step_attachment(
+    request: HttpRequest, viewer: access.Viewer, violation_id: int, step_attachment_id: int
+) -> HttpResponse:
+    """Download a violation report's file (404 unless the reader may read it and the report)."""
+    f = queries.one_step_attachment(viewer, violation_id, step_attachment_id)
+    return files.download(f.sha256, name=f.name, content_type=f.content_type)

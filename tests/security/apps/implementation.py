@@ -1,14 +1,17 @@
 """Leak-suite plug-in of the implementation app: its path and query parameters, and canary
-agreements, commitments, compliance reports, deadline proposals and PAM scores under a spread
-of labels, so that every party misses something (and the rates and charts derived from the
+agreements, commitments, compliance reports (with attached files), deadline proposals, PAM
+scores and violation reports (with files on their steps) under a spread of labels, so that every party misses something (and the rates and charts derived from the
 scores must not betray the scores a reader may not read)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from accord.core.labels import LabelValue
 from tests.security.canaries import PUB, R_KESMED, R_NVFMED, S_MED, S_MILOPS
 from tests.security.walker import Param, Query
+
+R_VMM = LabelValue.of(1, ["VMM"])  # the mission only
 
 PARAMS = {
     "agreement_id": Param(kind="implementation.agreement"),
@@ -17,6 +20,15 @@ PARAMS = {
     "proposal_id": Param(kind="implementation.deadlineproposal"),
     "deadline_proposal_id": Param(kind="implementation.deadlineproposal"),
     "violation_id": Param(kind="implementation.violation"),
+    "report_id": Param(
+        kind="implementation.compliancereport", parent=("commitment_id", ("commitment_id",))
+    ),
+    "report_attachment_id": Param(
+        kind="implementation.reportattachment", parent=("report_id", ("report_id",))
+    ),
+    "step_attachment_id": Param(
+        kind="implementation.stepattachment", parent=("violation_id", ("violation_id",))
+    ),
 }
 QUERY = {
     "state": Query(values=("overdue", "slipping", "reported", "verified", "due")),
@@ -110,7 +122,7 @@ def canaries(b) -> None:
     c_nvf = commitment(p2, R_NVFMED, ["NVF"])
     c_med = commitment(p2, S_MED, [], vb="MED")
     commitment(p2, S_MILOPS, [], vb="MED")
-    services.report(
+    r_kes = services.report(
         b.v("viktor.kess"),
         c_pub,
         kind="progress",
@@ -118,7 +130,7 @@ def canaries(b) -> None:
         evidence=f"Kes evidence {b.tok()}",
         label=R_KESMED,
     )
-    services.report(
+    r_nvf = services.report(
         b.v("daria.vol"),
         c_pub,
         kind="done",
@@ -126,6 +138,30 @@ def canaries(b) -> None:
         evidence=f"Nvf evidence {b.tok()}",
         label=R_NVFMED,
     )
+    r_pub = services.report(
+        b.v("tomas.ruiz"),
+        c_pub,
+        kind="progress",
+        text=f"Mission report {b.tok()}",
+        evidence=f"Mission evidence {b.tok()}",
+    )
+
+    # files on reports: public, tighter than their public report, and under a party's report
+    def attach(who, r, label=None):
+        t = b.tok()
+        return services.attach_to_report(
+            b.v(who),
+            r,
+            name=f"{t}.txt",
+            data=f"report file {t}\n".encode(),
+            note=f"Canary file note {t}",
+            label=label,
+        )
+
+    attach("tomas.ruiz", r_pub)
+    attach("tomas.ruiz", r_pub, R_VMM)
+    attach("viktor.kess", r_kes)
+    attach("daria.vol", r_nvf)
     services.report(
         b.v("viktor.kess"),
         c_kes,
@@ -194,3 +230,20 @@ def canaries(b) -> None:
     services.advance(b.v("lena.haas"), v_pub, "tasked", note=f"Canary tasking {b.tok()}")
     services.advance(b.v("tomas.ruiz"), v_pub, "visited", note=f"Canary visit {b.tok()}")
     allege("amara.okafor", S_MILOPS)
+
+    # files on steps: public on a public report, tighter on it, and on a party's report
+    def step_file(who, v, label=None):
+        t = b.tok()
+        return services.attach_to_step(
+            b.v(who),
+            v.steps.last(),
+            name=f"{t}.txt",
+            data=f"step file {t}\n".encode(),
+            note=f"Canary step note {t}",
+            label=label,
+        )
+
+    step_file("tomas.ruiz", v_pub)
+    step_file("tomas.ruiz", v_pub, R_VMM)
+    step_file("lena.haas", v_kes)
+    step_file("lena.haas", v_med)
