@@ -520,7 +520,7 @@ def attach(viewer: Viewer, message_id: int, *, name: str, data: bytes) -> Attach
     limit is ACCORD_ATTACHMENT_MAX_MB (default 10)."""
     actor = _require_member(viewer)
     msg = _own_message(viewer, message_id)
-    name = (name or "").replace("/", "_").replace("\\", "_").strip()[:200] or "attachment"
+    name = files.clean_name(name)
     ctype = files.check(name, data)
     digest = files.store(data)
     with transaction.atomic():

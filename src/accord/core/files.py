@@ -74,6 +74,11 @@ def extension(name: str) -> str:
     return os.path.splitext(name or "")[1].lower()
 
 
+def clean_name(name: str | None, default: str = "attachment") -> str:
+    """A file name safe to store and to offer back: no path separators, at most 200 chars."""
+    return (name or "").replace("/", "_").replace("\\", "_").strip()[:200] or default
+
+
 def check(name: str, data: bytes) -> str:
     """The content type of an upload allowed as an attachment, or Invalid (422) saying why: its
     bytes must be of an allowed type AND its name must carry an extension of that type."""

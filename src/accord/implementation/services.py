@@ -1071,7 +1071,7 @@ def may_attach_to_step(viewer: Viewer, st: ViolationStep) -> bool:
 def _attach(viewer: Viewer, model, parent_field: str, parent, parent_label: LabelValue, **kw):
     """Check the file and the label, store the bytes by SHA-256, then write the row and its
     ledger entry in one transaction (a refused file writes nothing, not even the bytes)."""
-    name = (kw["name"] or "").replace("/", "_").replace("\\", "_").strip()[:200] or "attachment"
+    name = files.clean_name(kw["name"])
     note = _text(kw.get("note"), "note", required=False, limit=500)
     ctype = files.check(name, kw["data"])
     if model.objects.filter(**{parent_field: parent}).count() >= MAX_ATTACHMENTS:

@@ -610,7 +610,7 @@ def add_evidence(
     claim = queries.claim(viewer, claim.pk)
     if claim.created_by_id != viewer.member.pk:
         _require_any(viewer, Perm.ASSESS_CLAIMS, Perm.FILE_REPORTS)
-    name = (name or "").replace("/", "_").replace("\\", "_").strip()[:200] or "evidence"
+    name = files.clean_name(name, "evidence")
     note = _text(note, "note", 500)
     ctype = files.check(name, data)
     if Evidence.objects.filter(claim=claim).count() >= MAX_EVIDENCE_PER_CLAIM:
