@@ -527,9 +527,13 @@ def _violation_context(viewer: access.Viewer, x, **extra) -> dict:
     files_of: dict[int, list] = {}
     for f in queries.step_attachments(viewer, x):
         files_of.setdefault(f.step_id, []).append(f)
+    against = (
+        viewer.process.parties.filter(code=x.alleged_party).first() if x.alleged_party else None
+    )
     return {
         "process": viewer.process,
         "x": x,
+        "alleged": f"{against.name} ({against.code})" if against else x.alleged_party,
         "steps": steps,
         "step_rows": [(st, files_of.get(st.pk, [])) for st in steps],
         "attachable": [st for st in steps if services.may_attach_to_step(viewer, st)],
