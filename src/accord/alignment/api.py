@@ -12,23 +12,15 @@ from ninja.pagination import paginate
 from accord.alignment import queries, services
 from accord.alignment import schemas as s
 from accord.alignment.models import Action, Constraint, Touch
-from accord.core import access, links
+from accord.core import links
+from accord.core.api import label_in as _label
 from accord.core.api import label_out
+from accord.core.api import viewer as _v
 from accord.core.errors import Invalid
-from accord.core.labels import LabelValue
-from accord.core.queries import viewer_for_slug
 from accord.pagination import Page
 
 router = Router(tags=["alignment"])
 BASE = "/processes/{slug}/alignment"
-
-
-def _v(request: HttpRequest, slug: str) -> access.Viewer:
-    return viewer_for_slug(request.user, slug)
-
-
-def _label(v: access.Viewer, data) -> LabelValue | None:
-    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
 
 
 def line_out(v, line) -> dict:

@@ -11,17 +11,13 @@ from accord.consult import schemas as s
 from accord.consult.models import Consultation
 from accord.core import access, people
 from accord.core.api import label_out
+from accord.core.api import viewer as _v
 from accord.core.labels import LabelValue
-from accord.core.queries import viewer_for_slug
 from accord.pagination import Page
 
 router = Router(tags=["consultations"])
 BASE = "/processes/{slug}/consultations"
 ONE = BASE + "/{consultation_id}"
-
-
-def _v(request: HttpRequest, slug: str) -> access.Viewer:
-    return viewer_for_slug(request.user, slug)
 
 
 def consultation_out(v: access.Viewer, c: Consultation) -> dict:

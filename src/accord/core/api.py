@@ -86,10 +86,21 @@ def member_out(m: Member) -> dict:
     }
 
 
-def _label(viewer, data: LabelIn | None) -> LabelValue | None:
+def label_in(viewer, data: LabelIn | None) -> LabelValue | None:
+    """A client-given label validated against the process (None: the service's default).
+    Every app's REST layer reads labels through this one function."""
     if data is None:
         return None
     return access.parse_label(viewer.process, data.dict(), LabelValue())
+
+
+_label = label_in
+
+
+def viewer(request: HttpRequest, slug: str) -> access.Viewer:
+    """Who asks, in the process the URL names (404 for a non-member, like a missing process):
+    every app's REST layer starts here."""
+    return queries.viewer_for_slug(request.user, slug)
 
 
 # --- me, roles, tokens ------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from accord.core import access, files, people
+from accord.core.api import label_in as _label
 from accord.core.api import label_out
+from accord.core.api import viewer as _v
 from accord.core.errors import Invalid
 from accord.core.labels import LabelValue
-from accord.core.queries import viewer_for_slug
 from accord.implementation import queries, services
 from accord.implementation import schemas as s
 from accord.implementation.models import Agreement, Commitment, ComplianceReport, DeadlineProposal
@@ -24,14 +25,6 @@ BASE = "/processes/{slug}/agreements"
 ONE = BASE + "/{agreement_id}"
 COMMITMENTS = "/processes/{slug}/commitments"
 CONE = COMMITMENTS + "/{commitment_id}"
-
-
-def _v(request: HttpRequest, slug: str) -> access.Viewer:
-    return viewer_for_slug(request.user, slug)
-
-
-def _label(v: access.Viewer, data) -> LabelValue | None:
-    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
 
 
 def _json_label(v: access.Viewer, raw: str) -> LabelValue | None:

@@ -11,10 +11,9 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from accord.core import access, people
-from accord.core.api import label_out
+from accord.core.api import label_in, label_out
+from accord.core.api import viewer as _v
 from accord.core.errors import Invalid
-from accord.core.labels import LabelValue
-from accord.core.queries import viewer_for_slug
 from accord.core.schemas import LinkIn
 from accord.meetings import exports, ical, queries, services
 from accord.meetings import schemas as s
@@ -26,10 +25,6 @@ router = Router(tags=["meetings"])
 BASE = "/processes/{slug}/meetings"
 ONE = BASE + "/{meeting_id}"
 MIN = ONE + "/minutes/{minutes_id}"
-
-
-def _v(request: HttpRequest, slug: str) -> access.Viewer:
-    return viewer_for_slug(request.user, slug)
 
 
 def person_out(v: access.Viewer, member) -> dict | None:
@@ -134,10 +129,6 @@ def _fields(data) -> dict:
     return data.dict(exclude={"label"})
 
 
-def _label_in(v: access.Viewer, data) -> LabelValue | None:
-    return None if data is None else access.parse_label(v.process, data.dict(), LabelValue())
-
-
 @router.get(BASE, response=list[s.MeetingOut], summary="Meetings I may read")
 @paginate(Page)
 def list_meetings(request: HttpRequest, slug: str, when: str | None = None):
@@ -151,7 +142,7 @@ def list_meetings(request: HttpRequest, slug: str, when: str | None = None):
 @router.post(BASE, response={201: s.MeetingDetailOut}, summary="Schedule a meeting")
 def create_meeting(request: HttpRequest, slug: str, data: s.MeetingIn):
     v = _v(request, slug)
-    m = services.create_meeting(v, label=_label_in(v, data.label), **_fields(data))
+    m = services.create_meeting(v, label=label_in(v, data.label), **_fields(data))
     return Status(201, detail_out(v, m))
 
 
@@ -573,7 +564,7 @@ def list_decisions(request: HttpRequest, slug: str, meeting_id: int):
 def propose(request: HttpRequest, slug: str, meeting_id: int, data: s.DecisionIn):
     v = _v(request, slug)
     m = queries.meeting(v, meeting_id)
-    d = services.propose(v, m, label=_label_in(v, data.label), **_fields(data))
+    d = services.propose(v, m, label=label_in(v, data.label), **_fields(data))
     return Status(201, decision_out(v, d))
 
 
@@ -727,7 +718,7 @@ def list_disputes(request: HttpRequest, slug: str, status: str | None = None):
 @router.post(DIS, response={201: s.DisputeDetailOut}, summary="Raise a dispute")
 def raise_dispute(request: HttpRequest, slug: str, data: s.DisputeIn):
     v = _v(request, slug)
-    d = services.raise_dispute(v, label=_label_in(v, data.label), **_fields(data))
+    d = services.raise_dispute(v, label=label_in(v, data.label), **_fields(data))
     return Status(201, dispute_detail_out(v, queries.dispute(v, d.pk)))
 
 
@@ -755,7 +746,7 @@ def _dispute_act(request, slug, dispute_id, act) -> dict:
 )
 def submit(request: HttpRequest, slug: str, dispute_id: int, data: s.SubmissionIn):
     def act(v, d):
-        services.submit(v, d, label=_label_in(v, data.label), **_fields(data))
+        services.submit(v, d, label=label_in(v, data.label), **_fields(data))
 
     return Status(201, _dispute_act(request, slug, dispute_id, act))
 
@@ -856,7 +847,7 @@ def list_concerns(
 @router.post(CON, response={201: s.ConcernOut}, summary="Raise a concern")
 def raise_concern(request: HttpRequest, slug: str, data: s.ConcernIn):
     v = _v(request, slug)
-    c = services.raise_concern(v, label=_label_in(v, data.label), **_fields(data))
+    c = services.raise_concern(v, label=label_in(v, data.label), **_fields(data))
     return Status(201, concern_out(v, c))
 
 

@@ -7,9 +7,9 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from accord.core import access, people
+from accord.core.api import label_in as _label
 from accord.core.api import label_out
-from accord.core.labels import LabelValue
-from accord.core.queries import viewer_for_slug
+from accord.core.api import viewer as _v
 from accord.negotiation import exports, queries, services
 from accord.negotiation import schemas as s
 from accord.negotiation.analysis import chart_specs
@@ -26,17 +26,6 @@ from accord.ui.pdf import export_response
 
 router = Router(tags=["negotiation"])
 BASE = "/processes/{slug}/negotiation"
-
-
-def _v(request: HttpRequest, slug: str) -> access.Viewer:
-    return viewer_for_slug(request.user, slug)
-
-
-def _label(v: access.Viewer, data) -> LabelValue | None:
-    """A client-given label validated against the process (None: the service's default)."""
-    if data is None:
-        return None
-    return access.parse_label(v.process, data.dict(), LabelValue())
 
 
 def _name(v: access.Viewer, member) -> str | None:
