@@ -499,3 +499,25 @@ def publish(request: HttpRequest, slug: str, violation_id: int, data: s.PublishI
     v = _v(request, slug)
     x = services.approve_publication(v, queries.violation(v, violation_id), data.approved)
     return violation_out(v, x)
+
+
+@router.get(
+    f"{ONE}/report",
+    summary="The periodic implementation report (format=html or pdf, period=n; default the "
+    "latest scored period), under the label of all it includes",
+)
+def agreement_report(
+    request: HttpRequest, slug: str, agreement_id: int, format: str = "pdf", period: str = ""
+):
+    from django.http import HttpResponse
+
+    from accord.implementation import reports
+
+    v = _v(request, slug)
+    body, content_type, filename = reports.export(
+        v, agreement_id, fmt=format, period=period or None
+    )
+    resp = HttpResponse(body, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp

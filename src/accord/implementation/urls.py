@@ -26,4 +26,6 @@ urlpatterns = [
     path(f"{C}reports/", views.commitment_report, name="commitment_report"),
     path(f"{P}violations/", views.violation_list, name="violations"),
     path(f"{P}violations/<int:violation_id>/", views.violation_detail, name="violation"),
+    path(f"{A}report.html", views.agreement_report, {"fmt": "html"}, name="agreement_report"),
+    path(f"{A}report.pdf", views.agreement_report, {"fmt": "pdf"}, name="agreement_report_pdf"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
-from accord.implementation import charts, queries, services
+from accord.implementation import charts, queries, reports, services
 from accord.implementation.models import (
     PAM_SCALE,
     PAM_TYPES,
@@ -527,3 +527,61 @@ def violation_detail(
         messages.success(request, "Recorded.")
         return redirect("implementation:violation", slug=viewer.process.slug, violation_id=x.pk)
     return render_page(request, "implementation/violation.html", _violation_context(viewer, x))
+
+
+# --- the periodic implementation report -------------------------------------------------------
+def _review_meeting_link(viewer: access.Viewer, r) -> str:
+    """The meetings app's own form, filled from the report: implementation does not schedule
+    meetings itself (the meeting is the meetings app's act, by someone who may run meetings)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    if not viewer.can(Perm.RUN_MEETINGS):
+        return ""
+    page = reverse(
+        "implementation:agreement_report",
+        kwargs={"slug": viewer.process.slug, "agreement_id": r.a.pk},
+    )
+    query = [
+        ("kind", "plenary"),
+        ("title", f"Implementation review — {r.a.title} — {r.period_name}"[:200]),
+        (
+            "description",
+            f"Agenda: review the implementation report “{r.a.title}”, {r.period_name} "
+            f"({r.period_words}): {page}?period={r.period}",
+        ),
+        ("label_level", str(r.label.level)),
+        *(("label_rel_to", c) for c in sorted(r.label.rel_to or ())),
+        *(("label_caveats", c) for c in sorted(r.label.caveats)),
+    ]
+    base = reverse("meetings:new", kwargs={"slug": viewer.process.slug})
+    return f"{base}?{urlencode(query)}"
+
+
+@login_required
+@with_viewer
+def agreement_report(
+    request: HttpRequest, viewer: access.Viewer, agreement_id: int, fmt: str
+) -> HttpResponse:
+    """The periodic implementation report to print (HTML) or download (PDF) for a review
+    meeting, for the period the reader picks (default: the latest scored one)."""
+    from django.urls import reverse
+
+    def tools(r) -> dict:
+        args = {"slug": viewer.process.slug, "agreement_id": r.a.pk}
+        pdf = reverse("implementation:agreement_report_pdf", kwargs=args)
+        return {
+            "pdf": f"{pdf}?period={r.period}",
+            "back": reverse("implementation:agreement", kwargs=args),
+            "meeting": _review_meeting_link(viewer, r),
+        }
+
+    body, ctype, name = reports.export(
+        viewer, agreement_id, fmt=fmt, period=request.GET.get("period"), tools=tools
+    )
+    resp = HttpResponse(body, content_type=ctype)
+    disposition = "inline" if ctype.startswith("text/html") else "attachment"
+    resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
