@@ -177,6 +177,20 @@ def list_agreements(request: HttpRequest, slug: str):
 @router.post(BASE, response={201: s.AgreementDetailOut}, summary="Enter an agreement by hand")
 def create_agreement(request: HttpRequest, slug: str, data: s.AgreementIn):
     v = _v(request, slug)
+    if data.template:
+        a = services.create_from_case(
+            v,
+            template=data.template,
+            title=data.title,
+            summary=data.summary,
+            signed_on=data.signed_on,
+            in_force_on=data.in_force_on,
+            signatories=data.signatories,
+            label=_label(v, data.label),
+            provisions=[p.dict() for p in data.provisions],
+            period_months=data.period_months,
+        )
+        return Status(201, detail_out(v, a))
     a = services.create_agreement(
         v,
         title=data.title,
@@ -521,3 +535,16 @@ def agreement_report(
     resp["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp["Cache-Control"] = "private, no-store"
     return resp
+
+
+@router.put(
+    f"{CONE}/responsible",
+    response=s.CommitmentOut,
+    summary="Name who must act on a commitment (parties or a body)",
+)
+def assign(request: HttpRequest, slug: str, commitment_id: int, data: s.AssignIn):
+    v = _v(request, slug)
+    c = services.assign(
+        v, queries.commitment(v, commitment_id), responsible=data.responsible, body=data.body
+    )
+    return commitment_out(v, queries.commitment(v, c.pk))

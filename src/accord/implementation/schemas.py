@@ -18,7 +18,7 @@ class ProvisionIn(Schema):
 
 
 class AgreementIn(Schema):
-    title: str = Field(..., max_length=200)
+    title: str = Field("", max_length=200)  # required, unless a template gives it
     summary: str = Field("", max_length=5000)
     signed_on: date
     in_force_on: date | None = None
@@ -26,6 +26,7 @@ class AgreementIn(Schema):
     label: LabelIn | None = None
     provisions: list[ProvisionIn] = Field(default_factory=list, max_length=500)
     period_months: int = 12
+    template: str = Field("", max_length=40)  # a case study: dayton, good-friday, camp-david
 
 
 class FromTextIn(Schema):
@@ -269,3 +270,8 @@ class ViolationOut(Schema):
     report: dict
     steps: list[StepOut]
     label: LabelOut
+
+
+class AssignIn(Schema):
+    responsible: list[str] = Field(default_factory=list, max_length=50)
+    body: str = Field("", max_length=200)

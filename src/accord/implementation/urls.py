@@ -28,4 +28,5 @@ urlpatterns = [
     path(f"{P}violations/<int:violation_id>/", views.violation_detail, name="violation"),
     path(f"{A}report.html", views.agreement_report, {"fmt": "html"}, name="agreement_report"),
     path(f"{A}report.pdf", views.agreement_report, {"fmt": "pdf"}, name="agreement_report_pdf"),
+    path(f"{C}responsible/", views.commitment_assign, name="commitment_assign"),
 ]

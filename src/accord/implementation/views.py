@@ -74,6 +74,7 @@ def _parties(viewer: access.Viewer) -> list[tuple[str, str]]:
 @with_viewer
 def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     """Agreements the viewer may read; forms to enter one or make one from a signed text."""
+    from accord.library import queries as library
     from accord.negotiation import queries as negotiation
 
     can_manage = viewer.can(services.MANAGE)
@@ -82,6 +83,7 @@ def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         "agreements": queries.agreements(viewer),
         "can_manage": can_manage,
         "documents": list(negotiation.documents(viewer)) if can_manage else [],
+        "cases": library.case_templates() if can_manage else [],
         "party_choices": _parties(viewer),
         "here": "Agreements",
     }
@@ -94,6 +96,16 @@ def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                     document_id=_int(post.get("document_id", ""), "document"),
                     version=_int(post.get("version", ""), "version", required=False),
                     title=post.get("title", ""),
+                )
+            elif post.get("template"):
+                a = services.create_from_case(
+                    viewer,
+                    template=post.get("template", ""),
+                    title=post.get("title", ""),
+                    summary=post.get("summary", ""),
+                    signed_on=post.get("signed_on", ""),
+                    in_force_on=post.get("in_force_on", ""),
+                    signatories=post.getlist("signatories"),
                 )
             else:
                 a = services.create_agreement(
@@ -293,6 +305,8 @@ def _commitment_context(viewer: access.Viewer, c, **extra) -> dict:
         "reports": queries.reports(viewer, c),
         "may_report": services.may_report(viewer, c),
         "may_verify": services.may_verify(viewer, c),
+        "may_assign": viewer.can(services.MANAGE),
+        "party_choices": _parties(viewer),
         "here": c.what[:60],
         **(label_choices(viewer) if services.may_report(viewer, c) else {}),
         "sel_level": c.label.level,
@@ -585,3 +599,26 @@ def agreement_report(
     resp["Content-Disposition"] = f'{disposition}; filename="{name}"'
     resp["Cache-Control"] = "private, no-store"
     return resp
+
+
+@login_required
+@require_POST
+def commitment_assign(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """Name who must act on a commitment (e.g. one started from a case study)."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    try:
+        services.assign(
+            viewer, c, responsible=post.getlist("responsible"), body=post.get("body", "")
+        )
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "Who must act was recorded.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
