@@ -48,11 +48,11 @@ def test_each_reader_gets_what_they_may_read_under_its_label(varna, viewer):
     # default: the latest scored period (year 2), compared with year 1, in whole per cents
     assert lena.period == ana.period == 2
     assert lena.summary[0] == (
-        "The implementation rate for year 2 is 70 % (9 provisions scored), up from 48 % in year 1."
+        "The implementation rate for year 2 is 70\u00a0% (9 provisions scored), up from 48\u00a0% in year 1."
     )
     # ana (ARD) reads neither the score of 5.1 nor the commitments released to the parties
     assert ana.summary[0] == (
-        "The implementation rate for year 2 is 75 % (8 provisions scored), up from 50 % in year 1."
+        "The implementation rate for year 2 is 75\u00a0% (8 provisions scored), up from 50\u00a0% in year 1."
     )
     assert lena.summary[1].startswith("Of 12 commitments, 7 are met")
     assert ana.summary[1].startswith("Of 9 commitments, 5 are met")
@@ -95,7 +95,7 @@ def test_page_and_rest_formats_for_two_readers(varna, client_for, core_fonts):
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
     assert html.count(PARTIES_ONLY) >= 3  # top and bottom (and the data attribute)
     assert "Release detainees in phases by category" in html
-    assert "Executive summary" in html and "up from 48 % in year 1" in html
+    assert "Executive summary" in html and "up from 48\u00a0% in year 1" in html
     html = unescape(ana.get(f"{PAGE}/{varna.pk}/report.html?period=2").content.decode())
     assert "Release detainees" not in html and "REL TO" not in html
     assert html.count("UNCLASSIFIED") >= 2

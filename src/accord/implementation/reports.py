@@ -184,7 +184,7 @@ def implementation_report(
         summary.append(f"No provision you may read was scored for {pn.lower()} yet.")
     else:
         line = (
-            f"The implementation rate for {pn.lower()} is {pct} % "
+            f"The implementation rate for {pn.lower()} is {pct}\u00a0% "
             f"({_plural(now.scored, 'provision')} scored)"
         )
         if prev is None:
@@ -193,7 +193,7 @@ def implementation_report(
             line += f", the same as in {queries.period_name(a, n - 1).lower()}."
         else:
             way = "up" if pct > prev else "down"
-            line += f", {way} from {prev} % in {queries.period_name(a, n - 1).lower()}."
+            line += f", {way} from {prev}\u00a0% in {queries.period_name(a, n - 1).lower()}."
         summary.append(line)
     met = sum(k in MET for k in keys)
     summary.append(
