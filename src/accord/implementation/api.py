@@ -94,6 +94,8 @@ def commitment_out(v: access.Viewer, c: Commitment, st: queries.Standing | None 
         "reported_done_at": c.reported_done_at,
         "verified_done_at": c.verified_done_at,
         "label": label_out(v.process, c.label),
+        "recurrence": c.recurrence,
+        "next_due": st.next_due,
     }
 
 
@@ -547,4 +549,15 @@ def assign(request: HttpRequest, slug: str, commitment_id: int, data: s.AssignIn
     c = services.assign(
         v, queries.commitment(v, commitment_id), responsible=data.responsible, body=data.body
     )
+    return commitment_out(v, queries.commitment(v, c.pk))
+
+
+@router.put(
+    f"{CONE}/recurrence",
+    response=s.CommitmentOut,
+    summary="Make a commitment recur (every N days|weeks|months|years [until a date]) or stop",
+)
+def set_recurrence(request: HttpRequest, slug: str, commitment_id: int, data: s.RecurrenceIn):
+    v = _v(request, slug)
+    c = services.set_recurrence(v, queries.commitment(v, commitment_id), data.recurrence)
     return commitment_out(v, queries.commitment(v, c.pk))

@@ -126,6 +126,8 @@ class CommitmentOut(Schema):
     reported_done_at: datetime | None
     verified_done_at: datetime | None
     label: LabelOut
+    recurrence: str = ""  # "every 3 months until 2028-06-30", or ""
+    next_due: date | None = None  # a recurring commitment's next due date
 
 
 class ReportIn(Schema):
@@ -275,3 +277,7 @@ class ViolationOut(Schema):
 class AssignIn(Schema):
     responsible: list[str] = Field(default_factory=list, max_length=50)
     body: str = Field("", max_length=200)
+
+
+class RecurrenceIn(Schema):
+    recurrence: str = Field("", max_length=120)

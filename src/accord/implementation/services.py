@@ -530,7 +530,7 @@ def add_commitment(
             amount=amount,
             unit=unit,
             due_date=due,
-            recurrence=_text(recurrence, "recurrence", required=False, limit=120),
+            recurrence=_recurrence(recurrence),
             verification_body=vb[0] if vb else "",
             evidence_expected=_text(evidence_expected, "evidence expected", required=False),
             source_phrase=source_phrase[:300],
@@ -1200,6 +1200,43 @@ def assign(
             "implementation.assign",
             c,
             {"responsible": responsible, "body": body},
+            refs=[c.agreement],
+        )
+    _publish(c.agreement, "commitment", {"commitment": c.pk}, [c.label_id, c.agreement.label_id])
+    return c
+
+
+# --- recurring commitments --------------------------------------------------------------------
+def _recurrence(text: str | None) -> str:
+    """The recurrence in its canonical form ("every 3 months until 2028-06-30"), or ""."""
+    from accord.implementation import recurrence
+
+    try:
+        rule = recurrence.parse(text)
+    except ValueError as exc:
+        raise Invalid(str(exc), {"recurrence": "invalid"}) from exc
+    return "" if rule is None else str(rule)
+
+
+def set_recurrence(viewer: Viewer, c: Commitment, recurrence: str) -> Commitment:
+    """Make a commitment recur (every N days, weeks, months or years from its first deadline,
+    until an end if any) or stop it recurring (blank): e.g. a quarterly report."""
+    access.require(viewer, MANAGE)
+    c = queries.commitment(viewer, c.pk)
+    text = _recurrence(recurrence)
+    if text and c.anchor_id is None and c.due_date is None:
+        raise Invalid(
+            "a recurring commitment needs a first deadline (an event + offset, or a date)",
+            {"recurrence": "no first deadline"},
+        )
+    with transaction.atomic():
+        c.recurrence = text
+        c.save(update_fields=["recurrence"])
+        record(
+            viewer.member,
+            "implementation.recurrence",
+            c,
+            {"recurrence": text},
             refs=[c.agreement],
         )
     _publish(c.agreement, "commitment", {"commitment": c.pk}, [c.label_id, c.agreement.label_id])

@@ -29,4 +29,5 @@ urlpatterns = [
     path(f"{A}report.html", views.agreement_report, {"fmt": "html"}, name="agreement_report"),
     path(f"{A}report.pdf", views.agreement_report, {"fmt": "pdf"}, name="agreement_report_pdf"),
     path(f"{C}responsible/", views.commitment_assign, name="commitment_assign"),
+    path(f"{C}recurrence/", views.commitment_recurrence, name="commitment_recurrence"),
 ]

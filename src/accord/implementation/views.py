@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
-from accord.implementation import charts, queries, reports, services
+from accord.implementation import charts, queries, recurrence, reports, services
 from accord.implementation.models import (
     PAM_SCALE,
     PAM_TYPES,
@@ -306,6 +306,7 @@ def _commitment_context(viewer: access.Viewer, c, **extra) -> dict:
         "may_report": services.may_report(viewer, c),
         "may_verify": services.may_verify(viewer, c),
         "may_assign": viewer.can(services.MANAGE),
+        "recurs": recurrence.rule_of(c.recurrence),
         "party_choices": _parties(viewer),
         "here": c.what[:60],
         **(label_choices(viewer) if services.may_report(viewer, c) else {}),
@@ -621,4 +622,30 @@ def commitment_assign(request: HttpRequest, slug: str, commitment_id: int) -> Ht
         )
         return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
     messages.success(request, "Who must act was recorded.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
+
+
+@login_required
+@require_POST
+def commitment_recurrence(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """Make a commitment recur, or stop it recurring."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    text = post.get("recurrence", "")
+    if post.get("every"):
+        text = f"every {post.get('every', '')} {post.get('unit', '')}"
+        if post.get("until"):
+            text += f" until {post.get('until')}"
+    try:
+        services.set_recurrence(viewer, c, text)
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "The recurrence was recorded.")
     return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
