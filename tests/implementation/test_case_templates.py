@@ -32,7 +32,7 @@ def test_dayton_skeleton_and_deadline_pattern_over_rest(demo, api_for):
     )
     assert r.status_code == 201, r.content
     a = r.json()
-    assert a["title"].startswith("General Framework Agreement for Peace in Bosnia")
+    assert a["title"].startswith("From the case study: General Framework Agreement for Peace")
     numbers = [p["number"] for p in a["provisions"]]
     assert numbers == ["1-A", "1-B", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
     first = a["provisions"][0]
@@ -133,7 +133,7 @@ def test_page_offers_the_case_studies_and_starts_one(demo, client_for, counts):
     r = lena.post(PAGE, {"act": "enter", "template": "camp-david", "signed_on": "2027-01-10"})
     assert r.status_code == 302
     a = Agreement.objects.get(pk=int(r["Location"].rstrip("/").rsplit("/", 1)[1]))
-    assert a.title == "Camp David Accords (from the case study)"
+    assert a.title == "From the case study: Camp David Accords"
     assert a.commitments.count() == 2
 
 

@@ -140,7 +140,7 @@ def _recurring(c: Commitment, rule: recurrence.Rule, on: date, slipping: int) ->
         n = (on - o.current).days
         return Standing(
             "overdue",
-            f"overdue by {_days(n)}: the report due {o.current.day} {o.current:%B %Y} is missing",
+            f"report overdue by {_days(n)}",
             -n,
             o.next_due,
         )

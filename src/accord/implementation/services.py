@@ -1126,7 +1126,7 @@ def create_from_case(
     with transaction.atomic():
         a = _create(
             viewer,
-            title=_text(title or f"{t['name']} (from the case study)", "title", limit=200),
+            title=_text(title or f"From the case study: {t['name']}", "title", limit=200),
             summary=_text(summary, "summary", required=False)
             or f"Started from the case study {t['name']} ({t['year']}).",
             signed_on=_date(signed_on, "signing date", required=True),
