@@ -19,6 +19,7 @@ from accord.implementation import queries, services
 from accord.implementation import schemas as s
 from accord.implementation.models import Agreement, Commitment, ComplianceReport, DeadlineProposal
 from accord.pagination import Page
+from accord.ui.pdf import export_response
 
 router = Router(tags=["implementation"])
 BASE = "/processes/{slug}/agreements"
@@ -132,6 +133,8 @@ def commitment_out(v: access.Viewer, c: Commitment, st: queries.Standing | None 
         "reported_done_at": c.reported_done_at,
         "verified_done_at": c.verified_done_at,
         "label": label_out(v.process, c.label),
+        "recurrence": c.recurrence,
+        "next_due": st.next_due,
     }
 
 
@@ -216,6 +219,20 @@ def list_agreements(request: HttpRequest, slug: str):
 @router.post(BASE, response={201: s.AgreementDetailOut}, summary="Enter an agreement by hand")
 def create_agreement(request: HttpRequest, slug: str, data: s.AgreementIn):
     v = _v(request, slug)
+    if data.template:
+        a = services.create_from_case(
+            v,
+            template=data.template,
+            title=data.title,
+            summary=data.summary,
+            signed_on=data.signed_on,
+            in_force_on=data.in_force_on,
+            signatories=data.signatories,
+            label=_label(v, data.label),
+            provisions=[p.dict() for p in data.provisions],
+            period_months=data.period_months,
+        )
+        return Status(201, detail_out(v, a))
     a = services.create_agreement(
         v,
         title=data.title,
@@ -624,3 +641,41 @@ def get_step_attachment(
     v = _v(request, slug)
     f = queries.one_step_attachment(v, violation_id, step_attachment_id)
     return files.download(f.sha256, name=f.name, content_type=f.content_type)
+
+
+@router.get(
+    f"{ONE}/report",
+    summary="The periodic implementation report (format=html or pdf, period=n; default the "
+    "latest scored period), under the label of all it includes",
+)
+def agreement_report(
+    request: HttpRequest, slug: str, agreement_id: int, format: str = "pdf", period: str = ""
+):
+    from accord.implementation import reports
+
+    v = _v(request, slug)
+    return export_response(*reports.export(v, agreement_id, fmt=format, period=period or None))
+
+
+@router.put(
+    f"{CONE}/responsible",
+    response=s.CommitmentOut,
+    summary="Name who must act on a commitment (parties or a body)",
+)
+def assign(request: HttpRequest, slug: str, commitment_id: int, data: s.AssignIn):
+    v = _v(request, slug)
+    c = services.assign(
+        v, queries.commitment(v, commitment_id), responsible=data.responsible, body=data.body
+    )
+    return commitment_out(v, queries.commitment(v, c.pk))
+
+
+@router.put(
+    f"{CONE}/recurrence",
+    response=s.CommitmentOut,
+    summary="Make a commitment recur (every N days|weeks|months|years [until a date]) or stop",
+)
+def set_recurrence(request: HttpRequest, slug: str, commitment_id: int, data: s.RecurrenceIn):
+    v = _v(request, slug)
+    c = services.set_recurrence(v, queries.commitment(v, commitment_id), data.recurrence)
+    return commitment_out(v, queries.commitment(v, c.pk))

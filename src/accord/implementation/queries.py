@@ -10,7 +10,7 @@ combination of their labels (the derived label).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,6 +20,7 @@ from accord.core.access import Viewer
 from accord.core.errors import NotFound
 from accord.core.labels import LabelValue, combine
 from accord.core.queries import valid_id
+from accord.implementation import recurrence
 from accord.implementation.deadlines import add_offset
 from accord.implementation.models import (
     PAM_SCALE,
@@ -95,12 +96,16 @@ class Standing:
     key: str  # verified | reported | overdue | slipping | due | waiting | open
     words: str
     days: int | None = None  # days left (negative: overdue)
+    next_due: date | None = None  # a recurring commitment's next due date
 
 
 def standing(c: Commitment, on: date | None = None, slipping: int = SLIPPING_DAYS) -> Standing:
     """Verified beats reported; an unreported commitment past its deadline is overdue, within
     `slipping` days of it is slipping; one whose anchor has not happened is waiting."""
     on = on or today()
+    rule = recurrence.rule_of(c.recurrence)
+    if rule is not None and c.deadline is not None:
+        return _recurring(c, rule, on, slipping)
     if c.verified_done_at:
         return Standing("verified", "verified done")
     if c.reported_done_at:
@@ -119,6 +124,38 @@ def standing(c: Commitment, on: date | None = None, slipping: int = SLIPPING_DAY
             "slipping", f"due in {left} day{'s' if left != 1 else ''}, not reported", left
         )
     return Standing("due", f"due in {left} days", left)
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _recurring(c: Commitment, rule: recurrence.Rule, on: date, slipping: int) -> Standing:
+    """A recurring commitment: overdue while a past occurrence's report is missing, else
+    counted towards its next due date (see recurrence)."""
+    made = [
+        timezone.localtime(r.created_at).date()
+        for r in c.reports.all()
+        if r.kind != ComplianceReport.Kind.NOT_VERIFIED
+    ]
+    o = recurrence.stand(c.deadline, rule, on - timedelta(days=1), made)
+    if o.current is not None and not o.met:
+        n = (on - o.current).days
+        return Standing(
+            "overdue",
+            f"report overdue by {_days(n)}",
+            -n,
+            o.next_due,
+        )
+    if o.next_due is None:
+        return Standing("reported", f"every report made ({rule.words})")
+    left = (o.next_due - on).days
+    due = f"{o.next_due.day} {o.next_due:%B %Y}"
+    if o.next_met:
+        return Standing("reported", f"the report due {due} is made", left, o.next_due)
+    if left <= slipping:
+        return Standing("slipping", f"next report due in {_days(left)}, not made", left, o.next_due)
+    return Standing("due", f"next report due {due}", left, o.next_due)
 
 
 def _commitment_qs(viewer: Viewer) -> QuerySet[Commitment]:

@@ -18,7 +18,7 @@ class ProvisionIn(Schema):
 
 
 class AgreementIn(Schema):
-    title: str = Field(..., max_length=200)
+    title: str = Field("", max_length=200)  # required, unless a template gives it
     summary: str = Field("", max_length=5000)
     signed_on: date
     in_force_on: date | None = None
@@ -26,6 +26,7 @@ class AgreementIn(Schema):
     label: LabelIn | None = None
     provisions: list[ProvisionIn] = Field(default_factory=list, max_length=500)
     period_months: int = 12
+    template: str = Field("", max_length=40)  # a case study: dayton, good-friday, camp-david
 
 
 class FromTextIn(Schema):
@@ -125,6 +126,8 @@ class CommitmentOut(Schema):
     reported_done_at: datetime | None
     verified_done_at: datetime | None
     label: LabelOut
+    recurrence: str = ""  # "every 3 months until 2028-06-30", or ""
+    next_due: date | None = None  # a recurring commitment's next due date
 
 
 class ReportIn(Schema):
@@ -299,3 +302,12 @@ class ViolationOut(Schema):
         "on the day"
     )
     label: LabelOut
+
+
+class AssignIn(Schema):
+    responsible: list[str] = Field(default_factory=list, max_length=50)
+    body: str = Field("", max_length=200)
+
+
+class RecurrenceIn(Schema):
+    recurrence: str = Field("", max_length=120)

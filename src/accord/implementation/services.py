@@ -534,7 +534,7 @@ def add_commitment(
             amount=amount,
             unit=unit,
             due_date=due,
-            recurrence=_text(recurrence, "recurrence", required=False, limit=120),
+            recurrence=_recurrence(recurrence),
             verification_body=vb[0] if vb else "",
             evidence_expected=_text(evidence_expected, "evidence expected", required=False),
             source_phrase=source_phrase[:300],
@@ -1154,3 +1154,195 @@ def attach_to_step(
     )
     _publish(v.agreement, "violation", {"violation": v.pk}, [att.label_id, v.label_id])
     return att
+
+
+# --- agreements from a case study -------------------------------------------------------------
+def _case(key: str) -> dict:
+    """A built-in case study as a template, read through the library's public queries; an
+    unknown one is a bad request (422), not a missing page."""
+    from accord.core.errors import NotFound
+    from accord.library import queries as library
+
+    try:
+        return library.case_template(key)
+    except NotFound as exc:
+        raise Invalid(exc.message, {"template": "unknown"}) from exc
+
+
+def _case_offset(signed: date, on: date) -> tuple[int, str]:
+    """A date the case's text names, as an offset from its signature (whole months when the
+    day of the month is the same, days otherwise), so it carries over to a new agreement."""
+    months = (on.year - signed.year) * 12 + on.month - signed.month
+    if on.day == signed.day and months > 0:
+        return (months // 12, "years") if months % 12 == 0 else (months, "months")
+    return max((on - signed).days, 0), "days"
+
+
+def create_from_case(
+    viewer: Viewer,
+    *,
+    template: str,
+    title: str = "",
+    signed_on: date | str,
+    in_force_on: date | str | None = None,
+    signatories: list[str] | None = None,
+    summary: str = "",
+    label: LabelValue | None = None,
+    period_months: int = 12,
+    provisions: list[dict] | None = None,
+) -> Agreement:
+    """Start an agreement from a built-in case study (Dayton, Good Friday, Camp David): one
+    provision per annex or strand with its PAM provision types, the case's events, and one
+    commitment per deadline as anchor + offset (a date the case names becomes an offset from
+    signature). Who must act is left for a person to name: the case's parties are not this
+    process's parties."""
+    access.require(viewer, MANAGE)
+    t = _case(template)
+    if provisions:
+        raise Invalid(
+            "a case study gives the provisions; leave provisions empty and add more on the "
+            "agreement's page",
+            {"provisions": "with template"},
+        )
+    signed_case = date.fromisoformat(t["signed"])
+    rows = [
+        {
+            "number": p["code"],
+            "heading": p["title"][:300],
+            "text": f"{p['title']} ({t['name']}, {t['year']}): the text of this part is to be "
+            "entered.",
+            "types": _types(p["provision_types"]),
+            "themes": [],
+        }
+        for p in t["parts"]
+    ]
+    standard = {k for k, _ in STANDARD_ANCHORS}
+    extra = [x for x in t["anchors"] if x["key"] not in standard]
+    names = {k: n for k, n in STANDARD_ANCHORS} | {x["key"]: x["name"] for x in extra}
+    plan = []
+    for d in t["deadlines"]:
+        if d["anchor"] and d["offset"]:
+            anchor, amount, unit = d["anchor"], d["offset"]["amount"], d["offset"]["unit"]
+        else:
+            anchor = "signature"
+            amount, unit = _case_offset(signed_case, date.fromisoformat(d["date"]))
+        what = d["what"] if d["kind"] == "by" else f"{d['what']} (holds for the period)"
+        plan.append((d["part"], what[:500], anchor, amount, unit, d["phrase"]))
+    with transaction.atomic():
+        a = _create(
+            viewer,
+            title=_text(title or f"From the case study: {t['name']}", "title", limit=200),
+            summary=_text(summary, "summary", required=False)
+            or f"Started from the case study {t['name']} ({t['year']}).",
+            signed_on=_date(signed_on, "signing date", required=True),
+            in_force_on=_date(in_force_on, "entry into force"),
+            signatories=_parties(viewer, signatories, "signatories"),
+            label=_label(viewer, label, LabelValue.of(0)),
+            provisions=rows,
+            period_months=period_months,
+        )
+        anchors = {x.key: x for x in a.anchors.all()}
+        for x in extra:
+            anchors[x["key"]] = AnchorEvent.objects.create(
+                agreement=a, key=x["key"], name=names[x["key"]]
+            )
+        provs = {p.number: p for p in a.provisions.all()}
+        made = []
+        for part, what, anchor, amount, unit, phrase in plan:
+            c = Commitment.objects.create(
+                provision=provs[part],
+                agreement=a,
+                what=what,
+                anchor=anchors[anchor],
+                amount=amount,
+                unit=unit,
+                source_phrase=phrase[:300],
+                label=a.label,
+                created_by=viewer.member,
+            )
+            record(
+                viewer.member,
+                "implementation.commitment",
+                c,
+                {"provision": c.provision_id, "anchor": anchor, "template": t["case"]},
+                refs=[a],
+            )
+            made.append(c.pk)
+        record(
+            viewer.member,
+            "implementation.from_case",
+            ("implementation.agreement", str(a.pk)),
+            {
+                "template": t["case"],
+                "anchors": [x["key"] for x in extra],
+                "commitments": made,
+            },
+            a.label,
+            process=a.process,
+        )
+    _publish(a, "commitment", {"agreement": a.pk}, [a.label_id])
+    return a
+
+
+def assign(
+    viewer: Viewer, c: Commitment, *, responsible: list[str] | None = None, body: str = ""
+) -> Commitment:
+    """Name who must act on a commitment (parties of the process, or a body): what a commitment
+    started from a case study leaves for a person to fill."""
+    access.require(viewer, MANAGE)
+    c = queries.commitment(viewer, c.pk)
+    responsible = _parties(viewer, responsible, "responsible parties")
+    body = _text(body, "body", required=False, limit=200)
+    if not responsible and not body:
+        raise Invalid(
+            "a commitment names the parties or the body that must act", {"responsible": "required"}
+        )
+    with transaction.atomic():
+        c.responsible, c.body = responsible, body
+        c.save(update_fields=["responsible", "body"])
+        record(
+            viewer.member,
+            "implementation.assign",
+            c,
+            {"responsible": responsible, "body": body},
+            refs=[c.agreement],
+        )
+    _publish(c.agreement, "commitment", {"commitment": c.pk}, [c.label_id, c.agreement.label_id])
+    return c
+
+
+# --- recurring commitments --------------------------------------------------------------------
+def _recurrence(text: str | None) -> str:
+    """The recurrence in its canonical form ("every 3 months until 2028-06-30"), or ""."""
+    from accord.implementation import recurrence
+
+    try:
+        rule = recurrence.parse(text)
+    except ValueError as exc:
+        raise Invalid(str(exc), {"recurrence": "invalid"}) from exc
+    return "" if rule is None else str(rule)
+
+
+def set_recurrence(viewer: Viewer, c: Commitment, recurrence: str) -> Commitment:
+    """Make a commitment recur (every N days, weeks, months or years from its first deadline,
+    until an end if any) or stop it recurring (blank): e.g. a quarterly report."""
+    access.require(viewer, MANAGE)
+    c = queries.commitment(viewer, c.pk)
+    text = _recurrence(recurrence)
+    if text and c.anchor_id is None and c.due_date is None:
+        raise Invalid(
+            "a recurring commitment needs a first deadline (an event + offset, or a date)",
+            {"recurrence": "no first deadline"},
+        )
+    with transaction.atomic():
+        c.recurrence = text
+        c.save(update_fields=["recurrence"])
+        record(
+            viewer.member,
+            "implementation.recurrence",
+            c,
+            {"recurrence": text},
+            refs=[c.agreement],
+        )
+    _publish(c.agreement, "commitment", {"commitment": c.pk}, [c.label_id, c.agreement.label_id])
+    return c

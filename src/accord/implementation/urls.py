@@ -42,4 +42,8 @@ urlpatterns = [
         views.step_attachment,
         name="step_attachment",
     ),
+    path(f"{A}report.html", views.agreement_report, {"fmt": "html"}, name="agreement_report"),
+    path(f"{A}report.pdf", views.agreement_report, {"fmt": "pdf"}, name="agreement_report_pdf"),
+    path(f"{C}responsible/", views.commitment_assign, name="commitment_assign"),
+    path(f"{C}recurrence/", views.commitment_recurrence, name="commitment_recurrence"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.core import access, files
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
-from accord.implementation import charts, queries, services
+from accord.implementation import charts, queries, recurrence, reports, services
 from accord.implementation.models import (
     PAM_SCALE,
     PAM_TYPES,
@@ -27,6 +27,7 @@ from accord.implementation.models import (
 )
 from accord.ui.forms import parse_label
 from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
+from accord.ui.pdf import export_response
 
 STATES = [
     ("overdue", "Overdue"),
@@ -74,6 +75,7 @@ def _parties(viewer: access.Viewer) -> list[tuple[str, str]]:
 @with_viewer
 def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     """Agreements the viewer may read; forms to enter one or make one from a signed text."""
+    from accord.library import queries as library
     from accord.negotiation import queries as negotiation
 
     can_manage = viewer.can(services.MANAGE)
@@ -82,6 +84,7 @@ def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
         "agreements": queries.agreements(viewer),
         "can_manage": can_manage,
         "documents": list(negotiation.documents(viewer)) if can_manage else [],
+        "cases": library.case_templates() if can_manage else [],
         "party_choices": _parties(viewer),
         "here": "Agreements",
     }
@@ -94,6 +97,16 @@ def agreement_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
                     document_id=_int(post.get("document_id", ""), "document"),
                     version=_int(post.get("version", ""), "version", required=False),
                     title=post.get("title", ""),
+                )
+            elif post.get("template"):
+                a = services.create_from_case(
+                    viewer,
+                    template=post.get("template", ""),
+                    title=post.get("title", ""),
+                    summary=post.get("summary", ""),
+                    signed_on=post.get("signed_on", ""),
+                    in_force_on=post.get("in_force_on", ""),
+                    signatories=post.getlist("signatories"),
                 )
             else:
                 a = services.create_agreement(
@@ -300,6 +313,9 @@ def _commitment_context(viewer: access.Viewer, c, **extra) -> dict:
         "max_mb": files.max_bytes() // (1024 * 1024),
         "may_report": services.may_report(viewer, c),
         "may_verify": services.may_verify(viewer, c),
+        "may_assign": viewer.can(services.MANAGE),
+        "recurs": recurrence.rule_of(c.recurrence),
+        "party_choices": _parties(viewer),
         "here": c.what[:60],
         **(label_choices(viewer) if may_label else {}),
         "sel_level": c.label.level,
@@ -631,6 +647,36 @@ def violation_attach(request: HttpRequest, slug: str, violation_id: int) -> Http
     return redirect("implementation:violation", slug=slug, violation_id=x.pk)
 
 
+# --- the periodic implementation report -------------------------------------------------------
+def _review_meeting_link(viewer: access.Viewer, r) -> str:
+    """The meetings app's own form, filled from the report: implementation does not schedule
+    meetings itself (the meeting is the meetings app's act, by someone who may run meetings)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    if not viewer.can(Perm.RUN_MEETINGS):
+        return ""
+    page = reverse(
+        "implementation:agreement_report",
+        kwargs={"slug": viewer.process.slug, "agreement_id": r.a.pk},
+    )
+    query = [
+        ("kind", "plenary"),
+        ("title", f"Implementation review — {r.a.title} — {r.period_name}"[:200]),
+        (
+            "description",
+            f"Agenda: review the implementation report “{r.a.title}”, {r.period_name} "
+            f"({r.period_words}): {page}?period={r.period}",
+        ),
+        ("label_level", str(r.label.level)),
+        *(("label_rel_to", c) for c in sorted(r.label.rel_to or ())),
+        *(("label_caveats", c) for c in sorted(r.label.caveats)),
+    ]
+    base = reverse("meetings:new", kwargs={"slug": viewer.process.slug})
+    return f"{base}?{urlencode(query)}"
+
+
 @login_required
 @with_viewer
 def step_attachment(
@@ -639,3 +685,76 @@ def step_attachment(
     """Download a violation report's file (404 unless the reader may read it and the report)."""
     f = queries.one_step_attachment(viewer, violation_id, step_attachment_id)
     return files.download(f.sha256, name=f.name, content_type=f.content_type)
+
+
+@login_required
+@with_viewer
+def agreement_report(
+    request: HttpRequest, viewer: access.Viewer, agreement_id: int, fmt: str
+) -> HttpResponse:
+    """The periodic implementation report to print (HTML) or download (PDF) for a review
+    meeting, for the period the reader picks (default: the latest scored one)."""
+    from django.urls import reverse
+
+    def tools(r) -> dict:
+        args = {"slug": viewer.process.slug, "agreement_id": r.a.pk}
+        pdf = reverse("implementation:agreement_report_pdf", kwargs=args)
+        return {
+            "pdf": f"{pdf}?period={r.period}",
+            "back": reverse("implementation:agreement", kwargs=args),
+            "meeting": _review_meeting_link(viewer, r),
+        }
+
+    body, ctype, name = reports.export(
+        viewer, agreement_id, fmt=fmt, period=request.GET.get("period"), tools=tools
+    )
+    return export_response(body, ctype, name, page=True)
+
+
+@login_required
+@require_POST
+def commitment_assign(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """Name who must act on a commitment (e.g. one started from a case study)."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    try:
+        services.assign(
+            viewer, c, responsible=post.getlist("responsible"), body=post.get("body", "")
+        )
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "Who must act was recorded.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)
+
+
+@login_required
+@require_POST
+def commitment_recurrence(request: HttpRequest, slug: str, commitment_id: int) -> HttpResponse:
+    """Make a commitment recur, or stop it recurring."""
+    try:
+        viewer = process_viewer(request, slug)
+        c = queries.commitment(viewer, commitment_id)
+    except AccordError as exc:
+        return error_page(request, exc)
+    post = request.POST
+    text = post.get("recurrence", "")
+    if post.get("every"):
+        text = f"every {post.get('every', '')} {post.get('unit', '')}"
+        if post.get("until"):
+            text += f" until {post.get('until')}"
+    try:
+        services.set_recurrence(viewer, c, text)
+    except AccordError as exc:
+        ctx = _commitment_context(
+            viewer, queries.commitment(viewer, c.pk), page_error=exc.message, form=post
+        )
+        return render_page(request, "implementation/commitment.html", ctx, status=exc.status)
+    messages.success(request, "The recurrence was recorded.")
+    return redirect("implementation:commitment", slug=slug, commitment_id=c.pk)

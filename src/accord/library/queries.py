@@ -348,3 +348,11 @@ def case_template(key: str) -> dict:
     from accord.library import cases
 
     return cases.template(cases.case(key))
+
+
+def case_templates() -> list[dict]:
+    """The built-in case studies an agreement may start from: key, short name, full name, year
+    (public reference material, the same for everyone)."""
+    from accord.library import cases
+
+    return [{"key": c.key, "short": c.short, "name": c.name, "year": c.year} for c in cases.CASES]

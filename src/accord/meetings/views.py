@@ -135,21 +135,32 @@ def meeting_list(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     )
 
 
+def _prefill(viewer, get) -> dict:
+    """The new-meeting form filled from a link (another page's "Schedule a meeting": title,
+    description, kind, parties and label in the query string). Only a starting point: what
+    is not a known choice, or a label above the viewer's clearance, is left at its default,
+    and the form is checked as usual when it is sent."""
+    form = {k: get.get(k, "")[:limit] for k, limit in (("title", 200), ("description", 5000))}
+    if get.get("kind") in Meeting.Kind.values:
+        form["kind"] = get["kind"]
+    level = get.get("label_level", "")
+    codes = set(viewer.process.parties.values_list("code", flat=True))
+    return {
+        "form": form,
+        "sel_level": int(level) if level.isdigit() and int(level) <= viewer.clearance else 1,
+        "sel_rel_to": [c for c in get.getlist("label_rel_to") if c in codes],
+        "sel_caveats": [c for c in get.getlist("label_caveats") if c in viewer.caveats],
+        "sel_parties": [c for c in get.getlist("parties") if c in codes],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @with_viewer
 def meeting_new(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     """The form to schedule a meeting (coordinators and mediators)."""
     access.require(viewer, services.MANAGE)
-    ctx = _form_ctx(
-        viewer,
-        here="Schedule a meeting",
-        form={},
-        sel_level=1,
-        sel_rel_to=[],
-        sel_caveats=[],
-        sel_parties=[],
-    )
+    ctx = _form_ctx(viewer, here="Schedule a meeting", **_prefill(viewer, request.GET))
     if request.method == "POST":
         post = request.POST
         try:

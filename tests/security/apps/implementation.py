@@ -34,6 +34,7 @@ QUERY = {
     "state": Query(values=("overdue", "slipping", "reported", "verified", "due")),
     "within": Query(values=("4000",)),
     "agreement": Query(kind="implementation.agreement"),
+    "period": Query(values=("1", "2")),
 }
 
 
