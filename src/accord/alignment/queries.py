@@ -8,6 +8,7 @@ conflict, a count, the map or the matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
@@ -243,3 +244,106 @@ def map_geojson(viewer: Viewer) -> dict:
     feats += [action_feature(viewer, a) for a in actions(viewer).filter(state__in=Action.LIVE)]
     feats += [f for t in conflicts(viewer) if (f := conflict_feature(viewer, t)) is not None]
     return collection(feats)
+
+
+# --------------------------------------------------------------------------- negotiation track
+
+
+@dataclass(frozen=True)
+class TrackItem:
+    """One entry of the negotiation track in the matrix: a meeting, a decision, a commitment
+    deadline or an anchor event (D-day), read through its own domain's queries."""
+
+    row: str  # "meetings", "decisions", "deadlines"
+    title: str
+    what: str  # in words: "meeting", "decision closed", "deadline: 30 days after signature"
+    start: datetime | date
+    end: datetime | date
+    url: str
+    labels: tuple = ()  # the labelled rows it was read from (for the page's banner)
+
+    @property
+    def timed(self) -> bool:
+        """A meeting or decision has a time of day; a deadline or anchor only a date."""
+        return isinstance(self.start, datetime)
+
+
+TRACK_ROWS = (
+    ("meetings", "Meetings"),
+    ("decisions", "Decisions"),
+    ("deadlines", "Deadlines and D+n milestones"),
+)
+
+
+def track(viewer: Viewer, start: datetime, end: datetime) -> list[TrackItem]:
+    """The negotiation track between start and end, as the viewer may read it: meetings,
+    decisions (closed, or open with a closing time), commitment deadlines and dated anchor
+    events. Other domains are read only through their `queries` (their read door), so nothing
+    the viewer may not read is shown or counted."""
+    from django.urls import reverse
+
+    from accord.implementation import queries as impl
+    from accord.meetings import queries as meet
+
+    slug = viewer.process.slug
+    out: list[TrackItem] = []
+    for m in meet.meetings(viewer).filter(starts_at__lt=end, ends_at__gt=start):
+        out.append(
+            TrackItem(
+                "meetings",
+                m.title,
+                m.get_kind_display(),
+                m.starts_at,
+                m.ends_at,
+                reverse("meetings:detail", args=[slug, m.pk]),
+                (m,),
+            )
+        )
+    for d in meet.readable_decisions(viewer).select_related("meeting"):
+        when = d.closed_at if d.status == d.Status.CLOSED else d.closes_at
+        if when is None or not (start <= when < end):
+            continue
+        closed = d.status == d.Status.CLOSED
+        out.append(
+            TrackItem(
+                "decisions",
+                d.title,
+                f"decision {'taken' if closed else 'closes'}",
+                when,
+                when,
+                reverse("meetings:decision", args=[slug, d.meeting_id, d.pk]),
+                (d, d.meeting),
+            )
+        )
+    first, last = start.date(), end.date()
+    for c, _standing in impl.commitments(viewer):
+        due = c.deadline
+        if due is None or not (first <= due < last):
+            continue
+        out.append(
+            TrackItem(
+                "deadlines",
+                c.what,
+                f"deadline: {c.deadline_rule}" if c.anchor_id else "deadline",
+                due,
+                due,
+                reverse("implementation:commitment", args=[slug, c.pk]),
+                (c, c.agreement),
+            )
+        )
+    for ag in impl.agreements(viewer):
+        for ev in impl.anchors(viewer, ag):
+            if ev.occurred_on is None or not (first <= ev.occurred_on < last):
+                continue
+            out.append(
+                TrackItem(
+                    "deadlines",
+                    f"D-day: {ev.name}",
+                    f"anchor event of {ag.title}",
+                    ev.occurred_on,
+                    ev.occurred_on,
+                    reverse("implementation:agreement", args=[slug, ag.pk]),
+                    (ag,),
+                )
+            )
+    return out

@@ -367,6 +367,15 @@ def map_data(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse(queries.map_geojson(viewer))
 
 
+def _on_day(item, d, d0: datetime, d1: datetime, tz) -> bool:
+    """Is a track item (a dated deadline, or a meeting/decision in time) on day d?"""
+    if isinstance(item.start, datetime):
+        if item.start == item.end:  # a moment (a decision)
+            return d0 <= item.start < d1
+        return item.start < d1 and item.end > d0
+    return item.start == d
+
+
 @login_required
 @with_viewer
 def matrix(request: HttpRequest, viewer) -> HttpResponse:
@@ -412,11 +421,23 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
                 {"day": d, "actions": [(a, a.pk in hot) for a in here], "conflict": bool(hot)}
             )
         rows.append({"line": line, "cells": cells})
-    _note(request, viewer, [*lines, *acts, *conflicts])
+    items = queries.track(viewer, start, end)
+    track_rows = []
+    for key, name in queries.TRACK_ROWS:
+        mine = [i for i in items if i.row == key]
+        cells = []
+        for d in days:
+            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
+            d1 = d0 + timedelta(days=1)
+            cells.append({"day": d, "items": [i for i in mine if _on_day(i, d, d0, d1, tz)]})
+        track_rows.append({"name": name, "cells": cells, "count": len(mine)})
+    _note(request, viewer, [*lines, *acts, *conflicts, *(r for i in items for r in i.labels)])
     ctx = {
         "process": viewer.process,
         "days": days,
         "rows": rows,
+        "track_rows": track_rows,
+        "tz_name": str(tz),
         "today": today,
         "prev": offset - 7,
         "next": offset + 7,
