@@ -158,6 +158,9 @@ def constraint_feature(viewer: Viewer, c: Constraint) -> dict:
             "version": c.version,
             "valid_from": c.valid_from.isoformat() if c.valid_from else None,
             "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            # the map's time slider reads start/end on every layer (None: open-ended)
+            "start": c.valid_from.isoformat() if c.valid_from else None,
+            "end": c.valid_until.isoformat() if c.valid_until else None,
             "footprint": geo.to_geojson(constraint_volume(c).shape),
             **_label_props(viewer, c.label),
         },

@@ -342,7 +342,12 @@ def new_version(request: HttpRequest, slug: str, constraint_id: int) -> HttpResp
 @with_viewer
 def map_page(request: HttpRequest, viewer) -> HttpResponse:
     """The map: zones, actions and conflicts the reader may read; draw a new action."""
-    ctx = {"process": viewer.process, "here": "Map", **_plan_ctx(viewer)}
+    ctx = {
+        "process": viewer.process,
+        "here": "Map",
+        "tz_name": str(_tz(request)),
+        **_plan_ctx(viewer),
+    }
     # The layers arrive by script, but the banner must cover what the map will show.
     _note(request, viewer, queries.constraints(viewer))
     _note(request, viewer, queries.actions(viewer).filter(state__in=Action.LIVE))
