@@ -132,16 +132,25 @@ def test_map_time_slider_filters_by_time_keyboard_and_phone(browser, site, usern
             "member_viewer; from accord.core.models import Process; "
             f"v = member_viewer(Process.objects.get(slug='lake-varna'), {username!r}); "
             "fc = queries.map_geojson(v); print('OUT', json.dumps([(f['properties']['layer'], "
-            "f['properties']['start'], f['properties']['end']) for f in fc['features']]))",
+            "f['properties']['start'], f['properties']['end'], f['properties'].get('windows')) "
+            "for f in fc['features']]))",
         )
     )
     from datetime import datetime
 
     def expected(t: datetime) -> str:
         n = {"zone": 0, "action": 0, "conflict": 0}
-        for layer, s, e in data:
-            if (s is None or datetime.fromisoformat(s) <= t) and (
-                e is None or t < datetime.fromisoformat(e)
+        for layer, s, e, windows in data:
+            if (
+                (s is None or datetime.fromisoformat(s) <= t)
+                and (e is None or t < datetime.fromisoformat(e))
+                and (
+                    not windows
+                    or any(
+                        datetime.fromisoformat(a) <= t < datetime.fromisoformat(b)
+                        for a, b in windows
+                    )
+                )
             ):
                 n[layer] += 1
         return f"{n['zone']} zone(s), {n['action']} action(s) and {n['conflict']} conflict(s)"
@@ -185,7 +194,7 @@ def test_map_time_slider_filters_by_time_keyboard_and_phone(browser, site, usern
             assert expected(t) in status, (value, status)
         page.click("label[for='map-time-on']")  # the USWDS checkbox: its label is the target
         assert not page.is_checked("#map-time-on")
-        n = {k: sum(1 for layer, _s, _e in data if layer == k) for k in ("zone", "action")}
+        n = {k: sum(1 for row in data if row[0] == k) for k in ("zone", "action")}
         assert page.inner_text("#alignment-map-status").startswith(
             f"Shown: {n['zone']} zone(s), {n['action']} action(s)"
         )

@@ -139,6 +139,9 @@ class Constraint(models.Model):
     upper_m = models.FloatField(null=True, blank=True)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
+    # several time windows, [[start ISO 8601, end ISO 8601], …] sorted; empty = the whole
+    # validity (a corridor open daily 06:00–10:00 for a week has seven)
+    windows = models.JSONField(default=list, blank=True)
     source_ref = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
@@ -149,7 +152,7 @@ class Constraint(models.Model):
     ledger_fields = (
         "process", "title", "kind", "restriction", "notice_hours", "conditions", "binds_parties",
         "binds_kinds", "geometry", "buffer_m", "lower_m", "upper_m", "valid_from", "valid_until",
-        "source_ref", "version", "label",
+        "windows", "source_ref", "version", "label",
     )  # fmt: skip
     ledger_scope = "process"
 
@@ -162,6 +165,13 @@ class Constraint(models.Model):
     @property
     def inclusion(self) -> bool:
         return self.kind in self.INCLUSION_KINDS
+
+    @property
+    def window_times(self) -> list[tuple]:
+        """The time windows as (start, end) datetimes, for pages."""
+        from datetime import datetime
+
+        return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in self.windows]
 
 
 class ConstraintVersion(models.Model):

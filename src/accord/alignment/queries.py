@@ -161,6 +161,7 @@ def constraint_feature(viewer: Viewer, c: Constraint) -> dict:
             # the map's time slider reads start/end on every layer (None: open-ended)
             "start": c.valid_from.isoformat() if c.valid_from else None,
             "end": c.valid_until.isoformat() if c.valid_until else None,
+            "windows": c.windows,  # [[start, end], …]: in force only during these
             "footprint": geo.to_geojson(constraint_volume(c).shape),
             **_label_props(viewer, c.label),
         },

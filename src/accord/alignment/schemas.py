@@ -97,6 +97,16 @@ class ActionDetailOut(ActionOut):
     missing_acknowledgements: list[MissingOut]
 
 
+class WindowIn(Schema):
+    start: datetime = Field(..., description="ISO 8601 with its zone")
+    end: datetime = Field(..., description="after the start")
+
+
+class WindowOut(Schema):
+    start: datetime
+    end: datetime
+
+
 class ConstraintIn(Schema):
     title: str = Field(..., max_length=200)
     kind: str
@@ -111,6 +121,11 @@ class ConstraintIn(Schema):
     upper_m: float | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    windows: list[WindowIn] = Field(
+        default_factory=list,
+        description="several time windows (a corridor's openings); empty = the whole validity",
+    )
+    repeat_days: int = Field(1, description="repeat each window daily for this many days (1-31)")
     source_ref: str = Field("", max_length=300, description="required unless source_kind/id given")
     source_kind: str | None = Field(None, description="a registered kind, e.g. negotiation.clause")
     source_id: int | None = None
@@ -129,6 +144,7 @@ class ConstraintPatch(Schema):
     binds_kinds: list[str] | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    windows: list[WindowIn] | None = Field(None, description="replaces the time windows")
     source_ref: str | None = Field(None, max_length=300)
 
 
@@ -148,6 +164,7 @@ class ConstraintOut(Schema):
     upper_m: float | None
     valid_from: datetime | None
     valid_until: datetime | None
+    windows: list[WindowOut] = Field(..., description="empty: the whole validity")
     source_ref: str
     version: int
     acknowledged: bool = Field(..., description="your party acknowledged the current version")

@@ -120,6 +120,73 @@ def _window(start: datetime | None, end: datetime | None, *, required: bool) -> 
         raise Invalid("the end must be after the start", {"end": "before start"})
 
 
+MAX_REPEAT_DAYS = 31
+
+
+def _instant(value, what: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(f"{what} is not a date and time", {"windows": "invalid"}) from None
+    if not isinstance(value, datetime):
+        raise Invalid(f"{what} is not a date and time", {"windows": "invalid"})
+    if timezone.is_naive(value):
+        raise Invalid(f"{what} needs a time zone", {"windows": "no time zone"})
+    return value
+
+
+def _windows(raw, repeat_days=1) -> list[list[str]]:
+    """Several time windows of a constraint, as sorted [start, end] ISO pairs (UTC); each given
+    window repeated daily for `repeat_days` days. Refuses an end not after its start, more than
+    geometry.MAX_WINDOWS windows, and anything that is not a time with a zone."""
+    if raw is None or raw == []:
+        return []
+    if not isinstance(raw, list | tuple):
+        raise Invalid("time windows must be a list of {start, end}", {"windows": "invalid"})
+    try:
+        days = int(repeat_days or 1)
+    except (TypeError, ValueError):
+        raise Invalid("repeat daily: a number of days", {"repeat_days": "invalid"}) from None
+    if not 1 <= days <= MAX_REPEAT_DAYS:
+        raise Invalid(
+            f"repeat daily for 1 to {MAX_REPEAT_DAYS} days", {"repeat_days": "out of range"}
+        )
+    pairs = []
+    for n, w in enumerate(raw, start=1):
+        if isinstance(w, dict):
+            start, end = w.get("start"), w.get("end")
+        elif isinstance(w, list | tuple) and len(w) == 2:
+            start, end = w
+        else:
+            raise Invalid(f"time window {n} needs a start and an end", {"windows": "invalid"})
+        if start is None or end is None:
+            raise Invalid(f"time window {n} needs a start and an end", {"windows": "invalid"})
+        s0, e0 = (
+            _instant(start, f"time window {n}'s start"),
+            _instant(end, f"time window {n}'s end"),
+        )
+        if e0 <= s0:
+            raise Invalid(
+                f"time window {n} ends before it starts (or when it starts)",
+                {"windows": "end before start"},
+            )
+        pairs += [(s0 + timedelta(days=d), e0 + timedelta(days=d)) for d in range(days)]
+    if len(pairs) > geo.MAX_WINDOWS:
+        raise Invalid(
+            f"at most {geo.MAX_WINDOWS} time windows (this makes {len(pairs)})",
+            {"windows": "too many"},
+        )
+    try:
+        merged = geo.check_windows(pairs)
+    except geo.GeometryError as exc:
+        raise Invalid(str(exc), {"windows": "invalid"}) from None
+    return [
+        [datetime.fromtimestamp(a, UTC).isoformat(), datetime.fromtimestamp(b, UTC).isoformat()]
+        for a, b in merged
+    ]
+
+
 def _label(viewer: Viewer, label: LabelValue | None, default: LabelValue):
     value = label or default
     access.check_can_apply(viewer, value)
@@ -184,6 +251,7 @@ def constraint_volume(c: Constraint) -> geo.Volume:
                 c.buffer_m,
                 c.valid_from,
                 c.valid_until,
+                c.windows,
                 c.lower_m,
                 c.upper_m,
                 c.kind,
@@ -197,6 +265,9 @@ def constraint_volume(c: Constraint) -> geo.Volume:
             buffer=c.buffer_m,
             start=c.valid_from,
             end=c.valid_until,
+            windows=[(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in c.windows]
+            if c.windows
+            else None,
             lower=c.lower_m,
             upper=c.upper_m,
             polarity=geo.INCLUSION if c.inclusion else geo.EXCLUSION,
@@ -596,6 +667,7 @@ def _snapshot(c: Constraint) -> dict:
         "geometry": c.geometry, "buffer_m": c.buffer_m, "lower_m": c.lower_m, "upper_m": c.upper_m,
         "valid_from": c.valid_from.isoformat() if c.valid_from else None,
         "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        "windows": c.windows,
         "source_ref": c.source_ref,
     }  # fmt: skip
 
@@ -635,6 +707,8 @@ def create_constraint(
     upper_m: float | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    windows=None,
+    repeat_days: int = 1,
     source_ref: str = "",
     source=None,
     label: LabelValue | None = None,
@@ -654,6 +728,7 @@ def create_constraint(
         "binds_kinds": _kinds(binds_kinds),
         "valid_from": valid_from,
         "valid_until": valid_until,
+        "windows": _windows(windows, repeat_days),
         "source_ref": " ".join((source_ref or "").split()),
     }
     fields["lower_m"], fields["upper_m"] = _band(lower_m, upper_m)
@@ -715,6 +790,8 @@ def update_constraint(viewer: Viewer, c: Constraint, *, note: str = "", **change
     )
     if "geometry" in changes:
         fields["geometry"] = _geometry(changes["geometry"])
+    if "windows" in changes:
+        fields["windows"] = _windows(changes["windows"])
     fields["buffer_m"] = _buffer(fields["buffer_m"])
     fields["lower_m"], fields["upper_m"] = _band(fields["lower_m"], fields["upper_m"])
     fields["binds_parties"] = _codes(viewer, fields["binds_parties"])

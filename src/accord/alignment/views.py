@@ -203,8 +203,36 @@ def action_state(request: HttpRequest, slug: str, action_id: int) -> HttpRespons
 # --------------------------------------------------------------------------- constraints
 
 
+def _windows_text(request: HttpRequest) -> list[tuple[datetime, datetime]]:
+    """The form's time windows: one a line, "start / end" in the reader's time zone."""
+    out = []
+    lines = [x.strip() for x in (request.POST.get("windows") or "").splitlines() if x.strip()]
+    for n, text in enumerate(lines, start=1):
+        parts = [p.strip() for p in text.split("/")]
+        if len(parts) != 2:
+            raise Invalid(
+                f"time window {n}: write the start and the end separated by “/”",
+                {"windows": "invalid"},
+            )
+        pair = []
+        for part in parts:
+            try:
+                t = datetime.fromisoformat(part.replace(" ", "T", 1))
+            except ValueError:
+                raise Invalid(
+                    f"time window {n}: “{part}” is not a date and time (e.g. 2026-12-08 06:00)",
+                    {"windows": "invalid"},
+                ) from None
+            pair.append(t if timezone.is_aware(t) else t.replace(tzinfo=_tz(request)))
+        out.append((pair[0], pair[1]))
+    return out
+
+
 def _constraint_form_ctx(viewer) -> dict:
+    from accord.alignment.geometry import MAX_WINDOWS
+
     return {
+        "max_windows": MAX_WINDOWS,
         "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
         "constraint_kinds": Constraint.Kind.choices,
         "restrictions": Constraint.Restriction.choices,
@@ -227,6 +255,7 @@ def constraints(request: HttpRequest, viewer) -> HttpResponse:
         "process": viewer.process,
         "rows": list(queries.constraints(viewer)),
         "here": "Zones and constraints",
+        "tz_name": str(_tz(request)),
         **_constraint_form_ctx(viewer),
     }
     if request.method == "POST":
@@ -245,6 +274,8 @@ def constraints(request: HttpRequest, viewer) -> HttpResponse:
                 binds_kinds=request.POST.getlist("binds_kinds"),
                 valid_from=_when(request, "valid_from", required=False),
                 valid_until=_when(request, "valid_until", required=False),
+                windows=_windows_text(request),
+                repeat_days=_number(request, "repeat_days", 1),
                 source_ref=request.POST.get("source_ref", ""),
                 label=_label(request, viewer),
             )

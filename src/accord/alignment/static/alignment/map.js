@@ -46,7 +46,8 @@
   const entries = [];
   const HOUR = 3600 * 1000;
   const time = (v) => (v ? Date.parse(v) : null);
-  const activeAt = (e, t) => (e.start === null || e.start <= t) && (e.end === null || t < e.end);
+  const activeAt = (e, t) => (e.start === null || e.start <= t) && (e.end === null || t < e.end)
+    && (!e.windows || !e.windows.length || e.windows.some((w) => time(w[0]) <= t && t < time(w[1])));
   const words = (t) => {
     const opts = { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
     try { return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: el.dataset.tz || "UTC" }, opts)).format(new Date(t)); }
@@ -123,7 +124,7 @@
         layers.push(layer);
         layers.forEach((l) => l.addTo(group));
         byId[f.id] = layer;
-        entries.push({ kind: p.layer, start: time(p.start), end: time(p.end), layers: layers, group: group });
+        entries.push({ kind: p.layer, start: time(p.start), end: time(p.end), windows: p.windows || null, layers: layers, group: group });
       });
       const hash = window.location.hash.slice(1);
       if (hash && byId[hash]) {
