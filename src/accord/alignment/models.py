@@ -240,6 +240,9 @@ class Touch(models.Model):
     flash = models.BooleanField(default=False)  # the action starts within 24 h of detection
     label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     detected_at = models.DateTimeField(default=timezone.now)
+    # the notice is repeated until the owner acknowledges the constraint's version
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "pk"]

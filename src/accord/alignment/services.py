@@ -377,6 +377,70 @@ def _announce(viewer: Viewer | None, found: list[_Found]) -> None:
         )
 
 
+REMIND_FLASH = timedelta(minutes=10)
+REMIND_ROUTINE = timedelta(hours=1)
+
+
+def remind_due(now: datetime | None = None) -> list[Touch]:
+    """Repeat the conflict notice to an action's owners until their party acknowledges the
+    constraint's current version: every 10 minutes when the action starts within 24 hours
+    (FLASH), hourly otherwise. Stops once acknowledged, or when the action is cancelled or done
+    (no longer live). Each repeat is ledgered under the conflict's derived label and notified to
+    its readers only (the periodic task `remind_unacknowledged_conflicts` calls this)."""
+    now = now or timezone.now()
+    due: list[Touch] = []
+    pending = (
+        Touch.objects.filter(
+            conflict=True,
+            action__state__in=Action.LIVE,
+            detected_at__lte=now - REMIND_FLASH,
+        )
+        .select_related("action", "action__process", "constraint", "label")
+        .order_by("pk")
+    )
+    for t in pending:
+        a, c = t.action, t.constraint
+        if Acknowledgement.objects.filter(
+            constraint=c, number=c.version, party_id=a.party_id
+        ).exists():
+            continue
+        flash = a.start - now <= FLASH_WINDOW and a.end > now
+        last = max(x for x in (t.detected_at, t.reminded_at) if x is not None)
+        if now - last < (REMIND_FLASH if flash else REMIND_ROUTINE):
+            continue
+        precedence = "FLASH" if flash else "ROUTINE"
+        with transaction.atomic():
+            n = Touch.objects.filter(pk=t.pk, reminders=t.reminders).update(
+                reminded_at=now, reminders=t.reminders + 1, flash=flash
+            )
+            if not n:  # another worker took this one
+                continue
+            record(
+                None,
+                "alignment.conflict.reminder",
+                a,
+                {
+                    "constraint": c.pk,
+                    "version": c.version,
+                    "precedence": precedence,
+                    "reminder": t.reminders + 1,
+                },
+                label=t.label,
+                process=a.process,
+                refs=[a, c],
+            )
+        t.reminded_at, t.reminders, t.flash = now, t.reminders + 1, flash
+        kind = "alignment.conflict.flash" if flash else "alignment.conflict"
+        events.notify(
+            a.process_id,
+            kind,
+            {"action": a.pk, "constraint": c.pk, "reminder": t.reminders},
+            [t.label_id, a.label_id, c.label_id],
+        )
+        due.append(t)
+    return due
+
+
 def recheck_action(viewer: Viewer | None, a: Action) -> list[_Found]:
     """Re-check one action against every constraint of its process (inside the caller's
     transaction); done and cancelled actions touch nothing."""
