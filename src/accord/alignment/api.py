@@ -111,6 +111,7 @@ def constraint_out(v, c: Constraint) -> dict:
         "source_ref": c.source_ref,
         "version": c.version,
         "acknowledged": queries.acknowledged(v, c),
+        "source_changed": queries.source_changed(v, c),
         "label": label_out(v.process, c.label),
     }
 
@@ -315,6 +316,17 @@ def acknowledge(request: HttpRequest, slug: str, constraint_id: int, data: s.Ack
             "at": ack.at,
         },
     )
+
+
+@router.post(
+    BASE + "/constraints/{constraint_id}/source-reviewed",
+    response=s.ConstraintOut,
+    summary="Clear 'source changed — review': reviewed, the constraint stays as it is",
+)
+def source_reviewed(request: HttpRequest, slug: str, constraint_id: int):
+    v = _v(request, slug)
+    c = services.mark_source_reviewed(v, queries.constraint(v, constraint_id))
+    return constraint_out(v, c)
 
 
 # --------------------------------------------------------------------------- conflicts, GeoJSON

@@ -148,6 +148,13 @@ class Constraint(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # "source changed — review": the wording of its source clause changed in a new version of
+    # the text; the flag is read under the constraint's label combined with the text's (so that
+    # nobody learns a text they may not read changed). Cleared by review or a new version.
+    source_changed_at = models.DateTimeField(null=True, blank=True)
+    source_changed_label = models.ForeignKey(
+        Label, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
 
     ledger_fields = (
         "process", "title", "kind", "restriction", "notice_hours", "conditions", "binds_parties",

@@ -61,6 +61,14 @@ def constraint(viewer: Viewer, constraint_id: int) -> Constraint:
     return access.get_readable(constraints(viewer), viewer, "constraint", pk=constraint_id)
 
 
+def source_changed(viewer: Viewer, c: Constraint) -> bool:
+    """Is the constraint flagged "source changed — review" for this viewer? Only when they may
+    read the flag's label (the constraint's combined with its source text's)."""
+    return c.source_changed_at is not None and access.can_read_label_id(
+        viewer, c.source_changed_label_id
+    )
+
+
 def versions(viewer: Viewer, c: Constraint) -> QuerySet[ConstraintVersion]:
     """Versions of a constraint the viewer may read (each carries the constraint's label)."""
     return access.readable(c.versions.all(), viewer)

@@ -168,6 +168,9 @@ class ConstraintOut(Schema):
     source_ref: str
     version: int
     acknowledged: bool = Field(..., description="your party acknowledged the current version")
+    source_changed: bool = Field(
+        ..., description="its source clause was reworded since; review (only if you may read both)"
+    )
     label: LabelOut
 
 

@@ -875,6 +875,7 @@ def update_constraint(viewer: Viewer, c: Constraint, *, note: str = "", **change
             setattr(c, k, v)
         c.version += 1
         c.updated_at = timezone.now()
+        c.source_changed_at, c.source_changed_label = None, None  # a new version is the review
         c.save()
         ConstraintVersion.objects.create(
             constraint=c,
@@ -923,3 +924,70 @@ def acknowledge(viewer: Viewer, c: Constraint, version: int) -> Acknowledgement:
         )
     events.notify(viewer.process.pk, "alignment.ack", {"constraint": c.pk}, [ack.label_id])
     return ack
+
+
+# --------------------------------------------------------------------------- source changed
+
+
+def on_text_version(process_id: int, event: dict) -> None:
+    """Listener of `negotiation.text.version` (core.events): when a new version of a text
+    rewords or removes a clause that is the source of constraints, flag each of them "source
+    changed — review", re-check it, ledger the flag and notify the constraint's readers who may
+    also read the text. Reads negotiation only through its queries."""
+    from accord.core.models import Link
+    from accord.negotiation import queries as neg
+
+    version_id = event.get("id")
+    if not isinstance(version_id, int):
+        return
+    changes = neg.changed_clauses(version_id)
+    if not changes.clause_ids:
+        return
+    ids = Link.objects.filter(
+        process_id=process_id,
+        from_kind="alignment.constraint",
+        to_kind="negotiation.clause",
+        to_id__in=list(changes.clause_ids),
+        relation="source",
+    ).values_list("from_id", flat=True)
+    now = timezone.now()
+    for c in Constraint.objects.filter(pk__in=list(ids), process_id=process_id).select_related(
+        "process", "label"
+    ):
+        value = combine([c.label.value, changes.label or LabelValue.of(0)])
+        flag = access.label_row(c.process, value)
+        c.source_changed_at, c.source_changed_label = now, flag
+        c.save(update_fields=["source_changed_at", "source_changed_label"])
+        record(
+            None,
+            "alignment.constraint.source_changed",
+            c,
+            {"version": c.version, "text_version": version_id},
+            label=flag,
+            process=c.process,
+        )
+        recheck_constraint(None, c)
+        events.notify(
+            process_id, "alignment.constraint.source_changed", {"constraint": c.pk}, [flag.pk]
+        )
+
+
+def mark_source_reviewed(viewer: Viewer, c: Constraint) -> Constraint:
+    """The constraint was reviewed against its changed source and stays as it is."""
+    _require_any(viewer, Perm.PLAN_ACTIONS, Perm.HOLD_PEN)
+    c = queries.constraint(viewer, c.pk)
+    if not queries.source_changed(viewer, c):
+        raise Invalid("its source has not changed since the last review", {"body": "no change"})
+    with transaction.atomic():
+        flag = c.source_changed_label
+        c.source_changed_at, c.source_changed_label = None, None
+        c.save(update_fields=["source_changed_at", "source_changed_label"])
+        record(
+            viewer.member,
+            "alignment.constraint.source_reviewed",
+            c,
+            {"version": c.version},
+            label=flag,
+        )
+    events.notify(viewer.process.pk, "alignment.constraint", {"constraint": c.pk}, [c.label_id])
+    return c

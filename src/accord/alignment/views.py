@@ -295,6 +295,7 @@ def _constraint_ctx(viewer, c, **extra) -> dict:
         "touches": list(queries.touches(viewer).filter(constraint=c)),
         "versions": list(queries.versions(viewer, c)),
         "acknowledged": queries.acknowledged(viewer, c),
+        "source_changed": queries.source_changed(viewer, c),
         "can_ack": viewer.can(Perm.PLAN_ACTIONS),
         "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
         "sources": links.targets(viewer, c, "source"),
@@ -311,6 +312,10 @@ def constraint(request: HttpRequest, viewer, constraint_id: int) -> HttpResponse
     c = queries.constraint(viewer, constraint_id)
     ctx = _constraint_ctx(viewer, c)
     _note(request, viewer, [c, *ctx["touches"], *[t.action for t in ctx["touches"]]])
+    if ctx["source_changed"]:  # the flag is read under the constraint's and the text's labels
+        from accord.ui.middleware import note_label
+
+        note_label(request, c.source_changed_label.value, viewer.process)
     return render_page(request, "alignment/constraint.html", ctx)
 
 
@@ -346,6 +351,13 @@ def acknowledge(request: HttpRequest, slug: str, constraint_id: int) -> HttpResp
         services.acknowledge(viewer, c, version)
 
     return _constraint_post(request, slug, constraint_id, act)
+
+
+@login_required
+@require_POST
+def source_reviewed(request: HttpRequest, slug: str, constraint_id: int) -> HttpResponse:
+    """The constraint was reviewed against its changed source clause and stays as it is."""
+    return _constraint_post(request, slug, constraint_id, services.mark_source_reviewed)
 
 
 @login_required
