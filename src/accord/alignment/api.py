@@ -44,7 +44,17 @@ def line_out(v, line) -> dict:
 
 def action_out(v, a: Action) -> dict:
     line = queries.line_of(v, a)
+    anchor = queries.anchor_of(v, a)
     return {
+        "anchor": None
+        if anchor is None
+        else {
+            "id": anchor.id,
+            "name": anchor.name,
+            "start_offset_days": anchor.start_offset_days,
+            "end_offset_days": anchor.end_offset_days,
+            "words": anchor.words,
+        },
         "id": a.pk,
         "title": a.title,
         "description": a.description,
@@ -166,6 +176,9 @@ def create_action(request: HttpRequest, slug: str, data: s.ActionIn):
         upper_m=data.upper_m,
         start=data.start,
         end=data.end,
+        anchor=data.anchor,
+        start_offset_days=data.start_offset_days,
+        end_offset_days=data.end_offset_days,
         line=data.line,
         description=data.description,
         label=_label(v, data.label),

@@ -11,10 +11,11 @@ class AlignmentConfig(AppConfig):
         and listen for new versions of texts (a constraint's source clause may have changed)."""
         from django.urls import reverse
 
-        from accord.alignment.services import on_text_version
+        from accord.alignment.services import on_anchor_date, on_text_version
         from accord.core import events
 
         events.listen("negotiation.text.version", on_text_version)
+        events.listen("implementation.anchor", on_anchor_date)
 
         from accord.core.links import Kind, register
         from accord.ui.sections import Section

@@ -86,10 +86,16 @@ class Action(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     revision = models.PositiveIntegerField(default=1)
+    # D+n: timed relative to an anchor event of an agreement (implementation's AnchorEvent id,
+    # read through implementation.queries); start/end then follow the anchor's date
+    anchor_ref = models.BigIntegerField(null=True, blank=True)
+    start_offset_days = models.IntegerField(null=True, blank=True)
+    end_offset_days = models.IntegerField(null=True, blank=True)
 
     ledger_fields = (
         "process", "party", "line", "title", "description", "kind", "state", "geometry",
-        "buffer_m", "lower_m", "upper_m", "start", "end", "label",
+        "buffer_m", "lower_m", "upper_m", "start", "end", "label", "anchor_ref",
+        "start_offset_days", "end_offset_days",
     )  # fmt: skip
     ledger_scope = "process"
 

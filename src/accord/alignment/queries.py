@@ -102,6 +102,52 @@ def line_of(viewer: Viewer, a: Action) -> LineOfEffort | None:
 
 
 @dataclass(frozen=True)
+class AnchorView:
+    """An action's D+n timing as the viewer may read it (the anchor belongs to an agreement)."""
+
+    id: int
+    name: str
+    start_offset_days: int
+    end_offset_days: int
+
+    @property
+    def words(self) -> str:
+        """ "D+30 to D+33 (entry into force)"."""
+
+        def d(n: int) -> str:
+            return f"D{n:+d}" if n else "D-day"
+
+        return f"{d(self.start_offset_days)} to {d(self.end_offset_days)} ({self.name.lower()})"
+
+
+def anchor_of(viewer: Viewer, a: Action) -> AnchorView | None:
+    """The anchor an action is timed on, when the viewer may read its agreement (else nothing,
+    not even its id); read through implementation.queries."""
+    if a.anchor_ref is None:
+        return None
+    from accord.implementation import queries as impl
+
+    try:
+        ev = impl.anchor(viewer, a.anchor_ref)
+    except NotFound:
+        return None
+    return AnchorView(ev.pk, ev.name, a.start_offset_days or 0, a.end_offset_days or 0)
+
+
+def dated_anchors(viewer: Viewer) -> list[tuple]:
+    """(anchor event, agreement) pairs with a date, of agreements the viewer may read: what an
+    action may be timed on (D+n)."""
+    from accord.implementation import queries as impl
+
+    return [
+        (ev, ag)
+        for ag in impl.agreements(viewer)
+        for ev in impl.anchors(viewer, ag)
+        if ev.occurred_on is not None
+    ]
+
+
+@dataclass(frozen=True)
 class Missing:
     """A constraint version the owner's party has not acknowledged."""
 

@@ -33,11 +33,22 @@ class ActionIn(Schema):
     buffer_m: float = Field(0, description="buffer in metres (≤ 500 km)")
     lower_m: float | None = None
     upper_m: float | None = None
-    start: datetime
-    end: datetime
+    start: datetime | None = Field(None, description="required unless timed on an anchor (D+n)")
+    end: datetime | None = None
+    anchor: int | None = Field(None, description="an anchor event id (implementation): D+n")
+    start_offset_days: int | None = Field(None, description="D+n of the start (with anchor)")
+    end_offset_days: int | None = Field(None, description="D+n of the end, exclusive")
     line: int | None = None
     description: str = Field("", max_length=4000)
     label: LabelIn | None = Field(None, description="default SECRET // REL TO your party")
+
+
+class AnchorOut(Schema):
+    id: int
+    name: str
+    start_offset_days: int
+    end_offset_days: int
+    words: str
 
 
 class ActionPatch(Schema):
@@ -88,6 +99,9 @@ class ActionOut(Schema):
     upper_m: float | None
     start: datetime
     end: datetime
+    anchor: AnchorOut | None = Field(
+        None, description="D+n timing, when you may read the anchor's agreement"
+    )
     revision: int
     label: LabelOut
 

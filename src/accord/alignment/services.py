@@ -537,8 +537,8 @@ def create_action(
     title: str,
     kind: str,
     geometry,
-    start: datetime,
-    end: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
     buffer_m: float = 0.0,
     lower_m: float | None = None,
     upper_m: float | None = None,
@@ -546,6 +546,9 @@ def create_action(
     description: str = "",
     label: LabelValue | None = None,
     serves=None,
+    anchor: int | None = None,
+    start_offset_days: int | None = None,
+    end_offset_days: int | None = None,
 ) -> Action:
     """Plan an action of the viewer's party; it is checked against every constraint at once.
 
@@ -558,6 +561,10 @@ def create_action(
     geometry = _geometry(geometry)
     buffer_m = _buffer(buffer_m)
     lower_m, upper_m = _band(lower_m, upper_m)
+    if anchor is not None:
+        start, end = _anchored(viewer, anchor, start_offset_days, end_offset_days)
+    elif start_offset_days is not None or end_offset_days is not None:
+        raise Invalid("day offsets need an anchor event", {"anchor": "required"})
     _window(start, end, required=True)
     if len(description or "") > 4000:
         raise Invalid("the description is at most 4000 characters", {"description": "too long"})
@@ -577,6 +584,9 @@ def create_action(
             upper_m=upper_m,
             start=start,
             end=end,
+            anchor_ref=anchor,
+            start_offset_days=start_offset_days if anchor is not None else None,
+            end_offset_days=end_offset_days if anchor is not None else None,
             label=access.label_row(viewer.process, value),
             created_by=viewer.member,
         )
@@ -991,3 +1001,79 @@ def mark_source_reviewed(viewer: Viewer, c: Constraint) -> Constraint:
         )
     events.notify(viewer.process.pk, "alignment.constraint", {"constraint": c.pk}, [c.label_id])
     return c
+
+
+# --------------------------------------------------------------------------- D+n (anchored actions)
+
+MAX_OFFSET_DAYS = 3650
+
+
+def _at(day, offset: int) -> datetime:
+    """Midnight UTC of the anchor's date + offset days (D+n starts at the start of day n)."""
+    return datetime.combine(day + timedelta(days=offset), datetime.min.time(), tzinfo=UTC)
+
+
+def _anchored(viewer: Viewer, anchor: int, start_off, end_off) -> tuple[datetime, datetime]:
+    """The absolute window of an action timed D+start_off … D+end_off (end exclusive) on an
+    anchor event the viewer may read (implementation.queries), which must have a date."""
+    from accord.implementation import queries as impl
+
+    try:
+        s_off, e_off = int(start_off), int(end_off)
+    except (TypeError, ValueError):
+        raise Invalid(
+            "an anchored action needs whole day offsets for its start and end (D+n)",
+            {"start_offset_days": "required"},
+        ) from None
+    if not (abs(s_off) <= MAX_OFFSET_DAYS and abs(e_off) <= MAX_OFFSET_DAYS):
+        raise Invalid(
+            f"day offsets are at most {MAX_OFFSET_DAYS} days", {"start_offset_days": "too far"}
+        )
+    if e_off <= s_off:
+        raise Invalid(
+            "the end offset must be after the start offset", {"end_offset_days": "before start"}
+        )
+    ev = impl.anchor(viewer, anchor)
+    if ev.occurred_on is None:
+        raise Invalid(
+            f"the anchor event “{ev.name}” has no date yet: set it on the agreement first",
+            {"anchor": "no date"},
+        )
+    return _at(ev.occurred_on, s_off), _at(ev.occurred_on, e_off)
+
+
+def on_anchor_date(process_id: int, event: dict) -> None:
+    """Listener of `implementation.anchor` (core.events): an agreement's anchor date was set or
+    changed; every live action timed D+n on one of its anchors moves with it and is re-checked
+    at once (its owners then acknowledge what it now touches)."""
+    from accord.implementation import queries as impl
+
+    agreement = (event.get("notice") or {}).get("agreement")
+    if not isinstance(agreement, int):
+        return
+    dates = impl.anchor_dates(agreement)
+    acts = Action.objects.filter(
+        process_id=process_id, anchor_ref__in=list(dates), state__in=Action.LIVE
+    ).select_related("party", "label", "process")
+    for a in acts:
+        day = dates.get(a.anchor_ref)
+        if day is None:
+            continue
+        start, end = _at(day, a.start_offset_days or 0), _at(day, a.end_offset_days or 1)
+        if (start, end) == (a.start, a.end):
+            continue
+        a.start, a.end = start, end
+        a.revision += 1
+        if a.state in (Action.State.APPROVED, Action.State.ACTIVE):
+            a.state = Action.State.PLANNED  # moved: the key rule applies again, as for any move
+        a.save()
+        record(
+            None,
+            "alignment.action.anchor_moved",
+            a,
+            {"start": start.isoformat(), "end": end.isoformat(), "revision": a.revision},
+            label=a.label,
+            process=a.process,
+        )
+        recheck_action(None, a)
+        events.notify(process_id, "alignment.action", {"action": a.pk}, [a.label_id])

@@ -95,6 +95,7 @@ def _plan_ctx(viewer) -> dict:
     return {
         "can_plan": viewer.can(Perm.PLAN_ACTIONS),
         "action_kinds": Action.Kind.choices,
+        "anchors": queries.dated_anchors(viewer),
         "my_lines": [
             line
             for line in queries.lines(viewer)
@@ -108,8 +109,37 @@ def _plan_ctx(viewer) -> dict:
     }
 
 
+def _int(request: HttpRequest, name: str) -> int | None:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(
+            f"the {name.replace('_', ' ')} must be a whole number", {name: "invalid"}
+        ) from None
+
+
 def _create_action(request: HttpRequest, viewer):
     line = (request.POST.get("line") or "").strip()
+    anchor = _int(request, "anchor")
+    if anchor is not None:
+        return services.create_action(
+            viewer,
+            title=request.POST.get("title", ""),
+            kind=request.POST.get("kind", ""),
+            geometry=_geojson(request),
+            buffer_m=_number(request, "buffer_m", 0.0),
+            lower_m=_number(request, "lower_m"),
+            upper_m=_number(request, "upper_m"),
+            anchor=anchor,
+            start_offset_days=_int(request, "start_offset_days"),
+            end_offset_days=_int(request, "end_offset_days"),
+            line=int(line) if line.isdigit() else None,
+            description=request.POST.get("description", ""),
+            label=_label(request, viewer),
+        )
     return services.create_action(
         viewer,
         title=request.POST.get("title", ""),
@@ -145,6 +175,7 @@ def actions(request: HttpRequest, viewer) -> HttpResponse:
         "here": "Actions",
         **_plan_ctx(viewer),
     }
+    _note(request, viewer, [ag for _ev, ag in ctx["anchors"]])  # the form names them
     if request.method == "POST":
         try:
             a = _create_action(request, viewer)
@@ -161,6 +192,7 @@ def _action_ctx(viewer, a, **extra) -> dict:
         "process": viewer.process,
         "a": a,
         "line": queries.line_of(viewer, a),
+        "anchor": queries.anchor_of(viewer, a),
         "touches": touches,
         "missing": queries.missing_acks(viewer, a),
         "mine": viewer.member is not None
@@ -392,6 +424,7 @@ def map_page(request: HttpRequest, viewer) -> HttpResponse:
         **_plan_ctx(viewer),
     }
     # The layers arrive by script, but the banner must cover what the map will show.
+    _note(request, viewer, [ag for _ev, ag in ctx["anchors"]])  # the form names them
     _note(request, viewer, queries.constraints(viewer))
     _note(request, viewer, queries.actions(viewer).filter(state__in=Action.LIVE))
     _note(request, viewer, queries.conflicts(viewer))
