@@ -148,3 +148,14 @@ def test_page_form_plans_d_plus_n(client_for, anchor, counts):
     r = marsh.post("/p/lake-varna/alignment/actions/", dict(form, end_offset_days="two"))
     assert r.status_code == 422 and "end offset days must be a whole number" in r.content.decode()
     assert counts() == before
+
+
+def test_explicit_times_detach_the_anchor(viewer, anchor):
+    marsh = viewer("col.marsh")
+    a = services.create_action(
+        marsh, title="D+1 then fixed", kind="patrol", geometry=FAR,
+        anchor=anchor.pk, start_offset_days=1, end_offset_days=2,
+    )  # fmt: skip
+    start = datetime(2031, 1, 1, 8, tzinfo=UTC)
+    a = services.update_action(marsh, a, start=start, end=start + timedelta(hours=2))
+    assert a.anchor_ref is None and queries.anchor_of(marsh, a) is None

@@ -647,6 +647,9 @@ def update_action(viewer: Viewer, a: Action, **changes) -> Action:
         for k, v in new.items():
             setattr(a, k, v)
         a.line = the_line
+        if ("start" in changes or "end" in changes) and a.anchor_ref is not None:
+            # explicit times: no longer D+n (the anchor's date would overwrite them)
+            a.anchor_ref = a.start_offset_days = a.end_offset_days = None
         if moved:
             a.revision += 1
             if a.state in (Action.State.APPROVED, Action.State.ACTIVE):
