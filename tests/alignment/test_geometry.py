@@ -330,10 +330,17 @@ def actions_and_constraints(draw):
                 kinds=draw(st.sampled_from([None, {"patrol"}])),
                 lower=draw(st.sampled_from([None, 0])),
                 upper=draw(st.sampled_from([None, 300])),
+                windows=draw(st.one_of(st.none(), st.lists(window_pair(), min_size=1, max_size=3))),
                 **draw(window()),
             )
         )
     return acts, cons
+
+
+@st.composite
+def window_pair(draw):
+    w = draw(window())
+    return (w["start"], w["end"])
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -355,3 +362,56 @@ def test_negative_zero_ring_stays_closed_through_buffers():
     ring = [[-0.0, 1.0], [1.0, 1.0], [1.0, 2.0], [0.0, 2.0], [0.0, 1.0]]
     v = g.volume("z", {"type": "Polygon", "coordinates": [ring]}, buffer=500)
     assert v.shape.is_valid and v.shape.area > 1.0
+
+
+# ------------------------------------------------------------------ several time windows
+
+
+def corridor(**kw):
+    """A corridor open 06:00–10:00 on three days (hours from the epoch), bound to all."""
+    days = [(d * 24 + 6) * H for d in range(3)]
+    return zone("corridor", windows=[(s, s + 4 * H) for s in days], **kw)
+
+
+def test_inside_one_window_conflicts_and_says_when():
+    hit = g.conflicts([act(start=(24 + 8) * H, end=(24 + 12) * H)], [corridor()])
+    assert [(c.start, c.end) for c in hit] == [((24 + 8) * H, (24 + 10) * H)]
+
+
+def test_between_windows_no_conflict():
+    assert not g.conflicts([act(start=11 * H, end=(24 + 5) * H)], [corridor()])
+    assert not g.brute_force([act(start=11 * H, end=(24 + 5) * H)], [corridor()])
+
+
+def test_window_edges_touching_do_not_conflict():
+    # ends exactly when the second day's window opens; starts exactly when the first closes
+    assert not g.conflicts([act("x", start=10 * H, end=(24 + 6) * H)], [corridor()])
+    # one second inside the window does
+    assert ids(g.conflicts([act("y", start=10 * H, end=(24 + 6) * H + 1)], [corridor()])) == {
+        ("y", "corridor")
+    }
+
+
+def test_spanning_several_windows_reports_first_to_last_overlap():
+    (c,) = g.conflicts([act(start=7 * H, end=(48 + 7) * H)], [corridor()])
+    assert (c.start, c.end) == (7 * H, (48 + 7) * H)
+
+
+def test_windows_are_clipped_to_the_validity_and_checked():
+    v = corridor(start=24 * H, end=48 * H)  # only the second day is valid
+    assert v.windows == (((24 + 6) * H, (24 + 10) * H),)
+    assert not g.conflicts([act(start=7 * H, end=9 * H)], [v])
+    with pytest.raises(g.GeometryError, match="end must be after"):
+        zone(windows=[(10 * H, 9 * H)])
+    with pytest.raises(g.GeometryError, match="at most 100"):
+        zone(windows=[(i * H, i * H + 1) for i in range(101)])
+    # overlapping windows merge
+    assert zone(windows=[(0, 2 * H), (H, 3 * H)]).windows == ((0, 3 * H),)
+
+
+def test_recheck_of_a_windowed_constraint():
+    a = act("a", start=11 * H, end=12 * H)
+    det = g.Detector([a], [zone("corridor")])
+    assert ids(det.conflicts()) == {("a", "corridor")}
+    now, gone = det.recheck(corridor())
+    assert not now and ids(gone) == {("a", "corridor")}

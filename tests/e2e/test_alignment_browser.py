@@ -116,3 +116,89 @@ def test_liaison_draws_sees_conflict_acknowledges_approves(browser, site):  # no
             assert "Drawn patrol" not in text and "Confidence patrol" not in text, path
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("username", ["col.marsh", "viktor.kess"])
+def test_map_time_slider_filters_by_time_keyboard_and_phone(browser, site, username):  # noqa: F811
+    """The slider shows only layers in force or under way at the chosen time — the same counts
+    the server's own GeoJSON gives for that time — is worked by keyboard, names the time with
+    its zone, and fits a 390 px phone without sideways scrolling."""
+    base, env = site
+    # The layers this member may read, with their windows, from the server's read door.
+    data = json.loads(
+        _in_server(
+            env,
+            "import json; from accord.alignment import queries; from accord.core.demo import "
+            "member_viewer; from accord.core.models import Process; "
+            f"v = member_viewer(Process.objects.get(slug='lake-varna'), {username!r}); "
+            "fc = queries.map_geojson(v); print('OUT', json.dumps([(f['properties']['layer'], "
+            "f['properties']['start'], f['properties']['end'], f['properties'].get('windows')) "
+            "for f in fc['features']]))",
+        )
+    )
+    from datetime import datetime
+
+    def expected(t: datetime) -> str:
+        n = {"zone": 0, "action": 0, "conflict": 0}
+        for layer, s, e, windows in data:
+            if (
+                (s is None or datetime.fromisoformat(s) <= t)
+                and (e is None or t < datetime.fromisoformat(e))
+                and (
+                    not windows
+                    or any(
+                        datetime.fromisoformat(a) <= t < datetime.fromisoformat(b)
+                        for a, b in windows
+                    )
+                )
+            ):
+                n[layer] += 1
+        return f"{n['zone']} zone(s), {n['action']} action(s) and {n['conflict']} conflict(s)"
+
+    context, page, errors = _context(browser, _session(env, username))
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}{P}/map/")
+        page.wait_for_function(
+            "document.getElementById('alignment-map-status').textContent.startsWith('Shown')"
+        )
+        assert page.is_visible("#map-time") and page.is_visible("label[for='map-time']")
+        assert not page.is_checked("#map-time-on")
+        page.focus("#map-time")
+        page.keyboard.press("Home")
+        page.keyboard.press("PageUp")  # a day later
+        page.keyboard.press("ArrowRight")  # and an hour
+        assert page.is_checked("#map-time-on")
+        assert page.input_value("#map-time") == "25"
+        page.dispatch_event("#map-time", "change")  # USWDS's own callout must not win
+        page.wait_for_timeout(50)
+        assert page.get_attribute("#map-time", "aria-valuetext") == page.inner_text(
+            "#map-time-words"
+        )
+        words = page.inner_text("#map-time-words")
+        assert "UTC" in words and words.split(",")[0] in {
+            "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        }  # fmt: skip
+        # Every hour of the range: the map's counts are the server's for that time.
+        hours = int(page.get_attribute("#map-time", "max"))
+        for value in sorted({0, 25, hours // 3, hours // 2, hours - 1, *range(20, hours, 17)}):
+            page.evaluate(
+                f"""() => {{ const r = document.getElementById('map-time'); r.value = '{value}';
+                     r.dispatchEvent(new Event('input', {{bubbles: true}})); }}"""
+            )
+            t_ms = page.evaluate(
+                "() => Date.parse(document.getElementById('map-time').getAttribute('data-chosen'))"
+            )
+            t = datetime.fromtimestamp(t_ms / 1000).astimezone()
+            status = page.inner_text("#alignment-map-status")
+            assert expected(t) in status, (value, status)
+        page.click("label[for='map-time-on']")  # the USWDS checkbox: its label is the target
+        assert not page.is_checked("#map-time-on")
+        n = {k: sum(1 for row in data if row[0] == k) for k in ("zone", "action")}
+        assert page.inner_text("#alignment-map-status").startswith(
+            f"Shown: {n['zone']} zone(s), {n['action']} action(s)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert not errors, errors
+    finally:
+        context.close()

@@ -36,7 +36,17 @@ def line_out(v, line) -> dict:
 
 def action_out(v, a: Action) -> dict:
     line = queries.line_of(v, a)
+    anchor = queries.anchor_of(v, a)
     return {
+        "anchor": None
+        if anchor is None
+        else {
+            "id": anchor.id,
+            "name": anchor.name,
+            "start_offset_days": anchor.start_offset_days,
+            "end_offset_days": anchor.end_offset_days,
+            "words": anchor.words,
+        },
         "id": a.pk,
         "title": a.title,
         "description": a.description,
@@ -99,9 +109,11 @@ def constraint_out(v, c: Constraint) -> dict:
         "upper_m": c.upper_m,
         "valid_from": c.valid_from,
         "valid_until": c.valid_until,
+        "windows": [{"start": a, "end": b} for a, b in c.windows],
         "source_ref": c.source_ref,
         "version": c.version,
         "acknowledged": queries.acknowledged(v, c),
+        "source_changed": queries.source_changed(v, c),
         "label": label_out(v.process, c.label),
     }
 
@@ -156,6 +168,9 @@ def create_action(request: HttpRequest, slug: str, data: s.ActionIn):
         upper_m=data.upper_m,
         start=data.start,
         end=data.end,
+        anchor=data.anchor,
+        start_offset_days=data.start_offset_days,
+        end_offset_days=data.end_offset_days,
         line=data.line,
         description=data.description,
         label=_label(v, data.label),
@@ -234,6 +249,8 @@ def create_constraint(request: HttpRequest, slug: str, data: s.ConstraintIn):
         upper_m=data.upper_m,
         valid_from=data.valid_from,
         valid_until=data.valid_until,
+        windows=[w.dict() for w in data.windows],
+        repeat_days=data.repeat_days,
         source_ref=data.source_ref,
         source=source,
         label=_label(v, data.label),
@@ -304,6 +321,17 @@ def acknowledge(request: HttpRequest, slug: str, constraint_id: int, data: s.Ack
             "at": ack.at,
         },
     )
+
+
+@router.post(
+    BASE + "/constraints/{constraint_id}/source-reviewed",
+    response=s.ConstraintOut,
+    summary="Clear 'source changed — review': reviewed, the constraint stays as it is",
+)
+def source_reviewed(request: HttpRequest, slug: str, constraint_id: int):
+    v = _v(request, slug)
+    c = services.mark_source_reviewed(v, queries.constraint(v, constraint_id))
+    return constraint_out(v, c)
 
 
 # --------------------------------------------------------------------------- conflicts, GeoJSON

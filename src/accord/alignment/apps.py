@@ -7,8 +7,15 @@ class AlignmentConfig(AppConfig):
     verbose_name = "Accord alignment"
 
     def ready(self) -> None:
-        """Declare this app's linkable kinds (core.links) and header sections (ui.sections)."""
+        """Declare this app's linkable kinds (core.links) and header sections (ui.sections),
+        and listen for new versions of texts (a constraint's source clause may have changed)."""
         from django.urls import reverse
+
+        from accord.alignment.services import on_anchor_date, on_text_version
+        from accord.core import events
+
+        events.listen("negotiation.text.version", on_text_version)
+        events.listen("implementation.anchor", on_anchor_date)
 
         from accord.core.links import Kind, register
         from accord.ui.sections import Section

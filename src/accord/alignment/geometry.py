@@ -343,6 +343,45 @@ class Volume:
     polarity: str = EXCLUSION  # constraints: exclusion or inclusion
     parties: frozenset | None = None  # constraints: parties bound (None = all)
     kinds: frozenset | None = None  # constraints: kinds of action bound (None = all)
+    # constraints: several half-open time windows inside [start, end) (a corridor open daily
+    # 06:00–10:00); None = the whole of [start, end). start/end are then the windows' envelope.
+    windows: tuple[tuple[float, float], ...] | None = None
+
+
+MAX_WINDOWS = 100
+
+
+def check_windows(
+    windows: Iterable[tuple[datetime | float, datetime | float]],
+) -> tuple[tuple[float, float], ...]:
+    """Several half-open windows as sorted timestamps; refuses an end not after its start and
+    more than MAX_WINDOWS windows. Overlapping or touching windows are merged."""
+    raw = sorted(check_window(s, e) for s, e in windows)
+    if len(raw) > MAX_WINDOWS:
+        raise GeometryError(f"at most {MAX_WINDOWS} time windows")
+    if any(math.isinf(s) or math.isinf(e) for s, e in raw):
+        raise GeometryError("every time window needs a start and an end")
+    merged: list[tuple[float, float]] = []
+    for s, e in raw:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return tuple(merged)
+
+
+def overlap(a: Volume, c: Volume) -> tuple[float, float] | None:
+    """When action a and constraint c are both live: None, or the envelope [first, last) of the
+    overlaps (with a windowed constraint, only its windows count — between them, no conflict)."""
+    if c.windows is None:
+        s, e = max(a.start, c.start), min(a.end, c.end)
+        return (s, e) if s < e else None
+    hits = [
+        (max(a.start, ws), min(a.end, we)) for ws, we in c.windows if a.start < we and ws < a.end
+    ]
+    if not hits:
+        return None
+    return min(h[0] for h in hits), max(h[1] for h in hits)
 
 
 def volume(
@@ -356,13 +395,23 @@ def volume(
     upper: float | None = None,
     **extra: Any,
 ) -> Volume:
-    """Validate and build a Volume from GeoJSON and its buffer, window and band."""
+    """Validate and build a Volume from GeoJSON and its buffer, window and band; `windows`
+    (several time windows, clipped to [start, end)) narrows when a constraint applies."""
     geom = geojson if isinstance(geojson, shapely.Geometry) else parse_geojson(geojson)
     s, e = check_window(start, end)
     lo, hi = check_band(lower, upper)
     for key in ("parties", "kinds"):
         if extra.get(key) is not None:
             extra[key] = frozenset(extra[key])
+    if extra.get("windows") is not None:
+        clipped = tuple(
+            (max(ws, s), min(we, e))
+            for ws, we in check_windows(extra["windows"])
+            if ws < e and s < we
+        )
+        extra["windows"] = clipped
+        # the envelope prunes pairs early; no window left means never in force
+        s, e = (clipped[0][0], clipped[-1][1]) if clipped else (math.inf, math.inf)
     return Volume(id, footprint(geom, buffer), s, e, lo, hi, **extra)
 
 
@@ -385,7 +434,8 @@ def binds(c: Volume, a: Volume) -> bool:
 
 def pair_conflict(a: Volume, c: Volume) -> Conflict | None:
     """The brute-force definition for one pair (what the index must reproduce)."""
-    if not (a.start < c.end and c.start < a.end):
+    when = overlap(a, c)
+    if when is None:
         return None
     if not (a.lower <= c.upper and c.lower <= a.upper):
         return None
@@ -401,8 +451,7 @@ def pair_conflict(a: Volume, c: Volume) -> Conflict | None:
         a.id,
         c.id,
         "leaves" if c.polarity == INCLUSION else "enters",
-        max(a.start, c.start),
-        min(a.end, c.end),
+        *when,
     )
 
 
@@ -469,6 +518,7 @@ class Detector:
         self._selective = np.array(
             [c.parties is not None or c.kinds is not None for c in constraints], dtype=bool
         )
+        self._windowed = np.array([c.windows is not None for c in constraints], dtype=bool)
 
     def _filter(self, ai: np.ndarray, ci: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         A, C = self.actions, self.constraints
@@ -486,6 +536,17 @@ class Detector:
             keep = np.ones(len(ai), dtype=bool)
             keep[np.flatnonzero(sel)[~bound]] = False
             ai, ci = ai[keep], ci[keep]
+        win = self._windowed[ci]
+        if win.any():  # several windows: the envelope passed, one window must overlap
+            wi, wc = ai[win], ci[win]
+            live = np.fromiter(
+                (overlap(A.items[i], C.items[j]) is not None for i, j in zip(wi, wc, strict=True)),
+                dtype=bool,
+                count=len(wi),
+            )
+            keep = np.ones(len(ai), dtype=bool)
+            keep[np.flatnonzero(win)[~live]] = False
+            ai, ci = ai[keep], ci[keep]
         return ai, ci
 
     def _emit(self, ai: np.ndarray, ci: np.ndarray) -> set[Conflict]:
@@ -494,7 +555,9 @@ class Detector:
         for i, j in zip(ai.tolist(), ci.tolist(), strict=True):
             a, c = A.items[i], C.items[j]
             how = "leaves" if c.polarity == INCLUSION else "enters"
-            out.add(Conflict(a.id, c.id, how, max(a.start, c.start), min(a.end, c.end)))
+            when = overlap(a, c)
+            if when is not None:
+                out.add(Conflict(a.id, c.id, how, *when))
         return out
 
     def _exact(self, ai: np.ndarray, ci: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -573,6 +636,7 @@ class Detector:
             side.tree = None
             self._incl[j] = constraint.polarity == INCLUSION
             self._selective[j] = constraint.parties is not None or constraint.kinds is not None
+            self._windowed[j] = constraint.windows is not None
         else:
             items.append(constraint)
             self._set_constraints(items)

@@ -86,10 +86,16 @@ class Action(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     revision = models.PositiveIntegerField(default=1)
+    # D+n: timed relative to an anchor event of an agreement (implementation's AnchorEvent id,
+    # read through implementation.queries); start/end then follow the anchor's date
+    anchor_ref = models.BigIntegerField(null=True, blank=True)
+    start_offset_days = models.IntegerField(null=True, blank=True)
+    end_offset_days = models.IntegerField(null=True, blank=True)
 
     ledger_fields = (
         "process", "party", "line", "title", "description", "kind", "state", "geometry",
-        "buffer_m", "lower_m", "upper_m", "start", "end", "label",
+        "buffer_m", "lower_m", "upper_m", "start", "end", "label", "anchor_ref",
+        "start_offset_days", "end_offset_days",
     )  # fmt: skip
     ledger_scope = "process"
 
@@ -139,17 +145,27 @@ class Constraint(models.Model):
     upper_m = models.FloatField(null=True, blank=True)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
+    # several time windows, [[start ISO 8601, end ISO 8601], …] sorted; empty = the whole
+    # validity (a corridor open daily 06:00–10:00 for a week has seven)
+    windows = models.JSONField(default=list, blank=True)
     source_ref = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # "source changed — review": the wording of its source clause changed in a new version of
+    # the text; the flag is read under the constraint's label combined with the text's (so that
+    # nobody learns a text they may not read changed). Cleared by review or a new version.
+    source_changed_at = models.DateTimeField(null=True, blank=True)
+    source_changed_label = models.ForeignKey(
+        Label, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
 
     ledger_fields = (
         "process", "title", "kind", "restriction", "notice_hours", "conditions", "binds_parties",
         "binds_kinds", "geometry", "buffer_m", "lower_m", "upper_m", "valid_from", "valid_until",
-        "source_ref", "version", "label",
+        "windows", "source_ref", "version", "label",
     )  # fmt: skip
     ledger_scope = "process"
 
@@ -162,6 +178,13 @@ class Constraint(models.Model):
     @property
     def inclusion(self) -> bool:
         return self.kind in self.INCLUSION_KINDS
+
+    @property
+    def window_times(self) -> list[tuple]:
+        """The time windows as (start, end) datetimes, for pages."""
+        from datetime import datetime
+
+        return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in self.windows]
 
 
 class ConstraintVersion(models.Model):
@@ -230,6 +253,9 @@ class Touch(models.Model):
     flash = models.BooleanField(default=False)  # the action starts within 24 h of detection
     label = models.ForeignKey(Label, on_delete=models.RESTRICT, related_name="+")
     detected_at = models.DateTimeField(default=timezone.now)
+    # the notice is repeated until the owner acknowledges the constraint's version
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "pk"]

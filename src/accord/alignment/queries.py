@@ -8,6 +8,7 @@ conflict, a count, the map or the matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
@@ -60,6 +61,14 @@ def constraint(viewer: Viewer, constraint_id: int) -> Constraint:
     return access.get_readable(constraints(viewer), viewer, "constraint", pk=constraint_id)
 
 
+def source_changed(viewer: Viewer, c: Constraint) -> bool:
+    """Is the constraint flagged "source changed — review" for this viewer? Only when they may
+    read the flag's label (the constraint's combined with its source text's)."""
+    return c.source_changed_at is not None and access.can_read_label_id(
+        viewer, c.source_changed_label_id
+    )
+
+
 def versions(viewer: Viewer, c: Constraint) -> QuerySet[ConstraintVersion]:
     """Versions of a constraint the viewer may read (each carries the constraint's label)."""
     return access.readable(c.versions.all(), viewer)
@@ -90,6 +99,52 @@ def line_of(viewer: Viewer, a: Action) -> LineOfEffort | None:
     if a.line_id is None:
         return None
     return lines(viewer).filter(pk=a.line_id).first()
+
+
+@dataclass(frozen=True)
+class AnchorView:
+    """An action's D+n timing as the viewer may read it (the anchor belongs to an agreement)."""
+
+    id: int
+    name: str
+    start_offset_days: int
+    end_offset_days: int
+
+    @property
+    def words(self) -> str:
+        """ "D+30 to D+33 (entry into force)"."""
+
+        def d(n: int) -> str:
+            return f"D{n:+d}" if n else "D-day"
+
+        return f"{d(self.start_offset_days)} to {d(self.end_offset_days)} ({self.name.lower()})"
+
+
+def anchor_of(viewer: Viewer, a: Action) -> AnchorView | None:
+    """The anchor an action is timed on, when the viewer may read its agreement (else nothing,
+    not even its id); read through implementation.queries."""
+    if a.anchor_ref is None:
+        return None
+    from accord.implementation import queries as impl
+
+    try:
+        ev = impl.anchor(viewer, a.anchor_ref)
+    except NotFound:
+        return None
+    return AnchorView(ev.pk, ev.name, a.start_offset_days or 0, a.end_offset_days or 0)
+
+
+def dated_anchors(viewer: Viewer) -> list[tuple]:
+    """(anchor event, agreement) pairs with a date, of agreements the viewer may read: what an
+    action may be timed on (D+n)."""
+    from accord.implementation import queries as impl
+
+    return [
+        (ev, ag)
+        for ag in impl.agreements(viewer)
+        for ev in impl.anchors(viewer, ag)
+        if ev.occurred_on is not None
+    ]
 
 
 @dataclass(frozen=True)
@@ -157,6 +212,10 @@ def constraint_feature(viewer: Viewer, c: Constraint) -> dict:
             "version": c.version,
             "valid_from": c.valid_from.isoformat() if c.valid_from else None,
             "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            # the map's time slider reads start/end on every layer (None: open-ended)
+            "start": c.valid_from.isoformat() if c.valid_from else None,
+            "end": c.valid_until.isoformat() if c.valid_until else None,
+            "windows": c.windows,  # [[start, end], …]: in force only during these
             "footprint": geo.to_geojson(constraint_volume(c).shape),
             **_label_props(viewer, c.label),
         },
@@ -307,3 +366,106 @@ def zones_at(
         if d <= near_m:
             hits.append(ZoneHit(c, "near", d))
     return sorted(hits, key=lambda h: (h.distance_m, h.constraint.title))
+
+
+# --------------------------------------------------------------------------- negotiation track
+
+
+@dataclass(frozen=True)
+class TrackItem:
+    """One entry of the negotiation track in the matrix: a meeting, a decision, a commitment
+    deadline or an anchor event (D-day), read through its own domain's queries."""
+
+    row: str  # "meetings", "decisions", "deadlines"
+    title: str
+    what: str  # in words: "meeting", "decision closed", "deadline: 30 days after signature"
+    start: datetime | date
+    end: datetime | date
+    url: str
+    labels: tuple = ()  # the labelled rows it was read from (for the page's banner)
+
+    @property
+    def timed(self) -> bool:
+        """A meeting or decision has a time of day; a deadline or anchor only a date."""
+        return isinstance(self.start, datetime)
+
+
+TRACK_ROWS = (
+    ("meetings", "Meetings"),
+    ("decisions", "Decisions"),
+    ("deadlines", "Deadlines and D+n milestones"),
+)
+
+
+def track(viewer: Viewer, start: datetime, end: datetime) -> list[TrackItem]:
+    """The negotiation track between start and end, as the viewer may read it: meetings,
+    decisions (closed, or open with a closing time), commitment deadlines and dated anchor
+    events. Other domains are read only through their `queries` (their read door), so nothing
+    the viewer may not read is shown or counted."""
+    from django.urls import reverse
+
+    from accord.implementation import queries as impl
+    from accord.meetings import queries as meet
+
+    slug = viewer.process.slug
+    out: list[TrackItem] = []
+    for m in meet.meetings(viewer).filter(starts_at__lt=end, ends_at__gt=start):
+        out.append(
+            TrackItem(
+                "meetings",
+                m.title,
+                m.get_kind_display(),
+                m.starts_at,
+                m.ends_at,
+                reverse("meetings:detail", args=[slug, m.pk]),
+                (m,),
+            )
+        )
+    for d in meet.readable_decisions(viewer).select_related("meeting"):
+        when = d.closed_at if d.status == d.Status.CLOSED else d.closes_at
+        if when is None or not (start <= when < end):
+            continue
+        closed = d.status == d.Status.CLOSED
+        out.append(
+            TrackItem(
+                "decisions",
+                d.title,
+                f"decision {'taken' if closed else 'closes'}",
+                when,
+                when,
+                reverse("meetings:decision", args=[slug, d.meeting_id, d.pk]),
+                (d, d.meeting),
+            )
+        )
+    first, last = start.date(), end.date()
+    for c, _standing in impl.commitments(viewer):
+        due = c.deadline
+        if due is None or not (first <= due < last):
+            continue
+        out.append(
+            TrackItem(
+                "deadlines",
+                c.what,
+                f"deadline: {c.deadline_rule}" if c.anchor_id else "deadline",
+                due,
+                due,
+                reverse("implementation:commitment", args=[slug, c.pk]),
+                (c, c.agreement),
+            )
+        )
+    for ag in impl.agreements(viewer):
+        for ev in impl.anchors(viewer, ag):
+            if ev.occurred_on is None or not (first <= ev.occurred_on < last):
+                continue
+            out.append(
+                TrackItem(
+                    "deadlines",
+                    f"D-day: {ev.name}",
+                    f"anchor event of {ag.title}",
+                    ev.occurred_on,
+                    ev.occurred_on,
+                    reverse("implementation:agreement", args=[slug, ag.pk]),
+                    (ag,),
+                )
+            )
+    return out

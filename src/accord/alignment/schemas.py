@@ -33,11 +33,22 @@ class ActionIn(Schema):
     buffer_m: float = Field(0, description="buffer in metres (≤ 500 km)")
     lower_m: float | None = None
     upper_m: float | None = None
-    start: datetime
-    end: datetime
+    start: datetime | None = Field(None, description="required unless timed on an anchor (D+n)")
+    end: datetime | None = None
+    anchor: int | None = Field(None, description="an anchor event id (implementation): D+n")
+    start_offset_days: int | None = Field(None, description="D+n of the start (with anchor)")
+    end_offset_days: int | None = Field(None, description="D+n of the end, exclusive")
     line: int | None = None
     description: str = Field("", max_length=4000)
     label: LabelIn | None = Field(None, description="default SECRET // REL TO your party")
+
+
+class AnchorOut(Schema):
+    id: int
+    name: str
+    start_offset_days: int
+    end_offset_days: int
+    words: str
 
 
 class ActionPatch(Schema):
@@ -88,6 +99,9 @@ class ActionOut(Schema):
     upper_m: float | None
     start: datetime
     end: datetime
+    anchor: AnchorOut | None = Field(
+        None, description="D+n timing, when you may read the anchor's agreement"
+    )
     revision: int
     label: LabelOut
 
@@ -95,6 +109,16 @@ class ActionOut(Schema):
 class ActionDetailOut(ActionOut):
     touches: list[TouchOut]
     missing_acknowledgements: list[MissingOut]
+
+
+class WindowIn(Schema):
+    start: datetime = Field(..., description="ISO 8601 with its zone")
+    end: datetime = Field(..., description="after the start")
+
+
+class WindowOut(Schema):
+    start: datetime
+    end: datetime
 
 
 class ConstraintIn(Schema):
@@ -111,6 +135,11 @@ class ConstraintIn(Schema):
     upper_m: float | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    windows: list[WindowIn] = Field(
+        default_factory=list,
+        description="several time windows (a corridor's openings); empty = the whole validity",
+    )
+    repeat_days: int = Field(1, description="repeat each window daily for this many days (1-31)")
     source_ref: str = Field("", max_length=300, description="required unless source_kind/id given")
     source_kind: str | None = Field(None, description="a registered kind, e.g. negotiation.clause")
     source_id: int | None = None
@@ -129,6 +158,7 @@ class ConstraintPatch(Schema):
     binds_kinds: list[str] | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    windows: list[WindowIn] | None = Field(None, description="replaces the time windows")
     source_ref: str | None = Field(None, max_length=300)
 
 
@@ -148,9 +178,13 @@ class ConstraintOut(Schema):
     upper_m: float | None
     valid_from: datetime | None
     valid_until: datetime | None
+    windows: list[WindowOut] = Field(..., description="empty: the whole validity")
     source_ref: str
     version: int
     acknowledged: bool = Field(..., description="your party acknowledged the current version")
+    source_changed: bool = Field(
+        ..., description="its source clause was reworded since; review (only if you may read both)"
+    )
     label: LabelOut
 
 

@@ -120,6 +120,73 @@ def _window(start: datetime | None, end: datetime | None, *, required: bool) -> 
         raise Invalid("the end must be after the start", {"end": "before start"})
 
 
+MAX_REPEAT_DAYS = 31
+
+
+def _instant(value, what: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(f"{what} is not a date and time", {"windows": "invalid"}) from None
+    if not isinstance(value, datetime):
+        raise Invalid(f"{what} is not a date and time", {"windows": "invalid"})
+    if timezone.is_naive(value):
+        raise Invalid(f"{what} needs a time zone", {"windows": "no time zone"})
+    return value
+
+
+def _windows(raw, repeat_days=1) -> list[list[str]]:
+    """Several time windows of a constraint, as sorted [start, end] ISO pairs (UTC); each given
+    window repeated daily for `repeat_days` days. Refuses an end not after its start, more than
+    geometry.MAX_WINDOWS windows, and anything that is not a time with a zone."""
+    if raw is None or raw == []:
+        return []
+    if not isinstance(raw, list | tuple):
+        raise Invalid("time windows must be a list of {start, end}", {"windows": "invalid"})
+    try:
+        days = int(repeat_days or 1)
+    except (TypeError, ValueError):
+        raise Invalid("repeat daily: a number of days", {"repeat_days": "invalid"}) from None
+    if not 1 <= days <= MAX_REPEAT_DAYS:
+        raise Invalid(
+            f"repeat daily for 1 to {MAX_REPEAT_DAYS} days", {"repeat_days": "out of range"}
+        )
+    pairs = []
+    for n, w in enumerate(raw, start=1):
+        if isinstance(w, dict):
+            start, end = w.get("start"), w.get("end")
+        elif isinstance(w, list | tuple) and len(w) == 2:
+            start, end = w
+        else:
+            raise Invalid(f"time window {n} needs a start and an end", {"windows": "invalid"})
+        if start is None or end is None:
+            raise Invalid(f"time window {n} needs a start and an end", {"windows": "invalid"})
+        s0, e0 = (
+            _instant(start, f"time window {n}'s start"),
+            _instant(end, f"time window {n}'s end"),
+        )
+        if e0 <= s0:
+            raise Invalid(
+                f"time window {n} ends before it starts (or when it starts)",
+                {"windows": "end before start"},
+            )
+        pairs += [(s0 + timedelta(days=d), e0 + timedelta(days=d)) for d in range(days)]
+    if len(pairs) > geo.MAX_WINDOWS:
+        raise Invalid(
+            f"at most {geo.MAX_WINDOWS} time windows (this makes {len(pairs)})",
+            {"windows": "too many"},
+        )
+    try:
+        merged = geo.check_windows(pairs)
+    except geo.GeometryError as exc:
+        raise Invalid(str(exc), {"windows": "invalid"}) from None
+    return [
+        [datetime.fromtimestamp(a, UTC).isoformat(), datetime.fromtimestamp(b, UTC).isoformat()]
+        for a, b in merged
+    ]
+
+
 def _label(viewer: Viewer, label: LabelValue | None, default: LabelValue):
     value = label or default
     access.check_can_apply(viewer, value)
@@ -184,6 +251,7 @@ def constraint_volume(c: Constraint) -> geo.Volume:
                 c.buffer_m,
                 c.valid_from,
                 c.valid_until,
+                c.windows,
                 c.lower_m,
                 c.upper_m,
                 c.kind,
@@ -197,6 +265,9 @@ def constraint_volume(c: Constraint) -> geo.Volume:
             buffer=c.buffer_m,
             start=c.valid_from,
             end=c.valid_until,
+            windows=[(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in c.windows]
+            if c.windows
+            else None,
             lower=c.lower_m,
             upper=c.upper_m,
             polarity=geo.INCLUSION if c.inclusion else geo.EXCLUSION,
@@ -306,6 +377,70 @@ def _announce(viewer: Viewer | None, found: list[_Found]) -> None:
         )
 
 
+REMIND_FLASH = timedelta(minutes=10)
+REMIND_ROUTINE = timedelta(hours=1)
+
+
+def remind_due(now: datetime | None = None) -> list[Touch]:
+    """Repeat the conflict notice to an action's owners until their party acknowledges the
+    constraint's current version: every 10 minutes when the action starts within 24 hours
+    (FLASH), hourly otherwise. Stops once acknowledged, or when the action is cancelled or done
+    (no longer live). Each repeat is ledgered under the conflict's derived label and notified to
+    its readers only (the periodic task `remind_unacknowledged_conflicts` calls this)."""
+    now = now or timezone.now()
+    due: list[Touch] = []
+    pending = (
+        Touch.objects.filter(
+            conflict=True,
+            action__state__in=Action.LIVE,
+            detected_at__lte=now - REMIND_FLASH,
+        )
+        .select_related("action", "action__process", "constraint", "label")
+        .order_by("pk")
+    )
+    for t in pending:
+        a, c = t.action, t.constraint
+        if Acknowledgement.objects.filter(
+            constraint=c, number=c.version, party_id=a.party_id
+        ).exists():
+            continue
+        flash = a.start - now <= FLASH_WINDOW and a.end > now
+        last = max(x for x in (t.detected_at, t.reminded_at) if x is not None)
+        if now - last < (REMIND_FLASH if flash else REMIND_ROUTINE):
+            continue
+        precedence = "FLASH" if flash else "ROUTINE"
+        with transaction.atomic():
+            n = Touch.objects.filter(pk=t.pk, reminders=t.reminders).update(
+                reminded_at=now, reminders=t.reminders + 1, flash=flash
+            )
+            if not n:  # another worker took this one
+                continue
+            record(
+                None,
+                "alignment.conflict.reminder",
+                a,
+                {
+                    "constraint": c.pk,
+                    "version": c.version,
+                    "precedence": precedence,
+                    "reminder": t.reminders + 1,
+                },
+                label=t.label,
+                process=a.process,
+                refs=[a, c],
+            )
+        t.reminded_at, t.reminders, t.flash = now, t.reminders + 1, flash
+        kind = "alignment.conflict.flash" if flash else "alignment.conflict"
+        events.notify(
+            a.process_id,
+            kind,
+            {"action": a.pk, "constraint": c.pk, "reminder": t.reminders},
+            [t.label_id, a.label_id, c.label_id],
+        )
+        due.append(t)
+    return due
+
+
 def recheck_action(viewer: Viewer | None, a: Action) -> list[_Found]:
     """Re-check one action against every constraint of its process (inside the caller's
     transaction); done and cancelled actions touch nothing."""
@@ -402,8 +537,8 @@ def create_action(
     title: str,
     kind: str,
     geometry,
-    start: datetime,
-    end: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
     buffer_m: float = 0.0,
     lower_m: float | None = None,
     upper_m: float | None = None,
@@ -411,6 +546,9 @@ def create_action(
     description: str = "",
     label: LabelValue | None = None,
     serves=None,
+    anchor: int | None = None,
+    start_offset_days: int | None = None,
+    end_offset_days: int | None = None,
 ) -> Action:
     """Plan an action of the viewer's party; it is checked against every constraint at once.
 
@@ -423,6 +561,10 @@ def create_action(
     geometry = _geometry(geometry)
     buffer_m = _buffer(buffer_m)
     lower_m, upper_m = _band(lower_m, upper_m)
+    if anchor is not None:
+        start, end = _anchored(viewer, anchor, start_offset_days, end_offset_days)
+    elif start_offset_days is not None or end_offset_days is not None:
+        raise Invalid("day offsets need an anchor event", {"anchor": "required"})
     _window(start, end, required=True)
     if len(description or "") > 4000:
         raise Invalid("the description is at most 4000 characters", {"description": "too long"})
@@ -442,6 +584,9 @@ def create_action(
             upper_m=upper_m,
             start=start,
             end=end,
+            anchor_ref=anchor,
+            start_offset_days=start_offset_days if anchor is not None else None,
+            end_offset_days=end_offset_days if anchor is not None else None,
             label=access.label_row(viewer.process, value),
             created_by=viewer.member,
         )
@@ -502,6 +647,9 @@ def update_action(viewer: Viewer, a: Action, **changes) -> Action:
         for k, v in new.items():
             setattr(a, k, v)
         a.line = the_line
+        if ("start" in changes or "end" in changes) and a.anchor_ref is not None:
+            # explicit times: no longer D+n (the anchor's date would overwrite them)
+            a.anchor_ref = a.start_offset_days = a.end_offset_days = None
         if moved:
             a.revision += 1
             if a.state in (Action.State.APPROVED, Action.State.ACTIVE):
@@ -596,6 +744,7 @@ def _snapshot(c: Constraint) -> dict:
         "geometry": c.geometry, "buffer_m": c.buffer_m, "lower_m": c.lower_m, "upper_m": c.upper_m,
         "valid_from": c.valid_from.isoformat() if c.valid_from else None,
         "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        "windows": c.windows,
         "source_ref": c.source_ref,
     }  # fmt: skip
 
@@ -635,6 +784,8 @@ def create_constraint(
     upper_m: float | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    windows=None,
+    repeat_days: int = 1,
     source_ref: str = "",
     source=None,
     label: LabelValue | None = None,
@@ -654,6 +805,7 @@ def create_constraint(
         "binds_kinds": _kinds(binds_kinds),
         "valid_from": valid_from,
         "valid_until": valid_until,
+        "windows": _windows(windows, repeat_days),
         "source_ref": " ".join((source_ref or "").split()),
     }
     fields["lower_m"], fields["upper_m"] = _band(lower_m, upper_m)
@@ -715,6 +867,8 @@ def update_constraint(viewer: Viewer, c: Constraint, *, note: str = "", **change
     )
     if "geometry" in changes:
         fields["geometry"] = _geometry(changes["geometry"])
+    if "windows" in changes:
+        fields["windows"] = _windows(changes["windows"])
     fields["buffer_m"] = _buffer(fields["buffer_m"])
     fields["lower_m"], fields["upper_m"] = _band(fields["lower_m"], fields["upper_m"])
     fields["binds_parties"] = _codes(viewer, fields["binds_parties"])
@@ -734,6 +888,7 @@ def update_constraint(viewer: Viewer, c: Constraint, *, note: str = "", **change
             setattr(c, k, v)
         c.version += 1
         c.updated_at = timezone.now()
+        c.source_changed_at, c.source_changed_label = None, None  # a new version is the review
         c.save()
         ConstraintVersion.objects.create(
             constraint=c,
@@ -782,3 +937,146 @@ def acknowledge(viewer: Viewer, c: Constraint, version: int) -> Acknowledgement:
         )
     events.notify(viewer.process.pk, "alignment.ack", {"constraint": c.pk}, [ack.label_id])
     return ack
+
+
+# --------------------------------------------------------------------------- source changed
+
+
+def on_text_version(process_id: int, event: dict) -> None:
+    """Listener of `negotiation.text.version` (core.events): when a new version of a text
+    rewords or removes a clause that is the source of constraints, flag each of them "source
+    changed — review", re-check it, ledger the flag and notify the constraint's readers who may
+    also read the text. Reads negotiation only through its queries."""
+    from accord.core.models import Link
+    from accord.negotiation import queries as neg
+
+    version_id = event.get("id")
+    if not isinstance(version_id, int):
+        return
+    changes = neg.changed_clauses(version_id)
+    if not changes.clause_ids:
+        return
+    ids = Link.objects.filter(
+        process_id=process_id,
+        from_kind="alignment.constraint",
+        to_kind="negotiation.clause",
+        to_id__in=list(changes.clause_ids),
+        relation="source",
+    ).values_list("from_id", flat=True)
+    now = timezone.now()
+    for c in Constraint.objects.filter(pk__in=list(ids), process_id=process_id).select_related(
+        "process", "label"
+    ):
+        value = combine([c.label.value, changes.label or LabelValue.of(0)])
+        flag = access.label_row(c.process, value)
+        c.source_changed_at, c.source_changed_label = now, flag
+        c.save(update_fields=["source_changed_at", "source_changed_label"])
+        record(
+            None,
+            "alignment.constraint.source_changed",
+            c,
+            {"version": c.version, "text_version": version_id},
+            label=flag,
+            process=c.process,
+        )
+        recheck_constraint(None, c)
+        events.notify(
+            process_id, "alignment.constraint.source_changed", {"constraint": c.pk}, [flag.pk]
+        )
+
+
+def mark_source_reviewed(viewer: Viewer, c: Constraint) -> Constraint:
+    """The constraint was reviewed against its changed source and stays as it is."""
+    _require_any(viewer, Perm.PLAN_ACTIONS, Perm.HOLD_PEN)
+    c = queries.constraint(viewer, c.pk)
+    if not queries.source_changed(viewer, c):
+        raise Invalid("its source has not changed since the last review", {"body": "no change"})
+    with transaction.atomic():
+        flag = c.source_changed_label
+        c.source_changed_at, c.source_changed_label = None, None
+        c.save(update_fields=["source_changed_at", "source_changed_label"])
+        record(
+            viewer.member,
+            "alignment.constraint.source_reviewed",
+            c,
+            {"version": c.version},
+            label=flag,
+        )
+    events.notify(viewer.process.pk, "alignment.constraint", {"constraint": c.pk}, [c.label_id])
+    return c
+
+
+# --------------------------------------------------------------------------- D+n (anchored actions)
+
+MAX_OFFSET_DAYS = 3650
+
+
+def _at(day, offset: int) -> datetime:
+    """Midnight UTC of the anchor's date + offset days (D+n starts at the start of day n)."""
+    return datetime.combine(day + timedelta(days=offset), datetime.min.time(), tzinfo=UTC)
+
+
+def _anchored(viewer: Viewer, anchor: int, start_off, end_off) -> tuple[datetime, datetime]:
+    """The absolute window of an action timed D+start_off … D+end_off (end exclusive) on an
+    anchor event the viewer may read (implementation.queries), which must have a date."""
+    from accord.implementation import queries as impl
+
+    try:
+        s_off, e_off = int(start_off), int(end_off)
+    except (TypeError, ValueError):
+        raise Invalid(
+            "an anchored action needs whole day offsets for its start and end (D+n)",
+            {"start_offset_days": "required"},
+        ) from None
+    if not (abs(s_off) <= MAX_OFFSET_DAYS and abs(e_off) <= MAX_OFFSET_DAYS):
+        raise Invalid(
+            f"day offsets are at most {MAX_OFFSET_DAYS} days", {"start_offset_days": "too far"}
+        )
+    if e_off <= s_off:
+        raise Invalid(
+            "the end offset must be after the start offset", {"end_offset_days": "before start"}
+        )
+    ev = impl.anchor(viewer, anchor)
+    if ev.occurred_on is None:
+        raise Invalid(
+            f"the anchor event “{ev.name}” has no date yet: set it on the agreement first",
+            {"anchor": "no date"},
+        )
+    return _at(ev.occurred_on, s_off), _at(ev.occurred_on, e_off)
+
+
+def on_anchor_date(process_id: int, event: dict) -> None:
+    """Listener of `implementation.anchor` (core.events): an agreement's anchor date was set or
+    changed; every live action timed D+n on one of its anchors moves with it and is re-checked
+    at once (its owners then acknowledge what it now touches)."""
+    from accord.implementation import queries as impl
+
+    agreement = (event.get("notice") or {}).get("agreement")
+    if not isinstance(agreement, int):
+        return
+    dates = impl.anchor_dates(agreement)
+    acts = Action.objects.filter(
+        process_id=process_id, anchor_ref__in=list(dates), state__in=Action.LIVE
+    ).select_related("party", "label", "process")
+    for a in acts:
+        day = dates.get(a.anchor_ref)
+        if day is None:
+            continue
+        start, end = _at(day, a.start_offset_days or 0), _at(day, a.end_offset_days or 1)
+        if (start, end) == (a.start, a.end):
+            continue
+        a.start, a.end = start, end
+        a.revision += 1
+        if a.state in (Action.State.APPROVED, Action.State.ACTIVE):
+            a.state = Action.State.PLANNED  # moved: the key rule applies again, as for any move
+        a.save()
+        record(
+            None,
+            "alignment.action.anchor_moved",
+            a,
+            {"start": start.isoformat(), "end": end.isoformat(), "revision": a.revision},
+            label=a.label,
+            process=a.process,
+        )
+        recheck_action(None, a)
+        events.notify(process_id, "alignment.action", {"action": a.pk}, [a.label_id])

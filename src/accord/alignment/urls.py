@@ -18,6 +18,11 @@ urlpatterns = [
     path(
         f"{P}constraints/<int:constraint_id>/version/", views.new_version, name="constraint_version"
     ),
+    path(
+        f"{P}constraints/<int:constraint_id>/source-reviewed/",
+        views.source_reviewed,
+        name="constraint_source_reviewed",
+    ),
     path(f"{P}map/", views.map_page, name="map"),
     path(f"{P}map/data.json", views.map_data, name="map_data"),
     path(f"{P}matrix/", views.matrix, name="matrix"),

@@ -95,6 +95,7 @@ def _plan_ctx(viewer) -> dict:
     return {
         "can_plan": viewer.can(Perm.PLAN_ACTIONS),
         "action_kinds": Action.Kind.choices,
+        "anchors": queries.dated_anchors(viewer),
         "my_lines": [
             line
             for line in queries.lines(viewer)
@@ -108,8 +109,37 @@ def _plan_ctx(viewer) -> dict:
     }
 
 
+def _int(request: HttpRequest, name: str) -> int | None:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(
+            f"the {name.replace('_', ' ')} must be a whole number", {name: "invalid"}
+        ) from None
+
+
 def _create_action(request: HttpRequest, viewer):
     line = (request.POST.get("line") or "").strip()
+    anchor = _int(request, "anchor")
+    if anchor is not None:
+        return services.create_action(
+            viewer,
+            title=request.POST.get("title", ""),
+            kind=request.POST.get("kind", ""),
+            geometry=_geojson(request),
+            buffer_m=_number(request, "buffer_m", 0.0),
+            lower_m=_number(request, "lower_m"),
+            upper_m=_number(request, "upper_m"),
+            anchor=anchor,
+            start_offset_days=_int(request, "start_offset_days"),
+            end_offset_days=_int(request, "end_offset_days"),
+            line=int(line) if line.isdigit() else None,
+            description=request.POST.get("description", ""),
+            label=_label(request, viewer),
+        )
     return services.create_action(
         viewer,
         title=request.POST.get("title", ""),
@@ -145,6 +175,7 @@ def actions(request: HttpRequest, viewer) -> HttpResponse:
         "here": "Actions",
         **_plan_ctx(viewer),
     }
+    _note(request, viewer, [ag for _ev, ag in ctx["anchors"]])  # the form names them
     if request.method == "POST":
         try:
             a = _create_action(request, viewer)
@@ -161,6 +192,7 @@ def _action_ctx(viewer, a, **extra) -> dict:
         "process": viewer.process,
         "a": a,
         "line": queries.line_of(viewer, a),
+        "anchor": queries.anchor_of(viewer, a),
         "touches": touches,
         "missing": queries.missing_acks(viewer, a),
         "mine": viewer.member is not None
@@ -203,8 +235,36 @@ def action_state(request: HttpRequest, slug: str, action_id: int) -> HttpRespons
 # --------------------------------------------------------------------------- constraints
 
 
+def _windows_text(request: HttpRequest) -> list[tuple[datetime, datetime]]:
+    """The form's time windows: one a line, "start / end" in the reader's time zone."""
+    out = []
+    lines = [x.strip() for x in (request.POST.get("windows") or "").splitlines() if x.strip()]
+    for n, text in enumerate(lines, start=1):
+        parts = [p.strip() for p in text.split("/")]
+        if len(parts) != 2:
+            raise Invalid(
+                f"time window {n}: write the start and the end separated by “/”",
+                {"windows": "invalid"},
+            )
+        pair = []
+        for part in parts:
+            try:
+                t = datetime.fromisoformat(part.replace(" ", "T", 1))
+            except ValueError:
+                raise Invalid(
+                    f"time window {n}: “{part}” is not a date and time (e.g. 2026-12-08 06:00)",
+                    {"windows": "invalid"},
+                ) from None
+            pair.append(t if timezone.is_aware(t) else t.replace(tzinfo=_tz(request)))
+        out.append((pair[0], pair[1]))
+    return out
+
+
 def _constraint_form_ctx(viewer) -> dict:
+    from accord.alignment.geometry import MAX_WINDOWS
+
     return {
+        "max_windows": MAX_WINDOWS,
         "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
         "constraint_kinds": Constraint.Kind.choices,
         "restrictions": Constraint.Restriction.choices,
@@ -227,6 +287,7 @@ def constraints(request: HttpRequest, viewer) -> HttpResponse:
         "process": viewer.process,
         "rows": list(queries.constraints(viewer)),
         "here": "Zones and constraints",
+        "tz_name": str(_tz(request)),
         **_constraint_form_ctx(viewer),
     }
     if request.method == "POST":
@@ -245,6 +306,8 @@ def constraints(request: HttpRequest, viewer) -> HttpResponse:
                 binds_kinds=request.POST.getlist("binds_kinds"),
                 valid_from=_when(request, "valid_from", required=False),
                 valid_until=_when(request, "valid_until", required=False),
+                windows=_windows_text(request),
+                repeat_days=_number(request, "repeat_days", 1),
                 source_ref=request.POST.get("source_ref", ""),
                 label=_label(request, viewer),
             )
@@ -264,6 +327,7 @@ def _constraint_ctx(viewer, c, **extra) -> dict:
         "touches": list(queries.touches(viewer).filter(constraint=c)),
         "versions": list(queries.versions(viewer, c)),
         "acknowledged": queries.acknowledged(viewer, c),
+        "source_changed": queries.source_changed(viewer, c),
         "can_ack": viewer.can(Perm.PLAN_ACTIONS),
         "can_constrain": viewer.can(Perm.PLAN_ACTIONS) or viewer.can(Perm.HOLD_PEN),
         "sources": links.targets(viewer, c, "source"),
@@ -280,6 +344,10 @@ def constraint(request: HttpRequest, viewer, constraint_id: int) -> HttpResponse
     c = queries.constraint(viewer, constraint_id)
     ctx = _constraint_ctx(viewer, c)
     _note(request, viewer, [c, *ctx["touches"], *[t.action for t in ctx["touches"]]])
+    if ctx["source_changed"]:  # the flag is read under the constraint's and the text's labels
+        from accord.ui.middleware import note_label
+
+        note_label(request, c.source_changed_label.value, viewer.process)
     return render_page(request, "alignment/constraint.html", ctx)
 
 
@@ -319,6 +387,13 @@ def acknowledge(request: HttpRequest, slug: str, constraint_id: int) -> HttpResp
 
 @login_required
 @require_POST
+def source_reviewed(request: HttpRequest, slug: str, constraint_id: int) -> HttpResponse:
+    """The constraint was reviewed against its changed source clause and stays as it is."""
+    return _constraint_post(request, slug, constraint_id, services.mark_source_reviewed)
+
+
+@login_required
+@require_POST
 def new_version(request: HttpRequest, slug: str, constraint_id: int) -> HttpResponse:
     """A new version of a constraint's geometry and buffer (re-checks at once)."""
 
@@ -342,8 +417,14 @@ def new_version(request: HttpRequest, slug: str, constraint_id: int) -> HttpResp
 @with_viewer
 def map_page(request: HttpRequest, viewer) -> HttpResponse:
     """The map: zones, actions and conflicts the reader may read; draw a new action."""
-    ctx = {"process": viewer.process, "here": "Map", **_plan_ctx(viewer)}
+    ctx = {
+        "process": viewer.process,
+        "here": "Map",
+        "tz_name": str(_tz(request)),
+        **_plan_ctx(viewer),
+    }
     # The layers arrive by script, but the banner must cover what the map will show.
+    _note(request, viewer, [ag for _ev, ag in ctx["anchors"]])  # the form names them
     _note(request, viewer, queries.constraints(viewer))
     _note(request, viewer, queries.actions(viewer).filter(state__in=Action.LIVE))
     _note(request, viewer, queries.conflicts(viewer))
@@ -365,6 +446,15 @@ def map_data(request: HttpRequest, slug: str) -> HttpResponse:
     except AccordError as exc:
         return JsonResponse({"error": exc.message}, status=exc.status)
     return JsonResponse(queries.map_geojson(viewer))
+
+
+def _on_day(item, d, d0: datetime, d1: datetime, tz) -> bool:
+    """Is a track item (a dated deadline, or a meeting/decision in time) on day d?"""
+    if isinstance(item.start, datetime):
+        if item.start == item.end:  # a moment (a decision)
+            return d0 <= item.start < d1
+        return item.start < d1 and item.end > d0
+    return item.start == d
 
 
 @login_required
@@ -412,11 +502,23 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
                 {"day": d, "actions": [(a, a.pk in hot) for a in here], "conflict": bool(hot)}
             )
         rows.append({"line": line, "cells": cells})
-    _note(request, viewer, [*lines, *acts, *conflicts])
+    items = queries.track(viewer, start, end)
+    track_rows = []
+    for key, name in queries.TRACK_ROWS:
+        mine = [i for i in items if i.row == key]
+        cells = []
+        for d in days:
+            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
+            d1 = d0 + timedelta(days=1)
+            cells.append({"day": d, "items": [i for i in mine if _on_day(i, d, d0, d1, tz)]})
+        track_rows.append({"name": name, "cells": cells, "count": len(mine)})
+    _note(request, viewer, [*lines, *acts, *conflicts, *(r for i in items for r in i.labels)])
     ctx = {
         "process": viewer.process,
         "days": days,
         "rows": rows,
+        "track_rows": track_rows,
+        "tz_name": str(tz),
         "today": today,
         "prev": offset - 7,
         "next": offset + 7,

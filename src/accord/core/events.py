@@ -36,6 +36,39 @@ def process_group(process_id: int) -> str:
 def publish(process_id: int, event: dict) -> None:
     """Send `event` to the process group once the surrounding transaction has committed."""
     _send_after_commit(process_id, {"type": "accord.event", **event}, event.get("kind"))
+    _dispatch_after_commit(process_id, event)
+
+
+# In-process listeners: how one domain reacts to another's acts without importing its services
+# (alignment re-checks constraints when a text's clause changes). A listener gets the event
+# (kind, ids, label ids — no content) after commit, in its own transaction; it reads what it
+# needs through the other domain's queries. A failing listener is logged, never raised: the
+# act it reacts to is already committed.
+_listeners: dict[str, list] = {}
+
+
+def listen(kind: str, handler) -> None:
+    """Call handler(process_id, event) after commit of every event of this kind (once per
+    handler: registering the same one twice, e.g. from a re-run ready(), is a no-op)."""
+    handlers = _listeners.setdefault(kind, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _dispatch_after_commit(process_id: int, event: dict) -> None:
+    handlers = list(_listeners.get(event.get("kind") or "", ()))
+    if not handlers:
+        return
+
+    def run() -> None:
+        for handler in handlers:
+            try:
+                with transaction.atomic():
+                    handler(process_id, event)
+            except Exception:
+                log.exception("listener %r failed on %s", handler, event.get("kind"))
+
+    transaction.on_commit(run)
 
 
 def notify(process_id: int, kind: str, ids: dict[str, int], labels: list[int]) -> None:

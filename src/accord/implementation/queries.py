@@ -65,6 +65,29 @@ def anchors(viewer: Viewer, a: Agreement) -> list[AnchorEvent]:
     return list(a.anchors.all())
 
 
+def anchor(viewer: Viewer, anchor_id: int) -> AnchorEvent:
+    """One anchor event of a readable agreement of the viewer's process, or 404."""
+    ev = (
+        AnchorEvent.objects.filter(
+            pk=anchor_id, agreement__in=agreements(viewer).values("pk")
+        ).first()
+        if valid_id(anchor_id)
+        else None
+    )
+    if ev is None:
+        raise NotFound("anchor event not found")
+    return ev
+
+
+def anchor_dates(agreement_id: int) -> dict[int, date | None]:
+    """Anchor event id → its date, of one agreement. A system read for reactions to an
+    `implementation.anchor` event (other domains' times that follow an anchor): ids and dates
+    only, nothing shown."""
+    return dict(
+        AnchorEvent.objects.filter(agreement_id=agreement_id).values_list("pk", "occurred_on")
+    )
+
+
 def provisions(viewer: Viewer, a: Agreement) -> QuerySet[Provision]:
     agreement(viewer, a.pk)
     return a.provisions.all()

@@ -26,6 +26,7 @@ from accord.negotiation.models import (
     Amendment,
     AnalysisRun,
     Clause,
+    ClauseText,
     Document,
     Issue,
     Position,
@@ -302,6 +303,31 @@ def version(doc: Document, number: int | None = None) -> Version:
     if obj is None:
         raise NotFound(f"version {number} not found")
     return obj
+
+
+@dataclass(frozen=True)
+class ClauseChanges:
+    """Which clauses a new version of a text reworded or removed, and the text's label (for
+    other domains' reactions, e.g. alignment flags constraints sourced from those clauses)."""
+
+    clause_ids: frozenset[int]
+    label: LabelValue | None
+
+
+def changed_clauses(version_id: int) -> ClauseChanges:
+    """The clauses whose wording changed (or that were removed) in this version against the one
+    before. A system read for reactions to `negotiation.text.version` events: ids only, and the
+    document's label, which whoever shows a consequence must combine into its own."""
+    v = Version.objects.filter(pk=version_id).select_related("document__label").first()
+    if v is None or v.number <= 1:
+        return ClauseChanges(frozenset(), None)
+    prev = Version.objects.filter(document_id=v.document_id, number=v.number - 1).first()
+    if prev is None:
+        return ClauseChanges(frozenset(), v.document.label.value)
+    old = dict(ClauseText.objects.filter(version=prev).values_list("clause_id", "text_hash"))
+    new = dict(ClauseText.objects.filter(version=v).values_list("clause_id", "text_hash"))
+    changed = {cid for cid, h in old.items() if new.get(cid) != h}
+    return ClauseChanges(frozenset(changed), v.document.label.value)
 
 
 def clause(doc: Document, clause_id: int) -> Clause:

@@ -56,6 +56,17 @@ def canaries(b) -> None:
         label=R_KESNVF,
     )
     services.create_constraint(
+        viktor,
+        title=f"Canary KES-NVF corridor {b.tok()}",
+        kind="humanitarian_corridor",
+        restriction="prohibited",
+        geometry=ZONE,
+        windows=[(now + timedelta(hours=2), now + timedelta(hours=5))],
+        repeat_days=3,
+        source_ref=f"Canary corridor annex {b.tok()}",
+        label=R_KESNVF,
+    )
+    services.create_constraint(
         lena,
         title=f"Canary mediation zone {b.tok()}",
         kind="exclusion_zone",

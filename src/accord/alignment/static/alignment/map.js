@@ -42,22 +42,89 @@
   };
   const point = (f, latlng) => L.circleMarker(latlng, { radius: 6 });
 
+  // Every drawn layer with its time window (start/end in the GeoJSON properties; null = open).
+  const entries = [];
+  const HOUR = 3600 * 1000;
+  const time = (v) => (v ? Date.parse(v) : null);
+  const activeAt = (e, t) => (e.start === null || e.start <= t) && (e.end === null || t < e.end)
+    && (!e.windows || !e.windows.length || e.windows.some((w) => time(w[0]) <= t && t < time(w[1])));
+  const words = (t) => {
+    const opts = { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    try { return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: el.dataset.tz || "UTC" }, opts)).format(new Date(t)); }
+    catch (err) { return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: "UTC" }, opts)).format(new Date(t)); }
+  };
+  const count = (list) => {
+    const n = { zone: 0, action: 0, conflict: 0 };
+    list.forEach((e) => { n[e.kind] += 1; });
+    return n.zone + " zone(s), " + n.action + " action(s) and " + n.conflict + " conflict(s)";
+  };
+
+  // The time slider: hours from the earliest start to the latest end (now included).
+  const fs = document.getElementById("alignment-map-time");
+  const range = document.getElementById("map-time");
+  const on = document.getElementById("map-time-on");
+  const out = document.getElementById("map-time-words");
+  let t0 = 0;
+  const chosen = () => t0 + Number(range.value) * HOUR;
+  const apply = () => {
+    const t = chosen();
+    out.textContent = words(t);
+    range.setAttribute("aria-valuetext", words(t));
+    range.setAttribute("data-chosen", new Date(t).toISOString());
+    const filtering = on.checked;
+    const shown = [];
+    entries.forEach((e) => {
+      const show = !filtering || activeAt(e, t);
+      e.layers.forEach((l) => { if (show) { if (!e.group.hasLayer(l)) e.group.addLayer(l); } else e.group.removeLayer(l); });
+      if (show) shown.push(e);
+    });
+    say((filtering ? "Shown at " + words(t) + ": " : "Shown: ") + count(shown) + " you may read.");
+  };
+  const setupSlider = () => {
+    if (!fs || !range || !on || !out) return;
+    const now = Math.floor(Date.now() / HOUR) * HOUR;
+    let lo = now - 24 * HOUR;
+    let hi = now + 7 * 24 * HOUR;
+    entries.forEach((e) => {
+      if (e.start !== null) lo = Math.min(lo, e.start);
+      if (e.end !== null) hi = Math.max(hi, e.end);
+    });
+    t0 = Math.floor(lo / HOUR) * HOUR;
+    range.max = String(Math.ceil((hi - t0) / HOUR));
+    range.value = String(Math.round((now - t0) / HOUR));
+    // Page Up / Page Down move by a day (the browser's default is a tenth of the range).
+    range.addEventListener("keydown", (ev) => {
+      if (ev.key !== "PageUp" && ev.key !== "PageDown") return;
+      ev.preventDefault();
+      const v = Number(range.value) + (ev.key === "PageUp" ? 24 : -24);
+      range.value = String(Math.max(0, Math.min(Number(range.max), v)));
+      range.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    range.addEventListener("input", () => { on.checked = true; apply(); });
+    // USWDS's range script rewrites aria-valuetext to "n of max" on change: say the time again.
+    range.addEventListener("change", () => window.setTimeout(apply, 0));
+    on.addEventListener("change", apply);
+    fs.hidden = false;
+    apply();
+  };
+
   fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
     .then((fc) => {
       const group = L.featureGroup().addTo(map);
       const order = { zone: 0, action: 1, conflict: 2 };
       fc.features.sort((a, b) => order[a.properties.layer] - order[b.properties.layer]);
-      let n = { zone: 0, action: 0, conflict: 0 };
       fc.features.forEach((f) => {
         const p = f.properties;
-        n[p.layer] += 1;
+        const layers = [];
         if (p.footprint && p.buffer_m > 0) {
-          L.geoJSON(p.footprint, { style: Object.assign({}, style(p), { dashArray: "4 4", fillOpacity: 0.05, weight: 1 }), interactive: false }).addTo(group);
+          layers.push(L.geoJSON(p.footprint, { style: Object.assign({}, style(p), { dashArray: "4 4", fillOpacity: 0.05, weight: 1 }), interactive: false }));
         }
         const layer = L.geoJSON(f, { style: () => style(p), pointToLayer: point }).bindPopup(popup(p));
-        layer.addTo(group);
+        layers.push(layer);
+        layers.forEach((l) => l.addTo(group));
         byId[f.id] = layer;
+        entries.push({ kind: p.layer, start: time(p.start), end: time(p.end), windows: p.windows || null, layers: layers, group: group });
       });
       const hash = window.location.hash.slice(1);
       if (hash && byId[hash]) {
@@ -66,7 +133,8 @@
       } else if (group.getLayers().length) {
         map.fitBounds(group.getBounds(), { maxZoom: 12 });
       }
-      say("Shown: " + n.zone + " zone(s), " + n.action + " action(s) and " + n.conflict + " conflict(s) you may read.");
+      say("Shown: " + count(entries) + " you may read.");
+      setupSlider();
     })
     .catch(() => say("The map's layers could not be loaded."));
 
