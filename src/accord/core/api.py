@@ -1,5 +1,6 @@
 """REST API of the core app: parse → service/query → schema. No logic here."""
 
+import json
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -8,7 +9,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from accord.core import access, people, queries, services
-from accord.core.errors import NotFound
+from accord.core.errors import Invalid, NotFound
 from accord.core.labels import LabelValue
 from accord.core.models import Label, Member, Process
 from accord.core.roles import MFA_ROLES, ROLE_PERMISSIONS, Role
@@ -95,6 +96,22 @@ def label_in(viewer, data: LabelIn | None) -> LabelValue | None:
 
 
 _label = label_in
+
+
+def json_label(viewer, raw: str) -> LabelValue | None:
+    """A label sent as a JSON form field next to a file (multipart has no nested objects):
+    every upload endpoint reads it here; bad JSON is a 422 saying what a label looks like."""
+    if not (raw or "").strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise Invalid(
+            'label is JSON, e.g. {"level": 2, "rel_to": ["MED"]}', {"label": "not JSON"}
+        ) from None
+    if not isinstance(data, dict):
+        raise Invalid("label is a JSON object", {"label": "not an object"})
+    return access.parse_label(viewer.process, data, LabelValue())
 
 
 def viewer(request: HttpRequest, slug: str) -> access.Viewer:

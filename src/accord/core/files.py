@@ -176,6 +176,14 @@ def download(digest: str, *, name: str, content_type: str):
     return resp
 
 
+def required_upload(request_files, field: str = "file") -> tuple[str, bytes]:
+    """The one file a form must carry (name, bytes), or a 422 asking for it."""
+    upload = request_files.get(field)
+    if upload is None:
+        raise Invalid("choose a file", {field: "missing"})
+    return read_upload(upload)
+
+
 def read_upload(upload) -> tuple[str, bytes]:
     """An uploaded file's name and bytes, read up to one byte past the limit (enough to refuse
     it without reading a huge file whole)."""

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from accord.core import access, files, people
+from accord.core.api import json_label as _json_label
 from accord.core.api import label_in as _label
 from accord.core.api import label_out
 from accord.core.api import viewer as _v
-from accord.core.errors import Invalid
-from accord.core.labels import LabelValue
 from accord.implementation import queries, services
 from accord.implementation import schemas as s
 from accord.implementation.models import Agreement, Commitment, ComplianceReport, DeadlineProposal
@@ -26,21 +23,6 @@ BASE = "/processes/{slug}/agreements"
 ONE = BASE + "/{agreement_id}"
 COMMITMENTS = "/processes/{slug}/commitments"
 CONE = COMMITMENTS + "/{commitment_id}"
-
-
-def _json_label(v: access.Viewer, raw: str) -> LabelValue | None:
-    """A label sent as a JSON form field next to a file (multipart has no nested objects)."""
-    if not (raw or "").strip():
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise Invalid(
-            'label is JSON, e.g. {"level": 2, "rel_to": ["MED"]}', {"label": "not JSON"}
-        ) from None
-    if not isinstance(data, dict):
-        raise Invalid("label is a JSON object", {"label": "not an object"})
-    return access.parse_label(v.process, data, LabelValue())
 
 
 def attachment_out(v: access.Viewer, f, url: str) -> dict:

@@ -344,12 +344,10 @@ def commitment_attach(request: HttpRequest, slug: str, commitment_id: int) -> Ht
         c = queries.commitment(viewer, commitment_id)
     except AccordError as exc:
         return error_page(request, exc)
-    post, upload = request.POST, request.FILES.get("file")
+    post = request.POST
     try:
         r = queries.report(viewer, c.pk, _int(post.get("report", ""), "report"))
-        if upload is None:
-            raise Invalid("choose a file to attach", {"file": "missing"})
-        name, data = files.read_upload(upload)
+        name, data = files.required_upload(request.FILES)
         services.attach_to_report(
             viewer,
             r,
@@ -624,12 +622,10 @@ def violation_attach(request: HttpRequest, slug: str, violation_id: int) -> Http
         x = queries.violation(viewer, violation_id)
     except AccordError as exc:
         return error_page(request, exc)
-    post, upload = request.POST, request.FILES.get("file")
+    post = request.POST
     try:
         st = queries.violation_step(viewer, x.pk, _int(post.get("step_id", ""), "step"))
-        if upload is None:
-            raise Invalid("choose a file to attach", {"file": "missing"})
-        name, data = files.read_upload(upload)
+        name, data = files.required_upload(request.FILES)
         services.attach_to_step(
             viewer,
             st,

@@ -276,12 +276,8 @@ def claim_add_source(request: HttpRequest, slug: str, claim_id: int) -> HttpResp
 @login_required
 @require_POST
 def claim_add_evidence(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
-    upload = request.FILES.get("file")
-
     def act(v, c):
-        if upload is None:
-            raise Invalid("choose a file to keep as evidence", {"file": "missing"})
-        name, data = files.read_upload(upload)
+        name, data = files.required_upload(request.FILES)
         services.add_evidence(
             v, c, name=name, data=data, note=request.POST.get("note", ""), label=_label(request, v)
         )
