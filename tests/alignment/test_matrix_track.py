@@ -94,3 +94,21 @@ def test_matrix_page_track_rows_and_leak(demo, kes_secrets, client_for):
     # The other weeks: out of the window, not shown.
     far = client_for("viktor.kess").get(f"{PAGES}/matrix/?from=35").content.decode()
     assert escape(caucus.title) not in far and d.title not in far
+
+
+def test_matrix_columns_count_days_from_a_readable_anchor(demo, client_for):
+    """With an anchor event chosen, each column reads D+n from its day; an anchor of an
+    agreement the reader may not read is neither offered nor used."""
+    from accord.implementation.models import Agreement
+
+    ev = AnchorEvent.objects.filter(agreement__process=demo, occurred_on__isnull=False).first()
+    today = timezone.localdate()
+    n = (today - ev.occurred_on).days
+    page = client_for("viktor.kess").get(f"{PAGES}/matrix/?anchor={ev.pk}").content.decode()
+    assert "Count days from" in page and f"D+{n}<br>" in page and f"D+{n - 1}<br>" in page
+    # the same agreement made KES-only: col.marsh (ARD) is not offered it, and ?anchor= is ignored
+    a = Agreement.objects.get(pk=ev.agreement_id)
+    a.label = access.label_row(demo, KES_ONLY)
+    a.save()
+    marsh = client_for("col.marsh").get(f"{PAGES}/matrix/?anchor={ev.pk}").content.decode()
+    assert f"D+{n}<br>" not in marsh and escape(ev.name) + "," not in marsh

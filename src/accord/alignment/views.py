@@ -22,9 +22,16 @@ from accord.core import access
 from accord.core.errors import AccordError, Invalid
 from accord.core.roles import Perm
 from accord.core.services import time_zone_of
+from accord.implementation import queries as implementation_queries
 from accord.ui.pages import error_page, label_choices, process_viewer, render_page, with_viewer
 
 MATRIX_DAYS = 14
+
+
+def _d_words(day, anchor_day) -> str:
+    """ "D", "D+30", "D−3": a day counted from an anchor event's day."""
+    n = (day - anchor_day).days
+    return "D" if n == 0 else f"D+{n}" if n > 0 else f"D−{-n}"
 
 
 def _note(request: HttpRequest, viewer, rows) -> None:
@@ -512,10 +519,19 @@ def matrix(request: HttpRequest, viewer) -> HttpResponse:
             d1 = d0 + timedelta(days=1)
             cells.append({"day": d, "items": [i for i in mine if _on_day(i, d, d0, d1, tz)]})
         track_rows.append({"name": name, "cells": cells, "count": len(mine)})
-    _note(request, viewer, [*lines, *acts, *conflicts, *(r for i in items for r in i.labels)])
+    # columns counted from an anchor event (D+n) when the reader picks one they may read
+    anchors = implementation_queries.dated_anchors(viewer)
+    chosen = next((a for a in anchors if str(a.pk) == request.GET.get("anchor", "")), None)
+    shown = [*lines, *acts, *conflicts, *(r for i in items for r in i.labels)]
+    if chosen is not None:
+        shown.append(chosen.agreement)
+    _note(request, viewer, shown)
     ctx = {
         "process": viewer.process,
         "days": days,
+        "columns": [(d, _d_words(d, chosen.occurred_on) if chosen else "") for d in days],
+        "anchors": anchors,
+        "anchor": chosen,
         "rows": rows,
         "track_rows": track_rows,
         "tz_name": str(tz),

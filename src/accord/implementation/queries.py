@@ -79,6 +79,18 @@ def anchor(viewer: Viewer, anchor_id: int) -> AnchorEvent:
     return ev
 
 
+def dated_anchors(viewer: Viewer) -> list[AnchorEvent]:
+    """Anchor events that have happened, of the agreements the viewer may read (what other
+    domains may count days from: "D+30"), with their agreement for its title and label."""
+    return list(
+        AnchorEvent.objects.filter(
+            agreement__in=agreements(viewer).values("pk"), occurred_on__isnull=False
+        )
+        .select_related("agreement", "agreement__label")
+        .order_by("agreement__title", "occurred_on", "pk")
+    )
+
+
 def anchor_dates(agreement_id: int) -> dict[int, date | None]:
     """Anchor event id → its date, of one agreement. A system read for reactions to an
     `implementation.anchor` event (other domains' times that follow an anchor): ids and dates
