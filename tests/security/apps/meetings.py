@@ -24,7 +24,17 @@ PARAMS = {
     "actionitem_id": Param(kind="meetings.actionitem", parent=_M),
     "decision_id": Param(kind="meetings.decision", parent=_M),
 }
-QUERY = {"when": Query(values=("upcoming", "past"))}
+QUERY = {
+    "when": Query(values=("upcoming", "past")),
+    # the new-meeting form filled from a link (the implementation report's "Schedule a review
+    # meeting"): a label above the reader's clearance or a caveat they lack is dropped
+    "title": Query(values=("Implementation review",)),
+    "description": Query(values=("Agenda: the report",)),
+    "label_level": Query(values=("3",)),
+    "label_rel_to": Query(values=("KES",)),
+    "label_caveats": Query(values=("MEDIATION",)),
+    "parties": Query(values=("KES",)),
+}
 
 
 def canaries(b) -> None:
