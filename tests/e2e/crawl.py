@@ -36,6 +36,7 @@ PARAMS = {
     "member_id": "core.member",
     "issue_id": "negotiation.issue",
     "position_id": "negotiation.position",
+    "report_id": "implementation.compliancereport",
 }
 # routes not crawled, with the reason (fragments and downloads are covered by their own tests)
 SKIP = {
