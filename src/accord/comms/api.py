@@ -378,4 +378,4 @@ def get_attachment(
     viewer = viewer_for_slug(request.user, slug)
     queries.message(viewer, message_id, channel_id)
     att = queries.attachment(viewer, message_id, attachment_id)
-    return files.download(att.sha256, name=att.name, content_type=att.content_type)
+    return files.download(att)

@@ -163,13 +163,17 @@ def path_of(digest: str) -> Path:
     return root() / digest
 
 
-def download(digest: str, *, name: str, content_type: str):
-    """The stored bytes as a download (never rendered inline, never cached, never sniffed by
-    the browser): every attachment route answers through this one response."""
+def download(stored):
+    """A stored file (any row with `sha256`, `name`, `content_type`) as a download (never
+    rendered inline, never cached, never sniffed by the browser): every attachment route
+    answers through this one response."""
     from django.http import FileResponse
 
     resp = FileResponse(
-        open(path_of(digest), "rb"), content_type=content_type, as_attachment=True, filename=name
+        open(path_of(stored.sha256), "rb"),
+        content_type=stored.content_type,
+        as_attachment=True,
+        filename=stored.name,
     )
     resp["X-Content-Type-Options"] = "nosniff"
     resp["Cache-Control"] = "private, no-store"

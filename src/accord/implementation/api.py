@@ -444,7 +444,7 @@ def get_report_attachment(
 ):
     v = _v(request, slug)
     f = queries.one_report_attachment(v, commitment_id, report_id, report_attachment_id)
-    return files.download(f.sha256, name=f.name, content_type=f.content_type)
+    return files.download(f)
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def get_step_attachment(
 ):
     v = _v(request, slug)
     f = queries.one_step_attachment(v, violation_id, step_attachment_id)
-    return files.download(f.sha256, name=f.name, content_type=f.content_type)
+    return files.download(f)
 
 
 @router.get(

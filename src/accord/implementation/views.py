@@ -376,7 +376,7 @@ def report_attachment(
 ) -> HttpResponse:
     """Download a report's file (404 unless the reader may read it and its report)."""
     f = queries.one_report_attachment(viewer, commitment_id, report_id, report_attachment_id)
-    return files.download(f.sha256, name=f.name, content_type=f.content_type)
+    return files.download(f)
 
 
 @login_required
@@ -680,7 +680,7 @@ def step_attachment(
 ) -> HttpResponse:
     """Download a violation report's file (404 unless the reader may read it and the report)."""
     f = queries.one_step_attachment(viewer, violation_id, step_attachment_id)
-    return files.download(f.sha256, name=f.name, content_type=f.content_type)
+    return files.download(f)
 
 
 @login_required

@@ -313,7 +313,7 @@ def add_evidence(
 def get_evidence(request: HttpRequest, slug: str, claim_id: int, evidence_id: int):
     v = _v(request, slug)
     ev = queries.one_evidence(v, claim_id, evidence_id)
-    return files.download(ev.sha256, name=ev.name, content_type=ev.content_type)
+    return files.download(ev)
 
 
 @router.post(

@@ -292,7 +292,7 @@ def claim_evidence(
 ) -> HttpResponse:
     """Download one file of evidence (404 unless the reader may read it and its claim)."""
     ev = queries.one_evidence(viewer, claim_id, evidence_id)
-    return files.download(ev.sha256, name=ev.name, content_type=ev.content_type)
+    return files.download(ev)
 
 
 @login_required
